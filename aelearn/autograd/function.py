@@ -1,0 +1,98 @@
+"""The one shape every op has: a forward that saves, a backward that uses what was saved.
+
+To add an op, subclass Function and write two methods::
+
+    class Exp(Function):
+        def forward(self, x):           # arrays in, an array out
+            out = np.exp(x)
+            self.save_for_backward(out)
+            return out
+
+        def backward(self, grad):       # dL/d(out) in, one dL/d(input) per input out
+            (out,) = self.saved
+            return (grad * out,)
+
+then call it as ``Exp.apply(tensor)``. The engine (``Tensor.backward``) does the rest:
+it reduces gradients of broadcast inputs back to their shapes and adds up the
+gradients of a tensor used more than once. A backward never writes into ``grad``,
+which other ops may share.
+"""
+
+import numpy as np
+
+from aelearn.autograd import grad_mode
+
+
+class Function:
+    """Base class of every op.
+
+    Attributes
+    ----------
+    inputs : tuple of Tensor
+        The tensors the op was applied to, in order.
+    needs_input_grad : tuple of bool
+        For each input, whether its gradient is wanted; a backward may skip the others
+        (and should, when they are expensive: the data matrix of a first layer, say).
+    saved : tuple
+        What ``forward`` stored for ``backward``.
+    freed : bool
+        True once a backward has released ``saved`` (see ``Tensor.backward``).
+    """
+
+    def __init__(self, *inputs):
+        self.inputs = inputs
+        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        self.saved = ()
+        self.freed = False
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    def save_for_backward(self, *values):
+        self.saved = values
+
+    def free(self):
+        """Release the saved values; a later backward through this op raises."""
+        self.saved = ()
+        self.freed = True
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on tensors (or numbers and arrays, taken as constants).
+
+        Parameters
+        ----------
+        *inputs : Tensor, ndarray or float
+            The operands. Anything that is not a Tensor becomes a constant leaf of the
+            floating dtype of the first Tensor operand, so float32 stays float32.
+        **params
+            Settings of the op (an axis, an exponent), passed to ``forward``.
+
+        Returns
+        -------
+        Tensor
+            The output; it records this op only when some input requires grad and
+            recording is on (see ``no_grad``).
+        """
+        tensors = _as_tensors(inputs)
+        op = cls(*tensors)
+        out = Tensor(op.forward(*(t.data for t in tensors), **params))
+        if grad_mode.is_grad_enabled() and any(op.needs_input_grad):
+            out.requires_grad = True
+            out.op = op
+        return out
+
+
+def _as_tensors(values):
+    dtype = next((v.dtype for v in values if isinstance(v, Tensor)), None)
+    return tuple(v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=dtype)) for v in values)
+
+
+from aelearn.autograd.tensor import Tensor  # noqa: E402  (tensor.py imports the ops)

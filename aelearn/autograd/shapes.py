@@ -1,0 +1,128 @@
+"""Ops that move elements without changing them: reshape, transpose, indexing, concatenate.
+
+Each output element is one input element, so the backward carries every gradient
+element back to where its element came from, and adds where an element was used twice.
+"""
+
+import numpy as np
+
+from aelearn.autograd.function import Function
+
+
+class Reshape(Function):
+    """out = x viewed with a new shape; dL/dx is grad viewed with x's shape."""
+
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        return np.reshape(x, shape)
+
+    def backward(self, grad):
+        return (np.reshape(grad, self.input_shape),)
+
+
+class Transpose(Function):
+    """out = x with its axes permuted by ``axes`` (reversed when None).
+
+    out[..., i, ...] = x[permuted index], so dL/dx is grad permuted back by the inverse
+    permutation (argsort of ``axes``).
+    """
+
+    def forward(self, x, axes=None):
+        self.axes = tuple(range(x.ndim))[::-1] if axes is None else axes
+        return np.transpose(x, self.axes)
+
+    def backward(self, grad):
+        return (np.transpose(grad, np.argsort(self.axes)),)
+
+
+def _is_basic_index(index):
+    """Whether ``index`` picks each element at most once (ints, slices, None, Ellipsis)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, int | slice | type(None) | type(Ellipsis)) for p in parts)
+
+
+class GetItem(Function):
+    """out = x[index], for any NumPy index.
+
+    d(out[j])/dx[i] = 1 where out[j] is x[i], else 0, so dL/dx is zero except at the
+    picked positions, which receive grad; a position picked twice (fancy indexing with a
+    repeated index) receives the sum, which ``np.add.at`` computes without buffering.
+    """
+
+    def forward(self, x, index):
+        self.index, self.shape, self.dtype = index, x.shape, x.dtype
+        return x[index]
+
+    def backward(self, grad):
+        dx = np.zeros(self.shape, dtype=self.dtype)
+        if _is_basic_index(self.index):
+            dx[self.index] = grad
+        else:
+            np.add.at(dx, self.index, grad)
+        return (dx,)
+
+
+class Concatenate(Function):
+    """out = the inputs joined along ``axis``.
+
+    Each input owns a contiguous block of out along ``axis``, so dL/d(input k) is the
+    block of grad at the offsets where input k was placed.
+    """
+
+    def forward(self, *arrays, axis=0):
+        self.axis = axis
+        self.boundaries = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(self, grad):
+        return tuple(np.split(grad, self.boundaries, axis=self.axis))
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis (``np.concatenate`` with a gradient).
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor
+        Same shape except along ``axis``.
+    axis : int, default=0
+
+    Returns
+    -------
+    Tensor
+    """
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def split(tensor, sections, axis=-1):
+    """Split a tensor along ``axis``, as ``np.split``, into tensors that share its graph.
+
+    Each piece is a slice of ``tensor`` (a GetItem op), so the gradients of the pieces
+    meet again in ``tensor``, each in its own block. The VAE's encoder output splits this
+    way into mu and logvar.
+
+    Parameters
+    ----------
+    tensor : Tensor
+    sections : int or sequence of int
+        Number of equal pieces, or the indices along ``axis`` where to cut.
+    axis : int, default=-1
+
+    Returns
+    -------
+    list of Tensor
+    """
+    length = tensor.shape[axis]
+    if isinstance(sections, int):
+        if sections <= 0 or length % sections:
+            raise ValueError(
+                f"cannot split an axis of length {length} into {sections} equal pieces; "
+                "pass a positive divisor of the length, or the cut indices."
+            )
+        cuts = list(range(0, length, length // sections))[1:]
+    else:
+        cuts = list(sections)
+    starts, stops = [0, *cuts], [*cuts, length]
+    axis = axis % tensor.ndim
+    lead = (slice(None),) * axis
+    return [tensor[(*lead, slice(a, b))] for a, b in zip(starts, stops, strict=True)]

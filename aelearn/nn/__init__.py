@@ -1,0 +1,34 @@
+"""Layers built on the autograd core: Module, Dense, activations, noise, Sequential, MLP."""
+
+from aelearn.nn.activations import (
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softplus,
+    Tanh,
+    get_activation,
+)
+from aelearn.nn.containers import MLP, Sequential
+from aelearn.nn.dense import Dense, init_weights
+from aelearn.nn.module import Module, Parameter
+from aelearn.nn.noise import Noise, corrupt, draw_corruption
+
+__all__ = [
+    "MLP",
+    "Dense",
+    "Identity",
+    "LeakyReLU",
+    "Module",
+    "Noise",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softplus",
+    "Tanh",
+    "corrupt",
+    "draw_corruption",
+    "get_activation",
+    "init_weights",
+]

@@ -1,0 +1,74 @@
+"""Activation layers: modules without parameters around the activation ops."""
+
+from aelearn.nn.module import Module
+
+
+class Identity(Module):
+    """out = x."""
+
+    def forward(self, x):
+        return x
+
+
+class ReLU(Module):
+    """out = max(x, 0)."""
+
+    def forward(self, x):
+        return x.relu()
+
+
+class LeakyReLU(Module):
+    """out = x for x > 0, else slope * x."""
+
+    def __init__(self, slope=0.01):
+        self.slope = slope
+
+    def forward(self, x):
+        return x.leaky_relu(self.slope)
+
+    def __repr__(self):
+        return f"LeakyReLU(slope={self.slope})"
+
+
+class Sigmoid(Module):
+    """out = 1 / (1 + exp(-x)), stable for any x."""
+
+    def forward(self, x):
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    """out = tanh(x)."""
+
+    def forward(self, x):
+        return x.tanh()
+
+
+class Softplus(Module):
+    """out = log(1 + exp(x)), stable for any x."""
+
+    def forward(self, x):
+        return x.softplus()
+
+
+ACTIVATIONS = {
+    "identity": Identity,
+    "linear": Identity,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "softplus": Softplus,
+}
+
+
+def get_activation(name):
+    """An activation layer by name ("relu", "sigmoid", "tanh", "identity", ...), or None."""
+    if name is None or isinstance(name, Module):
+        return name
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        raise ValueError(
+            f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}"
+        ) from None

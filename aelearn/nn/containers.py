@@ -1,0 +1,96 @@
+"""Sequential chains of layers, and the MLP that encoders and decoders are made of."""
+
+import numpy as np
+
+from aelearn.nn.activations import get_activation
+from aelearn.nn.dense import Dense
+from aelearn.nn.module import Module
+
+
+class Sequential(Module):
+    """Apply layers one after the other: out = layers[-1](... layers[0](x)).
+
+    Parameters
+    ----------
+    *layers : Module
+    """
+
+    def __init__(self, *layers):
+        for layer in layers:
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential takes Modules; got {type(layer).__name__}")
+        self.layers = list(layers)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __repr__(self):
+        inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
+        return f"{type(self).__name__}(\n{inner}\n)"
+
+
+def default_init(activation):
+    """He initialisation for a layer followed by a ReLU-like activation, Glorot otherwise."""
+    return "he" if activation in ("relu", "leaky_relu") else "glorot"
+
+
+class MLP(Sequential):
+    """A multilayer perceptron: Dense layers with an activation between them.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Widths from input to output, e.g. (64, 128, 8): two Dense layers.
+    activation : str, default="relu"
+        After every hidden layer.
+    output_activation : str or None, default=None
+        After the last layer (None: none, the output is linear).
+    init : {"he", "glorot", "normal"}, optional
+        Weight initialisation of every layer; by default He for ReLU, Glorot otherwise.
+    rng : numpy.random.Generator or int, optional
+    dtype : dtype, default=np.float32
+    init_std : float, default=0.01
+        Standard deviation when ``init="normal"``.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+    dense_layers : list of Dense
+    """
+
+    def __init__(
+        self,
+        sizes,
+        activation="relu",
+        output_activation=None,
+        init=None,
+        rng=None,
+        dtype=np.float32,
+        init_std=0.01,
+    ):
+        sizes = tuple(int(s) for s in sizes)
+        if len(sizes) < 2 or min(sizes) <= 0:
+            raise ValueError(f"MLP needs at least two positive sizes (input, output); got {sizes}")
+        rng = np.random.default_rng(rng)
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            last = i == len(sizes) - 2
+            act = output_activation if last else activation
+            layer_init = init or default_init(act)
+            layers.append(Dense(n_in, n_out, layer_init, rng, dtype, init_std))
+            if act is not None:
+                layers.append(get_activation(act))
+        super().__init__(*layers)
+        self.sizes, self.activation, self.output_activation = sizes, activation, output_activation
+
+    @property
+    def dense_layers(self):
+        return [layer for layer in self.layers if isinstance(layer, Dense)]

@@ -1,0 +1,78 @@
+"""Dense (fully connected) layer and the initialisations that keep signals alive."""
+
+import numpy as np
+
+from aelearn.autograd.arithmetic import Linear
+from aelearn.nn.module import Module, Parameter
+
+INITS = ("he", "glorot", "normal")
+
+
+def init_weights(n_in, n_out, init, rng, dtype, std=0.01):
+    """Draw a (n_in, n_out) weight matrix.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+    init : {"he", "glorot", "normal"}
+        "he": N(0, 2 / n_in), which keeps the variance of ReLU activations constant
+        from layer to layer (He et al., 2015). "glorot": U(-a, a) with
+        a = sqrt(6 / (n_in + n_out)), variance 2 / (n_in + n_out), for sigmoid, tanh and
+        linear layers (Glorot and Bengio, 2010). "normal": N(0, std^2), the naive small
+        initialisation under which deep sigmoid networks stop learning.
+    rng : numpy.random.Generator
+    dtype : dtype
+    std : float, default=0.01
+        Standard deviation for "normal".
+
+    Returns
+    -------
+    ndarray of shape (n_in, n_out)
+    """
+    if init == "he":
+        w = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+    elif init == "glorot":
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        w = rng.uniform(-limit, limit, size=(n_in, n_out))
+    elif init == "normal":
+        w = rng.normal(0.0, std, size=(n_in, n_out))
+    else:
+        raise ValueError(f"init must be one of {INITS}; got {init!r}")
+    return w.astype(dtype)
+
+
+class Dense(Module):
+    """out = x @ W + b.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output widths.
+    init : {"he", "glorot", "normal"}, default="he"
+        Weight initialisation (see ``init_weights``); the bias starts at zero.
+    rng : numpy.random.Generator or int, optional
+        Where the initial weights come from (an int seeds a new Generator).
+    dtype : dtype, default=np.float32
+    init_std : float, default=0.01
+        Standard deviation for ``init="normal"``.
+
+    Attributes
+    ----------
+    W : Parameter of shape (n_in, n_out)
+    b : Parameter of shape (n_out,)
+    """
+
+    def __init__(self, n_in, n_out, init="he", rng=None, dtype=np.float32, init_std=0.01):
+        if int(n_in) <= 0 or int(n_out) <= 0:
+            raise ValueError(f"Dense needs positive widths; got n_in={n_in}, n_out={n_out}")
+        rng = np.random.default_rng(rng)
+        self.n_in, self.n_out, self.init = int(n_in), int(n_out), init
+        self.W = Parameter(init_weights(self.n_in, self.n_out, init, rng, dtype, init_std), "W")
+        self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
+
+    def forward(self, x):
+        """x of shape (batch, n_in) -> (batch, n_out), one ``Linear`` op."""
+        return Linear.apply(x, self.W, self.b)
+
+    def __repr__(self):
+        return f"Dense({self.n_in}, {self.n_out}, init={self.init!r})"

@@ -1,0 +1,144 @@
+"""Module: the base of layers and models, a tree of parameters.
+
+A module finds its parameters and sub-modules by looking at its own attributes (and
+lists or tuples of modules), in the order they were set, as PyTorch's ``nn.Module``
+does; so a layer only has to store its Parameters as attributes.
+"""
+
+import numpy as np
+
+from aelearn.autograd import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf Tensor a module learns: ``requires_grad`` unless the module is frozen."""
+
+    def __init__(self, data, name=None):
+        super().__init__(data, requires_grad=True, name=name)
+
+
+class Module:
+    """Base class: parameters, sub-modules, train/eval mode, freezing, state dicts.
+
+    Subclasses set their Parameters and sub-modules as attributes in ``__init__`` and
+    write ``forward``; ``module(x)`` calls ``forward(x)``.
+    """
+
+    training = True
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError
+
+    # ----- the tree ----------------------------------------------------------------------
+    def _children(self):
+        """(name, value) of every Parameter and sub-module directly under this one."""
+        for name, value in vars(self).items():
+            if isinstance(value, Parameter | Module):
+                yield name, value
+            elif isinstance(value, list | tuple):
+                for i, item in enumerate(value):
+                    if isinstance(item, Parameter | Module):
+                        yield f"{name}.{i}", item
+
+    def named_parameters(self, prefix=""):
+        """Yield (dotted name, Parameter) for every parameter in the tree, each once."""
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            path, module = stack.pop()
+            children = list(module._children())
+            for name, value in reversed(children):
+                full = f"{path}.{name}" if path else name
+                if isinstance(value, Module):
+                    stack.append((full, value))
+            for name, value in children:
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{path}.{name}" if path else name), value
+
+    def parameters(self):
+        """All parameters of the tree, as a list (frozen ones included)."""
+        return [p for _, p in self.named_parameters()]
+
+    def modules(self):
+        """This module and every module below it."""
+        found, stack = [], [self]
+        while stack:
+            module = stack.pop()
+            found.append(module)
+            stack.extend(v for _, v in reversed(list(module._children())) if isinstance(v, Module))
+        return found
+
+    def n_parameters(self):
+        """The number of scalar parameters."""
+        return sum(p.size for p in self.parameters())
+
+    # ----- modes -------------------------------------------------------------------------
+    def train(self, mode=True):
+        """Training mode: noise layers corrupt their input. Returns self."""
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self):
+        """Evaluation mode: noise layers pass their input through. Returns self."""
+        return self.train(False)
+
+    def freeze(self):
+        """Stop learning these parameters: they get no gradient and no optimiser update."""
+        for p in self.parameters():
+            p.requires_grad = False
+            p.grad = None
+        return self
+
+    def unfreeze(self):
+        """Learn these parameters again."""
+        for p in self.parameters():
+            p.requires_grad = True
+        return self
+
+    @property
+    def frozen(self):
+        """True when no parameter of this module is learned."""
+        return not any(p.requires_grad for p in self.parameters())
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.zero_grad()
+
+    # ----- state -------------------------------------------------------------------------
+    def state_dict(self):
+        """{dotted name: a copy of the parameter's array}, plain arrays only."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state):
+        """Copy arrays into the parameters, in place (views into flat buffers stay views).
+
+        Raises
+        ------
+        KeyError
+            When names are missing or unexpected.
+        ValueError
+            When a shape differs.
+        """
+        params = dict(self.named_parameters())
+        missing, unexpected = params.keys() - state.keys(), state.keys() - params.keys()
+        if missing or unexpected:
+            raise KeyError(
+                f"state does not match this module: missing {sorted(missing)}, "
+                f"unexpected {sorted(unexpected)}"
+            )
+        for name, p in params.items():
+            value = np.asarray(state[name])
+            if value.shape != p.shape:
+                raise ValueError(
+                    f"parameter {name!r} has shape {p.shape}; the state holds shape {value.shape}"
+                )
+            p.data[...] = value
+        return self
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"

@@ -1,0 +1,191 @@
+"""Optimisers: SGD with momentum and Adam, updating all parameters in a few flat passes.
+
+When an optimiser is built, the parameters it is given are packed into one contiguous
+array, and their gradients into another: each ``p.data`` and ``p.grad`` becomes a view
+into these buffers. The backward pass accumulates into the views in place, and the
+update rule then runs over the whole buffer at once, as a handful of NumPy calls,
+instead of a Python loop of small calls per parameter array. Frozen parameters
+(``requires_grad=False``) are skipped: the update runs over the contiguous runs of
+trainable parameters only, so a frozen weight does not change by a single bit.
+"""
+
+import numpy as np
+
+
+class FlatParameters:
+    """Parameters and gradients packed as views into two contiguous 1-D buffers.
+
+    Parameters
+    ----------
+    params : sequence of Parameter
+        All of one floating dtype.
+
+    Attributes
+    ----------
+    data, grad : ndarray of shape (n_total,)
+        The buffers; ``params[k].data`` is ``data[offsets[k]:offsets[k + 1]]`` reshaped.
+    """
+
+    def __init__(self, params):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("the optimiser got no parameters to optimise")
+        if len({id(p) for p in self.params}) != len(self.params):
+            raise ValueError("a parameter appears twice in the list given to the optimiser")
+        dtypes = {p.dtype for p in self.params}
+        if len(dtypes) != 1:
+            raise TypeError(f"all parameters must share one dtype; got {sorted(map(str, dtypes))}")
+        self.dtype = dtypes.pop()
+        sizes = [p.size for p in self.params]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        self.data = np.empty(self.offsets[-1], dtype=self.dtype)
+        self.grad = np.zeros(self.offsets[-1], dtype=self.dtype)
+        for p, start, stop in zip(self.params, self.offsets[:-1], self.offsets[1:], strict=True):
+            self.data[start:stop] = p.data.reshape(-1)
+            p.data = self.data[start:stop].reshape(p.shape)
+            p.grad = self.grad[start:stop].reshape(p.shape)
+        self._flags, self._runs = None, []
+
+    def trainable_runs(self):
+        """Slices of the buffers covering the trainable parameters, merged where adjacent."""
+        flags = tuple(p.requires_grad for p in self.params)
+        if flags != self._flags:
+            runs = []
+            for trainable, start, stop in zip(
+                flags, self.offsets[:-1], self.offsets[1:], strict=True
+            ):
+                if not trainable:
+                    continue
+                if runs and runs[-1].stop == start:
+                    runs[-1] = slice(runs[-1].start, stop)
+                else:
+                    runs.append(slice(int(start), int(stop)))
+            self._flags, self._runs = flags, runs
+        return self._runs
+
+    def check_views(self):
+        """Raise if a parameter's arrays were replaced, so that updates would be lost."""
+        for p in self.params:
+            if not (np.shares_memory(p.data, self.data) and np.shares_memory(p.grad, self.grad)):
+                raise RuntimeError(
+                    f"parameter {p.name!r} no longer lives in this optimiser's buffer (its .data "
+                    "or .grad was replaced, or another optimiser packed it since). Assign values "
+                    "in place (p.data[...] = v) and keep one optimiser per set of parameters."
+                )
+
+
+class Optimizer:
+    """Base class: packs the parameters, zeroes gradients, and steps over trainable runs."""
+
+    def __init__(self, params, lr):
+        if not lr > 0:
+            raise ValueError(f"the learning rate must be positive; got {lr}")
+        self.lr = float(lr)
+        self.flat = FlatParameters(params)
+        self.params = self.flat.params
+        self.t = 0
+
+    def zero_grad(self):
+        """Set every gradient to zero, in one pass over the gradient buffer."""
+        self.flat.grad.fill(0)
+
+    def step(self):
+        """Update every trainable parameter once, from its accumulated gradient."""
+        self.t += 1
+        for run in self.flat.trainable_runs():
+            self._update(run)
+
+    def _update(self, run):
+        raise NotImplementedError
+
+    def state_dict(self):
+        """The optimiser's state as plain arrays and numbers (for saving)."""
+        return {"t": np.array(self.t)}
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum.
+
+    v <- momentum * v + g
+    theta <- theta - lr * v
+
+    With momentum = 0 this is plain gradient descent, theta <- theta - lr * g.
+
+    Parameters
+    ----------
+    params : sequence of Parameter
+    lr : float, default=0.01
+    momentum : float, default=0.0
+    """
+
+    def __init__(self, params, lr=0.01, momentum=0.0):
+        super().__init__(params, lr)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must lie in [0, 1); got {momentum}")
+        self.momentum = float(momentum)
+        self.velocity = np.zeros_like(self.flat.data)
+
+    def _update(self, run):
+        g, theta, v = self.flat.grad[run], self.flat.data[run], self.velocity[run]
+        if self.momentum:
+            v *= self.momentum
+            v += g
+            g = v
+        theta -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2015) with bias correction.
+
+    With g the gradient at step t:
+
+    m <- beta1 * m + (1 - beta1) * g          (first moment, the mean of g)
+    v <- beta2 * v + (1 - beta2) * g^2        (second moment, the mean of g^2)
+    m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)   (corrects the zero start)
+    theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)
+
+    The code applies the same rule with the bias corrections folded into one step size,
+    lr * sqrt(1 - beta2^t) / (1 - beta1^t), and eps scaled to match, so that each pass
+    over the buffers is one in-place NumPy call on a reused scratch array.
+
+    Parameters
+    ----------
+    params : sequence of Parameter
+    lr : float, default=1e-3
+    betas : (float, float), default=(0.9, 0.999)
+    eps : float, default=1e-8
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, lr)
+        self.beta1, self.beta2 = (float(b) for b in betas)
+        if not (0.0 <= self.beta1 < 1.0 and 0.0 <= self.beta2 < 1.0):
+            raise ValueError(f"betas must lie in [0, 1); got {betas}")
+        self.eps = float(eps)
+        self.m = np.zeros_like(self.flat.data)
+        self.v = np.zeros_like(self.flat.data)
+        self.scratch = np.empty_like(self.flat.data)
+
+    def _update(self, run):
+        g, theta = self.flat.grad[run], self.flat.data[run]
+        m, v, tmp = self.m[run], self.v[run], self.scratch[run]
+        b1, b2, t = self.beta1, self.beta2, self.t
+        correction1, correction2 = 1.0 - b1**t, 1.0 - b2**t
+        step_size = self.lr * np.sqrt(correction2) / correction1
+        eps_hat = self.eps * np.sqrt(correction2)
+
+        m *= b1  # m <- b1 m + (1 - b1) g
+        np.multiply(g, 1.0 - b1, out=tmp)
+        m += tmp
+        v *= b2  # v <- b2 v + (1 - b2) g^2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
+        v += tmp
+        np.sqrt(v, out=tmp)  # theta <- theta - step_size * m / (sqrt(v) + eps_hat)
+        tmp += eps_hat
+        np.divide(m, tmp, out=tmp)
+        tmp *= step_size
+        theta -= tmp
+
+    def state_dict(self):
+        return {"t": np.array(self.t), "m": self.m.copy(), "v": self.v.copy()}

@@ -1,0 +1,198 @@
+import gzip
+import struct
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from aelearn import datasets
+from aelearn.datasets import MNIST_FILES, load_digits, load_mnist, one_hot, read_idx
+
+IDX_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
+
+
+def idx_bytes(array):
+    """Serialise ``array`` in the IDX format: magic number, big-endian sizes, big-endian data."""
+    array = np.asarray(array)
+    header = bytes([0, 0, IDX_CODES[array.dtype.str[1:]], array.ndim])
+    sizes = struct.pack(f">{array.ndim}I", *array.shape)
+    return header + sizes + array.astype(array.dtype.newbyteorder(">")).tobytes()
+
+
+def write_idx(path, array, compress=False):
+    data = idx_bytes(array)
+    path.write_bytes(gzip.compress(data) if compress else data)
+    return path
+
+
+@pytest.fixture
+def no_openml(monkeypatch):
+    """Make the scikit-learn fallback fail as it does offline, so no test touches the network."""
+
+    def offline(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(datasets, "fetch_openml", offline)
+
+
+def write_tiny_mnist(folder, n_train=6, n_test=4, compress=False):
+    rng = np.random.default_rng(0)
+    arrays = {
+        "train_images": rng.integers(0, 256, size=(n_train, 3, 2), dtype=np.uint8),
+        "train_labels": rng.integers(0, 10, size=n_train, dtype=np.uint8),
+        "test_images": rng.integers(0, 256, size=(n_test, 3, 2), dtype=np.uint8),
+        "test_labels": rng.integers(0, 10, size=n_test, dtype=np.uint8),
+    }
+    for role, array in arrays.items():
+        name = MNIST_FILES[role] + (".gz" if compress else "")
+        write_idx(folder / name, array, compress)
+    return arrays
+
+
+@pytest.mark.parametrize("dtype", ["u1", "i1", "i2", "i4", "f4", "f8"])
+@pytest.mark.parametrize("compress", [False, True])
+def test_read_idx_round_trips_every_type_code(tmp_path, dtype, compress):
+    array = (np.arange(24) - 5).reshape(2, 3, 4).astype(dtype)
+    result = read_idx(write_idx(tmp_path / "a.idx", array, compress))
+    assert result.shape == (2, 3, 4)
+    assert result.dtype == np.dtype(dtype).newbyteorder("=")
+    np.testing.assert_array_equal(result, array)
+
+
+def test_read_idx_returns_a_writable_native_array(tmp_path):
+    result = read_idx(write_idx(tmp_path / "a", np.arange(3, dtype=">i4")))
+    assert result.dtype.isnative and result.flags.writeable
+
+
+@pytest.mark.parametrize(
+    ("mangle", "match"),
+    [
+        (lambda b: b[:-1], "truncated; header says shape"),
+        (lambda b: b + b"\x00", "trailing bytes"),
+        (lambda b: b[:6], "truncated header"),
+        (lambda b: b"", "not an IDX file"),
+        (lambda b: b"\x01" + b[1:], "not an IDX file"),
+        (lambda b: b[:2] + b"\x42" + b[3:], "unknown IDX type code 0x42"),
+    ],
+)
+def test_read_idx_rejects_corrupt_files(tmp_path, mangle, match):
+    good = idx_bytes(np.arange(12, dtype=np.uint8).reshape(3, 4))
+    path = tmp_path / "bad"
+    path.write_bytes(mangle(good))
+    with pytest.raises(ValueError, match=match):
+        read_idx(path)
+
+
+def test_read_idx_rejects_truncated_gzip(tmp_path):
+    data = gzip.compress(idx_bytes(np.arange(100, dtype=np.uint8)))
+    path = tmp_path / "bad.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="gzip"):
+        read_idx(path)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_load_mnist_reads_idx_files_from_folder(tmp_path, no_openml, compress):
+    arrays = write_tiny_mnist(tmp_path, compress=compress)
+    data = load_mnist(tmp_path)
+    assert data.name == "mnist" and data.image_shape == (3, 2) and data.n_features == 6
+    assert data.X_train.shape == (6, 6) and data.X_test.shape == (4, 6)
+    assert data.X_train.dtype == np.float32 and data.y_train.dtype == np.int64
+    np.testing.assert_allclose(data.X_train, arrays["train_images"].reshape(6, 6) / 255, rtol=1e-6)
+    np.testing.assert_array_equal(data.y_test, arrays["test_labels"])
+
+
+def test_load_mnist_keeps_first_n_and_honours_dtype(tmp_path, no_openml):
+    arrays = write_tiny_mnist(tmp_path)
+    data = load_mnist(tmp_path, dtype=np.float64, n_train=2, n_test=3)
+    assert data.X_train.shape == (2, 6) and data.X_test.shape == (3, 6)
+    assert data.X_train.dtype == np.float64
+    np.testing.assert_array_equal(data.y_train, arrays["train_labels"][:2])
+    with pytest.raises(ValueError, match=r"n_train must be None or an int in \[1, 6\]"):
+        load_mnist(tmp_path, n_train=7)
+
+
+def test_load_mnist_finds_folder_from_environment_variable(tmp_path, monkeypatch, no_openml):
+    write_tiny_mnist(tmp_path)
+    monkeypatch.setenv("AELEARN_MNIST", str(tmp_path))
+    assert load_mnist().X_train.shape == (6, 6)
+
+
+def test_load_mnist_rejects_labels_that_do_not_match_images(tmp_path, no_openml):
+    write_tiny_mnist(tmp_path)
+    write_idx(tmp_path / MNIST_FILES["test_labels"], np.zeros(3, dtype=np.uint8))
+    with pytest.raises(ValueError, match="test files"):
+        load_mnist(tmp_path)
+
+
+def test_missing_mnist_error_says_where_it_looked_and_what_to_put_there(tmp_path, no_openml):
+    write_idx(tmp_path / MNIST_FILES["train_labels"], np.zeros(3, dtype=np.uint8))
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist(tmp_path, data_home=tmp_path / "sk")
+    message = str(info.value)
+    assert str(tmp_path) in message and str(tmp_path / "sk") in message
+    for name in MNIST_FILES.values():
+        assert name in message
+    assert "train-labels-idx1-ubyte   found" in message
+    assert "network is unreachable" in message and "AELEARN_MNIST" in message
+    assert isinstance(info.value.__cause__, OSError)
+
+
+def test_load_mnist_falls_back_to_openml_split(tmp_path, monkeypatch):
+    # A read-only broadcast view stands in for the 70000 x 784 download at no memory cost.
+    images = np.broadcast_to(np.arange(70000, dtype=np.float64)[:, None] % 256, (70000, 784))
+    labels = (np.arange(70000) % 10).astype(str).astype(object)
+    calls = []
+
+    def fake_fetch(name, **kwargs):
+        calls.append((name, kwargs))
+        return SimpleNamespace(data=images, target=labels)
+
+    monkeypatch.setattr(datasets, "fetch_openml", fake_fetch)
+    data = load_mnist(tmp_path, n_train=3, n_test=2, data_home=tmp_path)
+    assert calls == [("mnist_784", {"version": 1, "as_frame": False, "data_home": tmp_path})]
+    assert data.image_shape == (28, 28) and data.X_train.shape == (3, 784)
+    np.testing.assert_allclose(data.X_test[:, 0], np.array([60000, 60001]) % 256 / 255, rtol=1e-6)
+    np.testing.assert_array_equal(data.y_test, [0, 1])
+
+
+def test_load_digits_scales_into_unit_interval_and_splits_stratified():
+    data = load_digits()
+    assert data.X_train.shape == (1437, 64) and data.X_test.shape == (360, 64)
+    assert data.X_train.dtype == np.float32 and data.y_train.dtype == np.int64
+    assert data.X_train.min() == 0 and data.X_train.max() == 1
+    assert data.image_shape == (8, 8) and data.n_features == 64 and data.n_classes == 10
+    # Stratified: every class has the same share, to within one image, in both parts.
+    share_train = np.bincount(data.y_train) / len(data.y_train)
+    share_test = np.bincount(data.y_test) / len(data.y_test)
+    np.testing.assert_allclose(share_train, share_test, atol=1 / len(data.y_test))
+
+
+def test_load_digits_split_is_reproducible_and_configurable():
+    np.testing.assert_array_equal(load_digits().y_test, load_digits().y_test)
+    data = load_digits(dtype=np.float64, test_size=0.5, random_state=1)
+    assert data.X_train.dtype == np.float64 and len(data.X_test) == 899
+    with pytest.raises(ValueError, match="floating"):
+        load_digits(dtype=np.int32)
+
+
+def test_one_hot_puts_a_single_one_per_row():
+    np.testing.assert_array_equal(one_hot(np.array([2, 0, 1]), 3), np.eye(3)[[2, 0, 1]])
+    assert one_hot([], 4).shape == (0, 4)
+    assert one_hot([1], 2, dtype=np.float32).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("y", "n_classes", "error", "match"),
+    [
+        ([0, 3], 3, ValueError, r"labels must lie in \[0, 3\), got \[3\]"),
+        ([-1, 0], 3, ValueError, r"got \[-1\]"),
+        ([0.0, 1.0], 3, ValueError, "1-D array of ints"),
+        ([[0, 1]], 3, ValueError, "1-D array of ints"),
+        ([0], 0, ValueError, "at least 1"),
+        ([0], 2.0, TypeError, "n_classes must be an int"),
+    ],
+)
+def test_one_hot_rejects_bad_labels(y, n_classes, error, match):
+    with pytest.raises(error, match=match):
+        one_hot(y, n_classes)

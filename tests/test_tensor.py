@@ -1,0 +1,169 @@
+"""The Tensor and the backward pass: graph order, accumulation, freeing, no_grad, depth."""
+
+import numpy as np
+import pytest
+
+from aelearn import Tensor, gradcheck, no_grad
+from aelearn.autograd import Function, ops, reparameterize
+
+
+def test_backward_of_a_small_expression_matches_the_hand_derivation():
+    a = Tensor(np.array(2.0), requires_grad=True)
+    b = Tensor(np.array(-3.0), requires_grad=True)
+    c = a * b + a  # dc/da = b + 1 = -2, dc/db = a = 2
+    c.backward()
+    assert a.grad == -2.0
+    assert b.grad == 2.0
+
+
+def test_graph_lists_each_node_once_before_its_inputs():
+    x = Tensor(np.ones(3), requires_grad=True, name="x")
+    h = x.exp()
+    y = (h * h + h).sum()
+    order = y.graph()
+    assert order[0] is y
+    assert len(order) == len({id(t) for t in order})
+    position = {id(t): i for i, t in enumerate(order)}
+    for node in order:
+        for parent in node.op.inputs if node.op else ():
+            assert position[id(node)] < position[id(parent)]
+
+
+def test_tensor_used_twice_gets_the_sum_of_both_gradients():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (x * 3.0 + x * 4.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [7.0, 7.0])
+
+
+def test_broadcast_gradient_is_reduced_to_the_operand_shape():
+    x = Tensor(np.ones((4, 3)), requires_grad=True)
+    b = Tensor(np.ones(3), requires_grad=True)
+    (x + b).sum().backward()
+    assert b.grad.shape == (3,)
+    np.testing.assert_array_equal(b.grad, [4.0, 4.0, 4.0])
+
+
+def test_second_backward_with_retained_graph_accumulates_in_leaves():
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    h = x * x  # an intermediate used by the loss, with a gradient of its own
+    y = (h * 3.0).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.copy()
+    y.backward()
+    np.testing.assert_array_equal(first, 6.0 * x.data)
+    np.testing.assert_array_equal(x.grad, 2 * first)
+    # The intermediate holds this call's gradient, not a stale sum fed back into the graph.
+    np.testing.assert_array_equal(h.grad, [3.0, 3.0])
+
+
+def test_second_backward_through_a_freed_graph_raises_clearly():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x.exp().sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_zero_grad_resets_accumulation():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (x * 2.0).sum().backward()
+    x.zero_grad()
+    (x * 5.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [5.0, 5.0])
+
+
+def test_deep_chain_of_ten_thousand_ops_needs_no_recursion():
+    x = Tensor(np.array([0.5]), requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [1.0001**10_000], rtol=1e-9)
+
+
+def test_no_grad_records_nothing_and_restores_the_mode():
+    x = Tensor(np.ones(2), requires_grad=True)
+    with no_grad():
+        y = x * 2.0
+    assert y.op is None and not y.requires_grad
+    z = x * 2.0
+    assert z.op is not None and z.requires_grad
+
+
+def test_detach_cuts_the_graph_but_shares_data():
+    x = Tensor(np.ones(2), requires_grad=True)
+    d = (x * 2.0).detach()
+    assert d.op is None and not d.requires_grad
+    y = (d * x).sum()
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+def test_backward_needs_a_scalar_or_an_upstream_gradient():
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(ValueError, match="scalar"):
+        (x * 2.0).backward()
+    (x * 2.0).backward(np.full((2, 2), 0.5))
+    np.testing.assert_array_equal(x.grad, np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"expected \(2, 2\)"):
+        (x * 2.0).backward(np.ones(3))
+
+
+def test_backward_on_a_constant_raises():
+    with pytest.raises(RuntimeError, match="requires grad"):
+        Tensor(np.ones(1)).backward()
+
+
+def test_object_dtype_is_refused_and_integers_become_float():
+    with pytest.raises(TypeError, match="floating-point"):
+        Tensor(np.array(["a"], dtype=object))
+    assert Tensor(np.arange(3)).dtype == np.float64
+
+
+def test_reparameterize_backward_uses_the_stored_eps_not_a_fresh_draw():
+    rng = np.random.default_rng(0)
+    mu = Tensor(np.zeros((3, 2)), requires_grad=True)
+    logvar = Tensor(np.log(np.full((3, 2), 4.0)), requires_grad=True)  # sigma = 2
+    z = reparameterize(mu, logvar, rng=rng)
+    eps = z.op.eps.copy()
+    np.testing.assert_allclose(z.data, 2.0 * eps)  # sigma = exp(logvar / 2), not exp(logvar)
+    rng.standard_normal(100)  # later draws from the same Generator must not matter
+    z.sum().backward()
+    np.testing.assert_allclose(logvar.grad, eps * 2.0 / 2.0)
+    np.testing.assert_array_equal(mu.grad, np.ones((3, 2)))
+
+
+def test_a_broken_backward_is_caught_by_gradcheck():
+    class WrongSquare(Function):
+        """out = x^2 with the factor 2 forgotten in the backward."""
+
+        def forward(self, x):
+            self.save_for_backward(x)
+            return x * x
+
+        def backward(self, grad):
+            (x,) = self.saved
+            return (grad * x,)
+
+    x = Tensor(np.random.default_rng(0).standard_normal((3, 2)), requires_grad=True)
+    report = gradcheck(lambda x: WrongSquare.apply(x), [x])
+    assert not report.passed
+    assert "FAIL" in str(report)
+    with pytest.raises(AssertionError, match="gradient check failed"):
+        report.raise_if_failed()
+
+
+def test_gradcheck_refuses_float32():
+    x = Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    with pytest.raises(TypeError, match="float64"):
+        gradcheck(lambda x: x * x, [x])
+
+
+def test_backward_skips_gradients_no_input_needs():
+    x = Tensor(np.ones((2, 3)))  # data, not a parameter
+    W = Tensor(np.ones((3, 1)), requires_grad=True)
+    y = ops.MatMul.apply(x, W)
+    assert y.op.needs_input_grad == (False, True)
+    y.sum().backward()
+    assert x.grad is None
+    np.testing.assert_array_equal(W.grad, [[2.0], [2.0], [2.0]])
