@@ -93,15 +93,15 @@ def numerical_gradient(f, x, h=1e-6):
     ndarray, same shape as ``x``
     """
     grad = np.zeros_like(x)
-    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat_x.size):
-        original = flat_x[i]
-        flat_x[i] = original + h
+    # np.ndindex walks any strides, so a transposed or sliced array is perturbed in place too.
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + h
         f_plus = f()
-        flat_x[i] = original - h
+        x[index] = original - h
         f_minus = f()
-        flat_x[i] = original
-        flat_grad[i] = (f_plus - f_minus) / (2.0 * h)
+        x[index] = original
+        grad[index] = (f_plus - f_minus) / (2.0 * h)
     return grad
 
 
@@ -156,7 +156,7 @@ def gradcheck(fn, inputs, names=None, h=1e-6, rtol=1e-6, atol=1e-8, raise_on_fai
             return float(np.sum(fn(*inputs).data * weights))
 
     for t in checked:
-        t.grad = None
+        t.zero_grad()  # in place: a parameter's gradient may be a view an optimiser holds
     (fn(*inputs) * Tensor(weights)).sum().backward()
 
     report = GradcheckReport(rtol=rtol, atol=atol)

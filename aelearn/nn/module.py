@@ -44,7 +44,11 @@ class Module:
                         yield f"{name}.{i}", item
 
     def named_parameters(self, prefix=""):
-        """Yield (dotted name, Parameter) for every parameter in the tree, each once."""
+        """Yield (dotted name, Parameter) for every parameter in the tree, each once.
+
+        Depth first: a module's own parameters, then those of its sub-modules in the order
+        the attributes were set.
+        """
         seen = set()
         stack = [(prefix, self)]
         while stack:
@@ -91,7 +95,9 @@ class Module:
         """Stop learning these parameters: they get no gradient and no optimiser update."""
         for p in self.parameters():
             p.requires_grad = False
-            p.grad = None
+            # Zeroed in place, not set to None: the gradient may be a view into an optimiser's
+            # flat buffer, and a new array after ``unfreeze`` would never reach the optimiser.
+            p.zero_grad()
         return self
 
     def unfreeze(self):
@@ -131,13 +137,16 @@ class Module:
                 f"state does not match this module: missing {sorted(missing)}, "
                 f"unexpected {sorted(unexpected)}"
             )
+        values = {name: np.asarray(state[name]) for name in params}
+        # Every shape is checked before any copy, so a failed load leaves the module unchanged.
         for name, p in params.items():
-            value = np.asarray(state[name])
-            if value.shape != p.shape:
+            if values[name].shape != p.shape:
                 raise ValueError(
-                    f"parameter {name!r} has shape {p.shape}; the state holds shape {value.shape}"
+                    f"parameter {name!r} has shape {p.shape}; the state holds shape "
+                    f"{values[name].shape}"
                 )
-            p.data[...] = value
+        for name, p in params.items():
+            p.data[...] = values[name]
         return self
 
     def __repr__(self):

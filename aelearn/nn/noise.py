@@ -41,7 +41,7 @@ def draw_corruption(shape, kind, level, rng, dtype=np.float32):
     if kind not in CORRUPTIONS:
         raise ValueError(f"unknown corruption {kind!r}; expected one of {CORRUPTIONS}")
     if kind == "gaussian":
-        if level < 0:
+        if not level >= 0:  # also refuses NaN, which would make every corrupted value NaN
             raise ValueError(f"gaussian noise takes a standard deviation >= 0; got {level}")
         return None, (level * rng.standard_normal(shape)).astype(dtype)
     if not 0.0 <= level <= 1.0:

@@ -1,0 +1,17 @@
+"""Models: autoencoders, the VAE family, classifiers on encoders, layer-wise pre-training."""
+
+from aelearn.models.autoencoder import Autoencoder, Decoder, DenoisingAutoencoder, Encoder
+from aelearn.models.base import Model
+from aelearn.models.cvae import CVAE
+from aelearn.models.vae import VAE, GaussianEncoder
+
+__all__ = [
+    "CVAE",
+    "VAE",
+    "Autoencoder",
+    "Decoder",
+    "DenoisingAutoencoder",
+    "Encoder",
+    "GaussianEncoder",
+    "Model",
+]

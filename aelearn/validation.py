@@ -1,0 +1,96 @@
+"""Checks at the edge: arrays coming in from users, validated once, with messages that say
+what was wrong and what was expected. Inner loops trust what passed here."""
+
+import numbers
+
+import numpy as np
+
+
+def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=False):
+    """Return ``X`` as a finite 2-D floating array of ``dtype``, or raise a clear error.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    name : str, default="X"
+        How the message refers to the array.
+    n_features : int, optional
+        The number of features the model was built for.
+    dtype : dtype, default=np.float32
+        Integers are converted; objects, strings and complex numbers are refused.
+    unit_interval : bool, default=False
+        Require values in [0, 1] (for Bernoulli likelihoods and binary cross-entropy).
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features) and dtype ``dtype``
+    """
+    try:
+        array = np.asarray(X)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features): {error}") from None
+    if array.dtype.kind not in "fiub":
+        raise TypeError(
+            f"{name} has dtype {array.dtype}; expected real numbers (float or int), e.g. "
+            f"np.asarray({name}, dtype=np.float32)"
+        )
+    if array.ndim != 2:
+        hint = " (for one sample use X.reshape(1, -1))" if array.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_features); got {array.ndim}-D array of "
+            f"shape {array.shape}{hint}"
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); expected at least one sample")
+    if n_features is not None and array.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {array.shape[1]} features per sample; this model expects {n_features}"
+        )
+    array = np.asarray(array, dtype=dtype)
+    if not np.all(np.isfinite(array)):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite values; expected finite numbers")
+    if unit_interval and (array.min() < 0 or array.max() > 1):
+        raise ValueError(
+            f"{name} has values in [{array.min():.4g}, {array.max():.4g}]; a Bernoulli / binary "
+            "cross-entropy model expects values in [0, 1]. Scale the data (e.g. X / X.max()) "
+            "or use a Gaussian likelihood / MSE loss."
+        )
+    return array
+
+
+def check_labels(y, n_samples, n_classes=None, name="y"):
+    """Return integer labels of shape (n_samples,), each in [0, n_classes), or raise."""
+    labels = np.asarray(y)
+    if labels.ndim != 1 or labels.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} must have shape ({n_samples},), one label per sample; got {labels.shape}"
+        )
+    if (
+        labels.dtype.kind == "f"
+        and np.all(np.isfinite(labels))
+        and np.all(labels == np.round(labels))
+    ):
+        labels = labels.astype(np.int64)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer class labels; got dtype {labels.dtype}")
+    if n_classes is not None and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(
+            f"{name} has labels in [{labels.min()}, {labels.max()}]; this model knows the classes "
+            f"0 to {n_classes - 1}"
+        )
+    return labels.astype(np.int64)
+
+
+def check_positive_int(value, name):
+    """Return ``value`` as an int > 0, or raise ValueError naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def check_rng(rng):
+    """A numpy.random.Generator from a Generator, an int seed or None."""
+    if isinstance(rng, np.random.RandomState):
+        raise TypeError("pass a numpy.random.Generator or an int seed, not a legacy RandomState")
+    return np.random.default_rng(rng)
