@@ -113,7 +113,8 @@ class EarlyStopping(Callback):
         else:
             self.wait += 1
             if self.wait >= self.patience:
-                trainer.stop = f"early stopping: no improvement in {self.monitor} since epoch {self.best_epoch}"
+                since = f"since epoch {self.best_epoch}"
+                trainer.stop = f"early stopping: no improvement in {self.monitor} {since}"
 
     def on_train_end(self, trainer):
         if self.restore_best and self.best_weights is not None:
