@@ -213,8 +213,9 @@ def fit(
     Raises
     ------
     TrainingDiverged
-        When a batch loss is NaN or infinite; the weights are those of the last epoch
-        that finished with a finite loss (the initial weights if none did).
+        When a batch loss, or the weights at the end of an epoch, are NaN or infinite; the
+        weights are then those of the last epoch that finished with a finite loss and
+        finite weights (the initial weights if none did).
     """
     epochs, batch_size = (
         check_positive_int(epochs, "epochs"),
@@ -231,48 +232,48 @@ def fit(
     for callback in callbacks:
         callback.on_train_begin(trainer)
     try:
-        for epoch in range(1, epochs + 1):
-            for callback in callbacks:
-                callback.on_epoch_begin(epoch, trainer)
-            start_time = time.perf_counter()
-            totals = {}
-            order = rng.permutation(n)
-            for start in range(0, n, batch_size):
-                index = order[start : start + batch_size]
-                terms = model.loss_terms(X[index], None if y is None else y[index], rng)
-                loss = terms["loss"]
-                value = loss.item()
-                if not np.isfinite(value):
-                    optimizer.flat.data[:] = last_good
-                    history.stopped = f"diverged at epoch {epoch}"
-                    raise TrainingDiverged(
-                        f"training diverged at epoch {epoch}: the loss became {value}. The model "
-                        f"keeps the weights from the end of epoch {epoch - 1}. Likely causes: a "
-                        "learning rate too high for this model (try 10 times smaller), unscaled "
-                        "inputs, or a loss that does not fit the data.",
-                        epoch,
-                        history,
-                    )
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                for key, term in terms.items():
-                    totals[key] = totals.get(key, 0.0) + float(term.item()) * len(index)
-            logs = {key: value / n for key, value in totals.items()}
-            if validation_data is not None:
-                X_val, y_val = (*validation_data, None)[:2]
-                val = _evaluate(model, X_val, y_val, max(batch_size, 256))
-                logs.update({f"val_{key}": value for key, value in val.items()})
-            logs["time"] = time.perf_counter() - start_time
-            history.append(epoch, logs)
-            last_good = optimizer.flat.data.copy()
-            for callback in callbacks:
-                callback.on_epoch_end(epoch, logs, trainer)
-            if every and (epoch % every == 0 or epoch == epochs or trainer.stop):
-                print(_format_logs(epoch, epochs, logs), flush=True)
-            if trainer.stop:
-                history.stopped = trainer.stop
-                break
+        # A diverging run overflows before its loss turns NaN. The loop detects that itself
+        # and raises TrainingDiverged, so NumPy's overflow warnings are silenced here: shown,
+        # they would only precede the clear message, and under ``-W error`` they would
+        # replace it and leave the weights of a half-finished epoch.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(1, epochs + 1):
+                for callback in callbacks:
+                    callback.on_epoch_begin(epoch, trainer)
+                start_time = time.perf_counter()
+                totals = {}
+                order = rng.permutation(n)
+                for start in range(0, n, batch_size):
+                    index = order[start : start + batch_size]
+                    terms = model.loss_terms(X[index], None if y is None else y[index], rng)
+                    loss = terms["loss"]
+                    value = loss.item()
+                    if not np.isfinite(value):
+                        _diverged(optimizer, last_good, history, epoch, f"the loss became {value}")
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    for key, term in terms.items():
+                        totals[key] = totals.get(key, 0.0) + float(term.item()) * len(index)
+                # A finite loss can still send a NaN gradient into the last step of the epoch;
+                # such weights must not become the "last good" ones.
+                if not np.all(np.isfinite(optimizer.flat.data)):
+                    _diverged(optimizer, last_good, history, epoch, "the weights became NaN or inf")
+                logs = {key: value / n for key, value in totals.items()}
+                if validation_data is not None:
+                    X_val, y_val = (*validation_data, None)[:2]
+                    val = _evaluate(model, X_val, y_val, max(batch_size, 256))
+                    logs.update({f"val_{key}": value for key, value in val.items()})
+                logs["time"] = time.perf_counter() - start_time
+                history.append(epoch, logs)
+                last_good = optimizer.flat.data.copy()
+                for callback in callbacks:
+                    callback.on_epoch_end(epoch, logs, trainer)
+                if every and (epoch % every == 0 or epoch == epochs or trainer.stop):
+                    print(_format_logs(epoch, epochs, logs), flush=True)
+                if trainer.stop:
+                    history.stopped = trainer.stop
+                    break
     except KeyboardInterrupt:
         optimizer.flat.data[:] = last_good
         history.stopped = f"interrupted during epoch {len(history) + 1}"
@@ -285,3 +286,16 @@ def fit(
     for callback in callbacks:
         callback.on_train_end(trainer)
     return history
+
+
+def _diverged(optimizer, last_good, history, epoch, what):
+    """Put back the weights of the last good epoch and raise TrainingDiverged."""
+    optimizer.flat.data[:] = last_good
+    history.stopped = f"diverged at epoch {epoch}"
+    raise TrainingDiverged(
+        f"training diverged at epoch {epoch}: {what}. The model keeps the weights from the "
+        f"end of epoch {epoch - 1}. Likely causes: a learning rate too high for this model "
+        "(try 10 times smaller), unscaled inputs, or a loss that does not fit the data.",
+        epoch,
+        history,
+    )

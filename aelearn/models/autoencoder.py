@@ -145,10 +145,24 @@ class Autoencoder(Model):
         if loss == "bce" and output == "identity":
             raise ValueError("loss='bce' needs output='sigmoid' (cross-entropy of probabilities)")
         rng = self._set_rng(rng)
+        # A given half fixes the widths of the half built to match it.
+        if encoder is not None:
+            sizes = encoder.sizes
+        elif decoder is not None:
+            sizes = decoder.sizes[::-1]
         sizes = tuple(int(s) for s in sizes)
         self.encoder = encoder or Encoder(sizes, activation, init, rng, dtype)
         first = "sigmoid" if output == "auto" else output
         self.decoder = decoder or Decoder(sizes[::-1], activation, first, init, rng, dtype)
+        if (self.encoder.n_features, self.encoder.latent_dim) != (
+            self.decoder.n_features,
+            self.decoder.latent_dim,
+        ):
+            raise ValueError(
+                f"the encoder maps {self.encoder.n_features} features to {self.encoder.latent_dim}"
+                f" latent units, the decoder {self.decoder.latent_dim} units to "
+                f"{self.decoder.n_features} features; they must match"
+            )
         self.output, self.loss, self.activation, self.init = output, loss, activation, init
         self.n_features, self.latent_dim = self.encoder.n_features, self.encoder.latent_dim
         self.dtype = dtype
@@ -255,5 +269,12 @@ class DenoisingAutoencoder(Autoencoder):
         return corrupt(x, self.noise, self.noise_level, rng)
 
     def denoise(self, X_noisy):
-        """The clean estimate D(E(x~)) of corrupted inputs, shape (n_samples, n_features)."""
-        return self.reconstruct(X_noisy)
+        """The clean estimate D(E(x~)) of corrupted inputs, shape (n_samples, n_features).
+
+        Gaussian noise pushes x~ outside [0, 1]; only the clean target must lie there, so
+        the noisy input is not held to the unit interval that cross-entropy needs.
+        """
+        X_noisy = check_data(X_noisy, "X_noisy", self.n_features, self.dtype)
+        return predict_in_batches(
+            lambda x: self.decoder.output(self.decoder(self.encoder(x))), X_noisy
+        )

@@ -1,0 +1,295 @@
+"""Tests of aelearn.training: the one fit loop, History, callbacks, and what happens when a
+run diverges or is interrupted (the weights of the last finished epoch, bit for bit)."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from aelearn.autograd import Tensor
+from aelearn.models import VAE, Autoencoder
+from aelearn.training import Callback, EarlyStopping, KLWarmup, TrainingDiverged, fit
+
+N_ROWS, N_FEATURES, BATCH = 50, 8, 20  # three batches per epoch: 20, 20 and 10 rows
+
+
+def indexed_data():
+    """(50, 8) data in [0, 1] whose column 0 is row / 50, so a batch names its rows."""
+    X = np.random.default_rng(0).random((N_ROWS, N_FEATURES)).astype(np.float32)
+    X[:, 0] = np.arange(N_ROWS) / N_ROWS
+    return X
+
+
+def small_autoencoder(seed=0, **kwargs):
+    return Autoencoder(sizes=(N_FEATURES, 6, 3), rng=seed, **kwargs)
+
+
+def weights(model):
+    return {name: array.copy() for name, array in model.state_dict().items()}
+
+
+def assert_same_weights(a, b):
+    assert a.keys() == b.keys()
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+class Snapshots(Callback):
+    """Keeps a copy of the model's weights at the end of every epoch."""
+
+    def __init__(self):
+        self.at_end_of = {}
+
+    def on_epoch_end(self, epoch, logs, trainer):
+        self.at_end_of[epoch] = weights(trainer.model)
+
+
+class Scripted(Autoencoder):
+    """An autoencoder that records its training batches and misbehaves on cue.
+
+    ``fault`` is (epoch, batch, what): on that training batch ``loss_terms`` returns an
+    infinite loss ("inf"), raises KeyboardInterrupt ("interrupt"), or returns a finite loss
+    whose gradient is NaN ("nan_grad").
+    """
+
+    def __init__(self, fault=None, **kwargs):
+        super().__init__(sizes=(N_FEATURES, 6, 3), **kwargs)
+        self.fault, self.batches, self.calls = fault, [], 0
+
+    def loss_terms(self, x, y, rng):
+        if not self.training:  # validation: leave the training record alone
+            return super().loss_terms(x, y, rng)
+        per_epoch = -(-N_ROWS // BATCH)
+        epoch, batch = divmod(self.calls, per_epoch)
+        self.calls += 1
+        self.batches.append(x.copy())
+        terms = super().loss_terms(x, y, rng)
+        if self.fault is not None and self.fault[:2] == (epoch + 1, batch + 1):
+            what = self.fault[2]
+            if what == "inf":
+                return {"loss": Tensor(np.float32(np.inf))}
+            if what == "interrupt":
+                raise KeyboardInterrupt
+            # sqrt'(0) is infinite and 0 * inf is NaN: a finite loss, NaN gradients.
+            zero = (self.encoder(Tensor(x)) * 0.0).sum()
+            return {"loss": terms["loss"] + zero.sqrt()}
+        return terms
+
+
+def rows_of(batch):
+    return np.rint(batch[:, 0] * N_ROWS).astype(int)
+
+
+# ----- History -------------------------------------------------------------------------------
+def test_history_records_loss_validation_and_time_per_epoch():
+    X = indexed_data()
+    model = small_autoencoder().fit(X[:40], epochs=3, batch_size=BATCH, validation_data=(X[40:],))
+    history = model.history_
+    assert sorted(history.keys()) == ["loss", "time", "val_loss"]
+    assert len(history) == 3 and history.epochs == [1, 2, 3]
+    assert all(len(history[key]) == 3 for key in history.keys())
+    assert np.all(history["time"] > 0)
+    # val_loss is the per-example loss summed over features, averaged over the validation set,
+    # at the weights of the end of the last epoch.
+    X_val = X[40:]
+    logits = model.decoder(model.encoder(Tensor(X_val))).data
+    bce = np.sum(np.logaddexp(0.0, logits) - X_val * logits, axis=1)
+    np.testing.assert_allclose(history["val_loss"][-1], bce.mean(), rtol=1e-5)
+
+
+def test_history_loss_is_the_batch_size_weighted_mean_of_batch_losses():
+    X = indexed_data()
+    losses, sizes = [], []
+
+    class Recorder(Autoencoder):
+        def loss_terms(self, x, y, rng):
+            terms = super().loss_terms(x, y, rng)
+            losses.append(terms["loss"].item())
+            sizes.append(x.shape[0])
+            return terms
+
+    model = Recorder(sizes=(N_FEATURES, 6, 3), rng=0).fit(X, epochs=2, batch_size=BATCH)
+    assert sizes == [20, 20, 10] * 2
+    expected = [np.average(losses[3 * e : 3 * e + 3], weights=sizes[:3]) for e in range(2)]
+    np.testing.assert_allclose(model.history_["loss"], expected, rtol=1e-6)
+
+
+def test_vae_history_holds_reconstruction_and_kl_with_their_validation_twins():
+    X = indexed_data()
+    model = VAE(sizes=(N_FEATURES, 6, 2), rng=0)
+    model.fit(X[:40], epochs=2, batch_size=BATCH, validation_data=X[40:])
+    keys = {"loss", "reconstruction", "kl", "val_loss", "val_reconstruction", "val_kl", "time"}
+    assert set(model.history_.keys()) == keys
+    history = model.history_
+    # beta = 1: each epoch's loss is its reconstruction plus its KL.
+    np.testing.assert_allclose(history["loss"], history["reconstruction"] + history["kl"])
+    np.testing.assert_allclose(
+        history["val_loss"], history["val_reconstruction"] + history["val_kl"], rtol=1e-6
+    )
+
+
+# ----- minibatches and seeds -----------------------------------------------------------------
+def test_each_epoch_visits_every_row_once_in_a_fresh_shuffled_order():
+    model = Scripted(rng=0).fit(indexed_data(), epochs=2, batch_size=BATCH)
+    assert [len(b) for b in model.batches] == [20, 20, 10, 20, 20, 10]
+    first = np.concatenate([rows_of(b) for b in model.batches[:3]])
+    second = np.concatenate([rows_of(b) for b in model.batches[3:]])
+    np.testing.assert_array_equal(np.sort(first), np.arange(N_ROWS))
+    np.testing.assert_array_equal(np.sort(second), np.arange(N_ROWS))
+    assert not np.array_equal(first, np.arange(N_ROWS))  # shuffled
+    assert not np.array_equal(first, second)  # reshuffled every epoch
+
+
+def test_the_batches_come_from_the_models_generator():
+    a = Scripted(rng=4).fit(indexed_data(), epochs=1, batch_size=BATCH)
+    b = Scripted(rng=4).fit(indexed_data(), epochs=1, batch_size=BATCH)
+    c = Scripted(rng=5).fit(indexed_data(), epochs=1, batch_size=BATCH)
+    order = [np.concatenate([rows_of(batch) for batch in m.batches]) for m in (a, b, c)]
+    np.testing.assert_array_equal(order[0], order[1])
+    assert not np.array_equal(order[0], order[2])
+
+
+def test_same_seed_gives_bit_identical_weights_after_fit():
+    X = indexed_data()
+    a = small_autoencoder(seed=7).fit(X, epochs=3, batch_size=BATCH)
+    b = small_autoencoder(seed=7).fit(X, epochs=3, batch_size=BATCH)
+    assert_same_weights(weights(a), weights(b))
+    np.testing.assert_array_equal(a.history_["loss"], b.history_["loss"])
+
+
+def test_a_different_shuffling_seed_gives_different_weights_from_the_same_start():
+    X = indexed_data()
+    a, b = small_autoencoder(seed=7), small_autoencoder(seed=7)
+    assert_same_weights(weights(a), weights(b))
+    fit(a, X, epochs=2, batch_size=BATCH, rng=1)
+    fit(b, X, epochs=2, batch_size=BATCH, rng=2)
+    wa, wb = weights(a), weights(b)
+    assert all(not np.array_equal(wa[k], wb[k]) for k in wa)
+
+
+# ----- callbacks -----------------------------------------------------------------------------
+class ScriptedScore(Callback):
+    """Puts a chosen 'score' into each epoch's logs, for EarlyStopping to monitor."""
+
+    def __init__(self, scores):
+        self.scores = scores
+
+    def on_epoch_end(self, epoch, logs, trainer):
+        logs["score"] = self.scores[epoch - 1]
+
+
+def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
+    snapshots = Snapshots()
+    scores = [5.0, 3.0, 4.0, 3.5, 1.0, 1.0]  # best at epoch 2; epochs 3 and 4 do not improve
+    callbacks = [ScriptedScore(scores), snapshots, EarlyStopping(monitor="score", patience=2)]
+    model = small_autoencoder().fit(indexed_data(), epochs=6, batch_size=BATCH, callbacks=callbacks)
+    assert len(model.history_) == 4
+    assert "early stopping" in model.history_.stopped and "epoch 2" in model.history_.stopped
+    assert_same_weights(weights(model), snapshots.at_end_of[2])
+    # Epochs 3 and 4 had moved the weights: restoring them was not a no-op.
+    moved = snapshots.at_end_of[4]
+    assert any(not np.array_equal(moved[k], snapshots.at_end_of[2][k]) for k in moved)
+
+
+def test_early_stopping_on_a_missing_key_names_the_keys_it_has():
+    with pytest.raises(KeyError, match="val_loss.*loss"):
+        small_autoencoder().fit(indexed_data(), epochs=2, callbacks=[EarlyStopping()])
+
+
+def test_kl_warmup_rises_linearly_from_zero_to_beta():
+    seen = []
+
+    class KLWeight(Callback):
+        def on_epoch_end(self, epoch, logs, trainer):
+            seen.append(trainer.model.kl_weight)
+
+    model = VAE(sizes=(N_FEATURES, 6, 2), beta=2.0, warmup_epochs=4, rng=0)
+    model.fit(indexed_data(), epochs=6, batch_size=BATCH, callbacks=[KLWeight()])
+    np.testing.assert_allclose(seen, [0.0, 0.5, 1.0, 1.5, 2.0, 2.0])
+    # The weight was the one used in the loss, and is beta again after training.
+    history = model.history_
+    expected = history["reconstruction"] + np.array(seen) * history["kl"]
+    np.testing.assert_allclose(history["loss"], expected, rtol=1e-5)
+    assert model.kl_weight == 2.0
+
+
+def test_kl_warmup_as_a_callback_sets_the_weight_at_each_epoch_start():
+    model = VAE(sizes=(N_FEATURES, 2), beta=1.0, rng=0)
+    warmup = KLWarmup(epochs=2)
+    for epoch, expected in [(1, 0.0), (2, 0.5), (3, 1.0), (9, 1.0)]:
+        warmup.on_epoch_begin(epoch, SimpleNamespace(model=model))
+        assert model.kl_weight == expected
+
+
+# ----- divergence and interruption -----------------------------------------------------------
+def test_huge_learning_rate_raises_training_diverged_and_keeps_the_initial_weights():
+    model = VAE(sizes=(N_FEATURES, 6, 2), rng=0)
+    before = weights(model)
+    with pytest.raises(TrainingDiverged, match="epoch 1") as caught:
+        model.fit(indexed_data(), epochs=3, batch_size=BATCH, lr=1e6)
+    assert caught.value.epoch == 1 and len(caught.value.history) == 0
+    assert_same_weights(weights(model), before)
+
+
+def test_infinite_loss_keeps_exactly_the_weights_of_the_last_good_epoch():
+    snapshots = Snapshots()
+    model = Scripted(fault=(3, 2, "inf"), rng=0)
+    with pytest.raises(TrainingDiverged, match="diverged at epoch 3") as caught:
+        model.fit(indexed_data(), epochs=5, batch_size=BATCH, callbacks=[snapshots])
+    assert caught.value.epoch == 3
+    assert len(caught.value.history) == 2 and "epoch 3" in caught.value.history.stopped
+    # Batch 1 of epoch 3 did update the weights; they were put back.
+    assert len(model.batches) == 8
+    assert_same_weights(weights(model), snapshots.at_end_of[2])
+
+
+def test_nan_weights_at_the_end_of_an_epoch_count_as_divergence():
+    # The loss is finite on the last batch of epoch 2 but its gradient is NaN, so the weights
+    # at the end of epoch 2 are NaN: they must not be kept as the "last good" ones.
+    snapshots = Snapshots()
+    model = Scripted(fault=(2, 3, "nan_grad"), rng=0)
+    with pytest.raises(TrainingDiverged, match="epoch 2"):
+        model.fit(indexed_data(), epochs=4, batch_size=BATCH, callbacks=[snapshots])
+    assert list(snapshots.at_end_of) == [1]
+    assert_same_weights(weights(model), snapshots.at_end_of[1])
+
+
+def test_keyboard_interrupt_keeps_the_weights_and_history_of_the_last_finished_epoch(capsys):
+    snapshots = Snapshots()
+    model = Scripted(fault=(3, 2, "interrupt"), rng=0)
+    model.fit(indexed_data(), epochs=5, batch_size=BATCH, callbacks=[snapshots])
+    assert len(model.history_) == 2 and len(model.history_["loss"]) == 2
+    assert "interrupted during epoch 3" in model.history_.stopped
+    assert_same_weights(weights(model), snapshots.at_end_of[2])
+    assert "end of epoch 2" in capsys.readouterr().out
+    assert not model.training  # left in evaluation mode, as after a normal fit
+
+
+# ----- arguments and printing ----------------------------------------------------------------
+@pytest.mark.parametrize("name", ["epochs", "batch_size"])
+@pytest.mark.parametrize("value", [0, -3])
+def test_epochs_and_batch_size_must_be_positive(name, value):
+    model = small_autoencoder()
+    with pytest.raises(ValueError, match=f"{name} must be a positive integer"):
+        model.fit(indexed_data(), **{name: value})
+    with pytest.raises(ValueError, match=f"{name} must be a positive integer"):
+        fit(model, indexed_data(), **{name: value})
+
+
+def test_verbose_prints_one_line_per_epoch(capsys):
+    small_autoencoder().fit(indexed_data(), epochs=3, batch_size=BATCH, verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"]
+    assert all("loss" in line for line in lines)
+
+
+def test_verbose_every_n_epochs_prints_those_and_the_last(capsys):
+    small_autoencoder().fit(indexed_data(), epochs=5, batch_size=BATCH, verbose=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == ["2/5", "4/5", "5/5"]
+
+
+def test_quiet_fit_prints_nothing(capsys):
+    small_autoencoder().fit(indexed_data(), epochs=3, batch_size=BATCH)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
