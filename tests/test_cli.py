@@ -1,0 +1,148 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from aelearn.cli import main
+from aelearn.io import load
+from aelearn.models import CVAE, VAE, Autoencoder
+
+TRAIN = ["train", "--epochs", "2", "--hidden", "16", "--latent", "2"]
+
+
+def test_quick_demo_writes_metrics_figures_models_and_a_table(tmp_path, capsys):
+    assert main(["demo", "--quick", "--output", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    metrics = json.loads((tmp_path / "metrics.json").read_text())["models"]
+    assert set(metrics) == {"ae", "dae", "vae", "cvae", "pca"}
+    assert metrics["pca"]["test_mse"] == pytest.approx(0.02465, abs=5e-6)
+    for kind in ("ae", "dae", "vae", "cvae"):
+        figures = metrics[kind]
+        assert 0 < figures["test_mse"] < 0.2
+        assert ("neg_elbo" in figures) == (kind in ("vae", "cvae"))
+        assert (tmp_path / f"reconstructions_{kind}.png").read_bytes()[:4] == b"\x89PNG"
+        assert (tmp_path / f"history_{kind}.png").is_file()
+        assert load(tmp_path / f"{kind}.npz").n_features == 64
+    assert (tmp_path / "samples_vae.png").is_file() and (tmp_path / "samples_cvae.png").is_file()
+    table = printed[printed.index("model   ") :]
+    assert "PCA (8 components)" in table
+    assert f"{metrics['ae']['test_mse']:.5f}" in table
+    assert f"{metrics['cvae']['neg_elbo']:.5f}" in table
+    assert f"{metrics['vae']['kl']:.5f}" in table
+    assert "epoch 3/3" in printed  # progress while training
+
+
+def test_train_saves_a_model_that_evaluate_reports_on(tmp_path, capsys):
+    path = tmp_path / "vae.npz"
+    assert main([*TRAIN, "--kind", "vae", "--beta", "0.5", "--output", str(path)]) == 0
+    trained = capsys.readouterr().out
+    model = load(path)
+    assert isinstance(model, VAE) and model.sizes == (64, 16, 2) and model.beta == 0.5
+    assert "epoch 2/2" in trained
+    assert main(["evaluate", str(path)]) == 0
+    evaluated = capsys.readouterr().out
+    # The figures evaluate prints are those train printed for the model it saved.
+    assert trained.splitlines()[-1].split() == evaluated.splitlines()[-1].split()[1:]
+
+
+def test_train_with_the_same_seed_gives_the_same_weights(tmp_path):
+    for name in ("a.npz", "b.npz"):
+        assert main([*TRAIN, "--kind", "dae", "--seed", "3", "--output", str(tmp_path / name)]) == 0
+    a, b = load(tmp_path / "a.npz").state_dict(), load(tmp_path / "b.npz").state_dict()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_hidden_takes_several_layers(tmp_path):
+    path = tmp_path / "ae.npz"
+    assert main([*TRAIN[:-4], "--hidden", "32,16", "--latent", "3", "--output", str(path)]) == 0
+    model = load(path)
+    assert isinstance(model, Autoencoder) and model.encoder.sizes == (64, 32, 16, 3)
+
+
+def test_sample_writes_a_png_for_a_cvae_class(tmp_path):
+    path = tmp_path / "cvae.npz"
+    assert main([*TRAIN, "--kind", "cvae", "--output", str(path)]) == 0
+    assert isinstance(load(path), CVAE)
+    png = tmp_path / "samples.png"
+    assert main(["sample", str(path), "--n", "4", "--label", "7", "--output", str(png)]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    grid = tmp_path / "grid.png"
+    assert main(["sample", str(path), "--n", "3", "--output", str(grid)]) == 0  # every class
+    assert grid.is_file()
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, ">u4").tobytes()
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def test_train_on_mnist_files_from_mnist_path(tmp_path):
+    rng = np.random.default_rng(0)
+    for part, n in (("train", 30), ("t10k", 10)):
+        _write_idx(tmp_path / f"{part}-images-idx3-ubyte", rng.integers(0, 256, (n, 4, 4)))
+        _write_idx(tmp_path / f"{part}-labels-idx1-ubyte", rng.integers(0, 10, n))
+    path = tmp_path / "m.npz"
+    args = [*TRAIN, "--data", "mnist", "--mnist-path", str(tmp_path), "--output", str(path)]
+    assert main(args) == 0
+    assert load(path).n_features == 16
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "--epochs", "0"], "argument --epochs: expected a positive integer, got '0'"),
+        (["train", "--batch-size", "-5"], "argument --batch-size: expected a positive integer"),
+        (["train", "--lr", "0"], "argument --lr: expected a positive number"),
+        (["train", "--beta", "-1"], "argument --beta: expected a non-negative number"),
+        (["train", "--lr", "nan"], "argument --lr: expected a positive number, got 'nan'"),
+        (["train", "--seed", "-1"], "argument --seed: expected a non-negative integer"),
+        (["train", "--hidden", "64,x"], "expected comma-separated positive integers"),
+        (["train", "--kind", "gan"], "argument --kind: invalid choice: 'gan'"),
+        (["sample", "m.npz", "--n", "0"], "argument --n: expected a positive integer"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_bad_arguments_exit_2_with_argparse_message(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: aelearn" in err and message in err
+
+
+def test_sampling_an_autoencoder_is_a_usage_error(tmp_path, capsys):
+    path = tmp_path / "ae.npz"
+    assert main([*TRAIN, "--output", str(path)]) == 0
+    assert main(["sample", str(path)]) == 2
+    assert "sampling needs a VAE or CVAE; " in capsys.readouterr().err
+
+
+def test_unknown_label_is_a_usage_error(tmp_path, capsys):
+    path = tmp_path / "cvae.npz"
+    assert main([*TRAIN, "--kind", "cvae", "--output", str(path)]) == 0
+    assert main(["sample", str(path), "--label", "12", "--output", str(tmp_path / "s.png")]) == 2
+    assert "this model knows the classes 0 to 9" in capsys.readouterr().err
+
+
+def test_evaluating_a_corrupt_file_is_a_usage_error(tmp_path, capsys):
+    path = tmp_path / "broken.npz"
+    path.write_bytes(b"not a model")
+    assert main(["evaluate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "usage: aelearn evaluate" in err and "truncated or corrupted" in err
+    assert main(["evaluate", str(tmp_path / "missing.npz")]) == 2
+    assert "No such file" in capsys.readouterr().err
+
+
+def test_python_dash_m_exits_2_without_traceback():
+    result = subprocess.run(
+        [sys.executable, "-m", "aelearn", "train", "--epochs", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "expected a positive integer" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,198 @@
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from aelearn.io import FORMAT_VERSION, load, load_weights, save
+from aelearn.models import CVAE, VAE, Autoencoder, Decoder, DenoisingAutoencoder, Encoder
+
+rng = np.random.default_rng(0)
+X = rng.random((40, 12)).astype(np.float32)
+Y = rng.integers(0, 3, size=40)
+
+
+def _trained(model):
+    labels = Y if isinstance(model, CVAE) else None
+    return model.fit(X, labels, epochs=2, batch_size=16)
+
+
+MODELS = {
+    "ae": lambda: Autoencoder((12, 8, 3), rng=1),
+    "ae-mse-identity": lambda: Autoencoder((12, 3), "identity", "identity", "mse", rng=1),
+    "ae-float64": lambda: Autoencoder((12, 6, 2), activation="tanh", rng=1, dtype=np.float64),
+    "dae": lambda: DenoisingAutoencoder((12, 8, 3), noise="gaussian", noise_level=0.2, rng=1),
+    "vae": lambda: VAE((12, 8, 2), beta=0.5, n_samples=2, warmup_epochs=1, binarize=True, rng=1),
+    "vae-gaussian": lambda: VAE((12, 8, 2), likelihood="gaussian", decoder_std=0.3, rng=1),
+    "cvae": lambda: CVAE((12, 8, 2), n_classes=3, rng=1),
+}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_loaded_model_gives_bit_identical_outputs(tmp_path, name):
+    model = _trained(MODELS[name]())
+    path = save(model, tmp_path / "model.npz")
+    loaded = load(path)
+    assert type(loaded) is type(model)
+    labels = Y if isinstance(model, CVAE) else None
+    args = (X, labels) if labels is not None else (X,)
+    np.testing.assert_array_equal(loaded.encode(*args), model.encode(*args))
+    np.testing.assert_array_equal(loaded.reconstruct(*args), model.reconstruct(*args))
+    assert loaded.reconstruct(*args).dtype == model.dtype
+    if isinstance(model, VAE):
+        # The Generator's state is saved too, so the next draws are the same draws.
+        label = 1 if isinstance(model, CVAE) else None
+        np.testing.assert_array_equal(loaded.sample(5, label=label), model.sample(5, label=label))
+        assert loaded.evaluate(*args) == model.evaluate(*args)
+
+
+def test_loaded_model_keeps_its_hyperparameters(tmp_path):
+    model = _trained(MODELS["vae"]())
+    loaded = load(save(model, tmp_path / "vae.npz"))
+    for name in ("sizes", "beta", "n_samples", "warmup_epochs", "binarize", "likelihood"):
+        assert getattr(loaded, name) == getattr(model, name)
+    dae = load(save(_trained(MODELS["dae"]()), tmp_path / "dae.npz"))
+    assert (dae.noise, dae.noise_level) == ("gaussian", 0.2)
+    assert load(save(_trained(MODELS["cvae"]()), tmp_path / "cvae.npz")).n_classes == 3
+
+
+def test_auto_output_decided_by_training_survives_the_round_trip(tmp_path):
+    model = Autoencoder((12, 4), rng=0).fit(X * 5, epochs=1)  # outside [0, 1]: identity, MSE
+    loaded = load(save(model, tmp_path / "ae.npz"))
+    assert loaded.decoder.output_activation == "identity" and loaded.loss_ == "mse"
+    np.testing.assert_array_equal(loaded.reconstruct(X * 5), model.reconstruct(X * 5))
+
+
+def test_loaded_model_trains_on_like_the_original(tmp_path):
+    model = _trained(MODELS["ae"]())
+    loaded = load(save(model, tmp_path / "ae.npz"))
+    model.fit(X, epochs=1, batch_size=16)
+    loaded.fit(X, epochs=1, batch_size=16)
+    np.testing.assert_array_equal(loaded.reconstruct(X), model.reconstruct(X))
+
+
+def test_file_is_plain_arrays_plus_a_json_config(tmp_path):
+    path = save(_trained(MODELS["cvae"]()), tmp_path / "cvae.npz")
+    with np.load(path, allow_pickle=False) as archive:
+        header = json.loads(str(archive["__config__"]))
+        assert all(archive[key].dtype != object for key in archive.files)
+    assert header["format_version"] == FORMAT_VERSION
+    assert header["class"] == "CVAE"
+    assert header["config"]["n_classes"] == 3 and header["config"]["dtype"] == "float32"
+    assert "aelearn_version" in header
+
+
+def test_save_writes_exactly_the_path_given(tmp_path):
+    save(Autoencoder((12, 3), rng=0), tmp_path / "weights.model")
+    assert [p.name for p in tmp_path.iterdir()] == ["weights.model"]
+
+
+@pytest.mark.parametrize("part", ["encoder", "decoder"])
+def test_encoder_and_decoder_save_and_load_alone(tmp_path, part):
+    half = getattr(_trained(MODELS["ae"]()), part)
+    loaded = load(save(half, tmp_path / f"{part}.npz"))
+    assert type(loaded) is type(half)
+    if isinstance(half, Encoder):
+        np.testing.assert_array_equal(loaded.encode(X), half.encode(X))
+    else:
+        Z = rng.standard_normal((7, 3)).astype(np.float32)
+        assert isinstance(loaded, Decoder) and loaded.output_activation == "sigmoid"
+        np.testing.assert_array_equal(loaded.decode(Z), half.decode(Z))
+
+
+def test_load_weights_into_a_model_of_the_same_architecture(tmp_path):
+    model = _trained(MODELS["ae"]())
+    path = save(model, tmp_path / "ae.npz")
+    fresh = Autoencoder((12, 8, 3), rng=99)
+    assert load_weights(fresh, path) is fresh
+    np.testing.assert_array_equal(fresh.reconstruct(X), model.reconstruct(X))
+
+
+def test_load_weights_of_another_architecture_says_what_differs(tmp_path):
+    path = save(Autoencoder((12, 8, 3), rng=0), tmp_path / "ae.npz")
+    other = Autoencoder((12, 5, 3), rng=0)
+    before = other.state_dict()
+    with pytest.raises(ValueError, match=r"saved from Autoencoder with config .*shape"):
+        load_weights(other, path)
+    for name, value in other.state_dict().items():  # a failed load changes nothing
+        np.testing.assert_array_equal(value, before[name])
+    with pytest.raises(ValueError, match="do not fit this VAE: .*missing"):
+        load_weights(VAE((12, 8, 3)), path)
+
+
+def _rewrite_header(path, **changes):
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    header = json.loads(str(arrays["__config__"]))
+    header.update(changes)
+    arrays["__config__"] = np.array(json.dumps(header))
+    with open(path, "wb") as file:
+        np.savez(file, **arrays)
+
+
+def test_newer_format_version_is_refused_with_advice(tmp_path):
+    path = save(Autoencoder((12, 3), rng=0), tmp_path / "ae.npz")
+    _rewrite_header(path, format_version=FORMAT_VERSION + 1)
+    with pytest.raises(ValueError, match=r"format_version 2.*reads format_version up to 1"):
+        load(path)
+
+
+def test_unknown_class_is_refused_naming_the_known_ones(tmp_path):
+    path = save(Autoencoder((12, 3), rng=0), tmp_path / "ae.npz")
+    _rewrite_header(path, **{"class": "Transformer"})
+    with pytest.raises(ValueError, match=r"class 'Transformer'; expected one of \['Autoencoder'"):
+        load(path)
+
+
+def test_missing_config_points_to_load_weights(tmp_path):
+    path = tmp_path / "bare.npz"
+    np.savez(path, **Autoencoder((12, 3), rng=0).state_dict())
+    with pytest.raises(ValueError, match="no __config__ entry.*load_weights"):
+        load(path)
+
+
+def test_garbled_config_says_what_is_expected(tmp_path):
+    path = tmp_path / "bad.npz"
+    np.savez(path, __config__=np.array("{not json"))
+    with pytest.raises(ValueError, match='expected JSON with "format_version"'):
+        load(path)
+
+
+@pytest.mark.parametrize("keep", [0, 100, 0.5, -30])
+def test_truncated_file_is_refused_as_corrupted(tmp_path, keep):
+    path = save(_trained(MODELS["vae"]()), tmp_path / "vae.npz")
+    data = path.read_bytes()
+    cut = int(keep * len(data)) if isinstance(keep, float) else keep
+    path.write_bytes(data[:cut])
+    with pytest.raises(ValueError, match="truncated or corrupted"):
+        load(path)
+
+
+def test_corrupted_bytes_are_refused(tmp_path):
+    path = save(_trained(MODELS["ae"]()), tmp_path / "ae.npz")
+    data = bytearray(path.read_bytes())
+    data[200:260] = b"\xff" * 60  # inside the first array: its CRC no longer matches
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="truncated or corrupted"):
+        load(path)
+    assert zipfile.is_zipfile(path)  # the archive itself still opens
+
+
+def test_a_single_npy_array_is_not_a_model(tmp_path):
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    with pytest.raises(ValueError, match="single array"):
+        load(path)
+
+
+def test_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "nothing.npz")
+
+
+def test_saving_an_unknown_model_class_is_refused(tmp_path):
+    class Custom(Autoencoder):
+        pass
+
+    with pytest.raises(TypeError, match="cannot save a Custom"):
+        save(Custom((12, 3)), tmp_path / "c.npz")

@@ -1,0 +1,133 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from aelearn.models import VAE, Autoencoder, DenoisingAutoencoder
+from aelearn.sklearn import AutoencoderTransformer, VAETransformer
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:400] / 16.0, y[:400]
+
+
+# No check needs an expected failure: likelihood="auto" (VAE) and output="auto" (AE) choose a
+# Gaussian likelihood / squared error for the checks' data, which lie outside [0, 1]. With
+# likelihood="bernoulli" fixed, nearly every check would fail on purpose, by refusing that data
+# (see test_fixed_bernoulli_refuses_data_outside_unit_interval).
+@parametrize_with_checks(
+    [
+        AutoencoderTransformer(hidden_sizes=(8,), epochs=2),
+        AutoencoderTransformer(hidden_sizes=(8,), epochs=2, noise="gaussian", noise_level=0.1),
+        VAETransformer(hidden_sizes=(8,), epochs=2),
+    ]
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_fixed_bernoulli_refuses_data_outside_unit_interval():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match=r"expects values in \[0, 1\]"):
+        VAETransformer(likelihood="bernoulli", epochs=1).fit(X)
+
+
+def test_fit_learns_attributes_and_transform_gives_codes(digits):
+    X, _ = digits
+    est = AutoencoderTransformer(latent_dim=3, hidden_sizes=(16,), epochs=3, random_state=0)
+    assert est.fit(X) is est
+    assert est.n_features_in_ == 64
+    assert isinstance(est.model_, Autoencoder)
+    assert len(est.history_) == 3
+    Z = est.transform(X)
+    assert Z.shape == (400, 3)
+    np.testing.assert_array_equal(Z, est.model_.encode(X))
+    assert est.inverse_transform(Z).shape == (400, 64)
+    assert list(est.get_feature_names_out()) == [f"autoencodertransformer{i}" for i in range(3)]
+
+
+def test_noise_makes_a_denoising_autoencoder(digits):
+    est = AutoencoderTransformer(noise="masking", epochs=1, random_state=0).fit(digits[0])
+    assert isinstance(est.model_, DenoisingAutoencoder)
+
+
+def test_vae_transform_is_the_posterior_mean_and_picks_bernoulli_for_pixels(digits):
+    X, _ = digits
+    est = VAETransformer(latent_dim=2, hidden_sizes=(16,), epochs=2, random_state=0).fit(X)
+    assert isinstance(est.model_, VAE) and est.likelihood_ == "bernoulli"
+    np.testing.assert_array_equal(est.transform(X), est.model_.encode(X))
+    assert est.fit(X * 16).likelihood_ == "gaussian"
+
+
+def test_same_random_state_gives_identical_codes(digits):
+    X, _ = digits
+    a = AutoencoderTransformer(epochs=2, random_state=3).fit_transform(X)
+    b = AutoencoderTransformer(epochs=2, random_state=3).fit_transform(X)
+    c = AutoencoderTransformer(epochs=2, random_state=4).fit_transform(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_training_longer_raises_the_score(digits):
+    X, _ = digits
+    for cls in (AutoencoderTransformer, VAETransformer):
+        short = cls(hidden_sizes=(32,), epochs=1, random_state=0).fit(X).score(X)
+        longer = cls(hidden_sizes=(32,), epochs=30, random_state=0).fit(X).score(X)
+        assert longer > short
+
+
+def test_vae_score_is_the_mean_elbo(digits):
+    X, _ = digits
+    est = VAETransformer(epochs=2, random_state=0).fit(X)
+    assert est.score(X) == pytest.approx(-est.model_.evaluate(X)["neg_elbo"])
+
+
+def test_unfitted_transform_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        VAETransformer().transform(np.zeros((2, 3)))
+
+
+def test_inverse_transform_wants_latent_dim_columns(digits):
+    est = AutoencoderTransformer(latent_dim=2, epochs=1, random_state=0).fit(digits[0])
+    with pytest.raises(ValueError, match="codes with 2 columns"):
+        est.inverse_transform(np.zeros((4, 3)))
+
+
+def test_drops_into_pipeline_and_grid_search_in_place_of_pca(digits):
+    X, y = digits
+    # The same pipeline with PCA first, then with each estimator in its place.
+    for reducer in (
+        PCA(),
+        AutoencoderTransformer(epochs=10, random_state=0),
+        VAETransformer(epochs=10, random_state=0),
+    ):
+        key = "n_components" if isinstance(reducer, PCA) else "latent_dim"
+        pipe = Pipeline([("reduce", reducer), ("classify", LogisticRegression(max_iter=2000))])
+        search = GridSearchCV(pipe, {f"reduce__{key}": [2, 8]}, cv=2).fit(X, y)
+        assert search.best_params_[f"reduce__{key}"] == 8  # 8 codes separate digits better
+        assert search.score(X, y) > 0.5
+
+
+def test_grid_search_without_classifier_uses_the_estimators_score(digits):
+    X, _ = digits
+    search = GridSearchCV(
+        AutoencoderTransformer(hidden_sizes=(32,), random_state=0),
+        {"epochs": [1, 20]},
+        cv=2,
+    ).fit(X)
+    assert search.best_params_ == {"epochs": 20}
+
+
+def test_clone_keeps_params_and_drops_the_model(digits):
+    est = VAETransformer(beta=0.5, epochs=1, random_state=0).fit(digits[0])
+    copy = clone(est)
+    assert copy.get_params() == est.get_params()
+    assert not hasattr(copy, "model_")
