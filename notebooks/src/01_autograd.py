@@ -1,0 +1,149 @@
+# %% [markdown]
+# # 1. Automatic differentiation, by hand and by aelearn
+#
+# Every model in this course is trained by gradient descent, and every gradient comes from
+# the backward pass of a computation graph. Here we compute the gradients of a tiny network
+# by hand in NumPy, then let `aelearn` compute them, draw the graph it walked, add an op of
+# our own and check it with finite differences, and watch the check catch a wrong backward.
+
+# %% [markdown]
+# Everything random comes from one seeded Generator, so every run prints the same numbers.
+
+# %%
+# %matplotlib inline
+import numpy as np
+from IPython.display import display
+
+from aelearn import Tensor, gradcheck
+from aelearn.autograd import Function
+from aelearn.losses import mse_loss
+from aelearn.plotting import plot_gradcheck, plot_graph
+
+rng = np.random.default_rng(0)
+
+# %% [markdown]
+# ## A tiny network by hand
+#
+# Four examples with three features, a hidden layer of five tanh units, two outputs, and the
+# squared error summed over outputs and averaged over examples:
+# $h = \tanh(xW_1 + b_1)$, $\hat y = hW_2 + b_2$,
+# $L = \frac{1}{n}\sum_i \lVert \hat y_i - y_i\rVert^2$.
+# Look at the backward pass: each line is the chain rule applied to one line of the forward,
+# in reverse order.
+
+# %%
+x = rng.normal(size=(4, 3))
+y = rng.normal(size=(4, 2))
+W1, b1 = rng.normal(size=(3, 5)), np.zeros(5)
+W2, b2 = rng.normal(size=(5, 2)), np.zeros(2)
+
+# forward
+a = x @ W1 + b1
+h = np.tanh(a)
+y_hat = h @ W2 + b2
+loss = np.sum((y_hat - y) ** 2) / len(x)
+
+# backward: dL/d(each value), last line of the forward first
+d_y_hat = 2 * (y_hat - y) / len(x)
+dW2, db2 = h.T @ d_y_hat, d_y_hat.sum(axis=0)
+dh = d_y_hat @ W2.T
+da = dh * (1 - h**2)  # tanh'(a) = 1 - tanh(a)^2
+dW1, db1 = x.T @ da, da.sum(axis=0)
+print(f"loss = {loss:.6f}")
+
+# %% [markdown]
+# ## The same network in aelearn
+#
+# The forward is written once; `backward()` produces every gradient. The differences from
+# the hand-written ones should be zero, or at the level of float64 rounding (about 1e-16).
+
+# %%
+params = {
+    "W1": Tensor(W1, requires_grad=True, name="W1"),
+    "b1": Tensor(b1, requires_grad=True, name="b1"),
+    "W2": Tensor(W2, requires_grad=True, name="W2"),
+    "b2": Tensor(b2, requires_grad=True, name="b2"),
+}
+hidden = (Tensor(x, name="x") @ params["W1"] + params["b1"]).tanh()
+loss_t = mse_loss(hidden @ params["W2"] + params["b2"], Tensor(y, name="y"))
+loss_t.backward(retain_graph=True)
+
+by_hand = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+for name, p in params.items():
+    print(f"{name}: max |aelearn - by hand| = {np.max(np.abs(p.grad - by_hand[name])):.1e}")
+
+# %% [markdown]
+# ## The graph that backward walked
+#
+# Blue boxes are ops, orange boxes the parameters (leaves that want a gradient), grey boxes
+# the data. The loss on the right has gradient 1; `backward` visits the boxes right to left,
+# each op turning the gradient of its output into gradients of its inputs.
+
+# %%
+fig = plot_graph(loss_t, title="Computation graph of the tiny network's loss")
+fig.savefig("figures/01_autograd.png", dpi=120)
+display(fig)
+
+# %% [markdown]
+# ## A new op: softsign
+#
+# softsign(x) = x / (1 + |x|), a cheaper cousin of tanh. Its derivative is
+# 1 / (1 + |x|)^2, so dL/dx = grad / (1 + |x|)^2. An op is one class: a forward that saves
+# what the backward needs, and a backward that returns one gradient per input.
+
+
+# %%
+class Softsign(Function):
+    """out = x / (1 + |x|); d(out)/dx = 1 / (1 + |x|)^2."""
+
+    def forward(self, x):
+        denominator = 1.0 + np.abs(x)
+        self.save_for_backward(denominator)
+        return x / denominator
+
+    def backward(self, grad):
+        (denominator,) = self.saved
+        return (grad / denominator**2,)
+
+
+z = Tensor(rng.normal(size=(3, 4)), requires_grad=True, name="z")
+report = gradcheck(lambda t: Softsign.apply(t), [z])
+print(report)
+
+# %% [markdown]
+# The check compares the backward with central finite differences
+# (f(x + h) - f(x - h)) / 2h in float64. A relative error near 1e-10 or below means the two
+# agree; the dashed line is the tolerance.
+
+# %%
+plot_gradcheck(report)
+
+# %% [markdown]
+# ## A wrong backward is caught
+#
+# A classic slip: forgetting the square, returning grad / (1 + |x|). The function still
+# trains something, which is why such mistakes survive without a check. Look for the red bar.
+
+
+# %%
+class WrongSoftsign(Softsign):
+    def backward(self, grad):
+        (denominator,) = self.saved
+        return (grad / denominator,)  # wrong: the derivative has denominator squared
+
+
+wrong = gradcheck(lambda t: WrongSoftsign.apply(t), [z])
+print(wrong)
+plot_gradcheck(wrong)
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Replace tanh by ReLU in the hand-written network. What changes in the backward pass, and
+#    why should the check keep inputs away from 0?
+# 2. Write `Cube(Function)` for x**3 and check it with `gradcheck`. Then break its backward
+#    by a factor of 2 and see by how much the relative error grows.
+# 3. Draw `plot_graph` for `(a * b + a) ** 2` with scalar leaves a and b. Why does `a` have
+#    two outgoing arrows, and how does `backward` add up its gradient?
+# 4. Run `gradcheck` on the tiny network in float32 (`Tensor(W1.astype(np.float32))`).
+#    What happens, and why does aelearn refuse it?

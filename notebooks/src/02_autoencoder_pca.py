@@ -1,0 +1,159 @@
+# %% [markdown]
+# # 2. Autoencoders and PCA
+#
+# An autoencoder squeezes each image through a small code and rebuilds it. PCA does the
+# same with a linear map. We measure both on the 8x8 digits, see that a *linear*
+# autoencoder finds PCA's subspace but not its basis, and see what a non-linear code buys.
+
+# %% [markdown]
+# One seed for everything: the models get their own Generators seeded from it.
+
+# %%
+# %matplotlib inline
+import numpy as np
+from IPython.display import display
+from matplotlib.figure import Figure
+
+from aelearn.baselines import fit_pca, reconstruction_error_table, subspace_angles_to_pca
+from aelearn.datasets import load_digits
+from aelearn.models import Autoencoder
+from aelearn.plotting import (
+    plot_error_vs_code_size,
+    plot_latent_scatter,
+    plot_reconstructions,
+    plot_samples,
+)
+from aelearn.reporting import format_table
+
+SEED = 0
+rng = np.random.default_rng(SEED)
+data = load_digits()
+print(data)
+
+# %% [markdown]
+# ## Reconstructions
+#
+# A 64-128-8 autoencoder (ReLU hidden layer, sigmoid output, squared error). Look at how
+# much of each digit survives an 8-number code, and at what blurs.
+
+# %%
+ae = Autoencoder((64, 128, 8), output="sigmoid", loss="mse", rng=SEED)
+ae.fit(data.X_train, epochs=120, validation_data=data.X_test)
+print(f"test MSE per pixel: {ae.reconstruction_error(data.X_test):.4f}")
+plot_reconstructions(data.X_test, ae.reconstruct(data.X_test), title="64-128-8 autoencoder")
+
+# %% [markdown]
+# ## Error against code size
+#
+# PCA with k components is the best *linear* code of size k. A non-linear autoencoder can
+# beat it; watch where the gap is largest. (Each autoencoder trains for a few seconds.)
+
+# %%
+code_sizes = [2, 4, 8, 16]
+nonlinear, linear = {}, {}
+for k in code_sizes:
+    nonlinear[k] = Autoencoder((64, 128, k), output="sigmoid", loss="mse", rng=SEED)
+    nonlinear[k].fit(data.X_train, epochs=80)
+    linear[k] = Autoencoder((64, k), activation="identity", output="identity", rng=SEED)
+    linear[k].fit(data.X_train, epochs=150, lr=1e-2)
+
+rows = reconstruction_error_table(
+    data.X_train,
+    data.X_test,
+    code_sizes,
+    {k: m.reconstruction_error(data.X_test) for k, m in nonlinear.items()},
+)
+for row in rows:
+    row["linear_autoencoder_mse"] = linear[row["code_size"]].reconstruction_error(data.X_test)
+print(format_table(rows))
+fig = plot_error_vs_code_size(rows, title="Test reconstruction error: PCA and autoencoders")
+fig.savefig("figures/02_autoencoder_pca.png", dpi=120)
+display(fig)
+
+# %% [markdown]
+# ## The linear autoencoder finds PCA's subspace...
+#
+# Its decoder is x_hat = z W + b with W of shape (k, 64). The principal angles between the
+# row space of W and the span of PCA's first k components are near 0 degrees when the two
+# subspaces coincide.
+
+# %%
+k = 8
+W = linear[k].decoder.net.dense_layers[0].W.data  # (latent_dim, n_features)
+print("W shape:", W.shape)
+angles = subspace_angles_to_pca(W, data.X_train)
+print("principal angles (degrees):", np.round(angles, 2))
+
+# %% [markdown]
+# ## ...but not its basis
+#
+# Compare each decoder row with each principal component (|cosine| of the angle between
+# them). PCA's basis would give one bright cell per row; the autoencoder spreads each
+# component over several of its units: any invertible mix of the code gives the same error.
+
+# %%
+components = fit_pca(data.X_train, k).components_
+rows_unit = W / np.linalg.norm(W, axis=1, keepdims=True)
+cosines = np.abs(rows_unit @ components.T)
+fig = Figure(figsize=(4.6, 3.8), layout="constrained")
+ax = fig.subplots()
+image = ax.imshow(cosines, cmap="viridis", vmin=0, vmax=1)
+fig.colorbar(image, ax=ax, label="|cosine|")
+ax.set_xlabel("principal component")
+ax.set_ylabel("decoder unit (row of W)")
+ax.set_title("Linear autoencoder units against PCA components")
+display(fig)
+
+# %% [markdown]
+# ## What a non-linear code buys
+#
+# With two numbers per image, PCA keeps a flat slice of the data; the autoencoder can
+# bend its code around the digit classes. Look at how separated the colours are.
+
+# %%
+codes = {
+    "PCA (2 components)": fit_pca(data.X_train, 2).transform(data.X_test),
+    "autoencoder (64-128-2)": nonlinear[2].encode(data.X_test),
+}
+plot_latent_scatter(codes, data.y_test, title="Two-number codes of the test digits")
+
+# %% [markdown]
+# ## Which units matter?
+#
+# PCA ranks its components by explained variance. An autoencoder's units have no order;
+# `latent_importance` measures how much the error rises when one unit is held at its mean.
+# It is an honest substitute, not a variance decomposition: the rises need not add up.
+
+# %%
+importance = ae.latent_importance(data.X_test)
+explained = fit_pca(data.X_train, 8).explained_variance_ratio_
+fig = Figure(figsize=(8.5, 3.2), layout="constrained")
+left, right = fig.subplots(1, 2)
+left.bar(np.arange(8), explained)
+left.set(title="PCA: explained variance", xlabel="component", ylabel="fraction of variance")
+right.bar(np.arange(8), importance, color="C1")
+right.set(title="Autoencoder: latent importance", xlabel="latent unit", ylabel="rise in MSE")
+display(fig)
+
+# %% [markdown]
+# ## Decoding codes that no image produced
+#
+# Draw z from a Gaussian with each unit's mean and spread over the training codes, and
+# decode it. Most results do not look like digits: nothing in training asked the decoder
+# to make sense of the space between the codes of real images. (Notebook 6 fixes this.)
+
+# %%
+train_codes = ae.encode(data.X_train)
+z = train_codes.mean(axis=0) + train_codes.std(axis=0) * rng.standard_normal((20, 8))
+plot_samples(ae.decode(z.astype(np.float32)), title="Decoded random codes (vanilla autoencoder)")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Train the linear autoencoder with `lr=1e-3` for the same number of epochs. Are the
+#    principal angles still small? What does that say about how the fit converges?
+# 2. Replace ReLU by `activation="identity"` in the 64-128-8 autoencoder. Does it beat PCA?
+# 3. Rank the 8 units of `ae` by `latent_importance`, hold the two least important at their
+#    mean, and plot the reconstructions. Is the image quality what the ranking predicted?
+# 4. Decode a straight line between the codes of two test digits. Where does it leave the
+#    digits?

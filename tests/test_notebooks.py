@@ -1,0 +1,54 @@
+"""Every course notebook runs top to bottom in a fresh kernel without an error.
+
+Each notebook is copied into a temporary folder (so the figures it saves land there, not
+in the repository) and executed with nbclient in a new python3 kernel. A cell that raises
+fails the test with the cell's traceback. The execution time is printed (``pytest -s``)
+and recorded as a user property for the JUnit report.
+"""
+
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+# The networks are small; several BLAS threads per process on a shared 2-core machine
+# fight over the cores and run many times slower than one.
+SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def test_every_topic_of_the_course_has_a_notebook():
+    stems = [p.stem for p in PATHS]
+    assert [s[:2] for s in stems] == ["01", "02", "03", "04", "05", "06", "07"], stems
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_notebook_runs_without_error(path, tmp_path, monkeypatch, record_property):
+    for name, value in SINGLE_THREAD.items():
+        monkeypatch.setenv(name, value)  # inherited by the kernel process
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    shutil.copy(path, tmp_path)
+    (tmp_path / "figures").mkdir()
+    nb = nbformat.read(tmp_path / path.name, as_version=4)
+    client = NotebookClient(
+        nb, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        pytest.fail(f"{path.name} raised in a cell:\n{error}")
+    seconds = time.perf_counter() - start
+    record_property("seconds", round(seconds, 1))
+    print(f"\n{path.name}: executed in {seconds:.1f} s")
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
+    assert not errors
+    # Every notebook saves its key figure for the README.
+    assert list((tmp_path / "figures").glob("*.png")), f"{path.name} saved no figure"
