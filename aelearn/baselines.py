@@ -120,8 +120,13 @@ def subspace_angles_to_pca(decoder_weights, X_train, n_components=None):
     return np.degrees(subspace_angles(W.T, pca.components_.T))
 
 
-def reconstruction_error_table(X_train, X_test, code_sizes, autoencoder_errors=None):
-    """PCA's test reconstruction error for each code size, beside an autoencoder's if given.
+def reconstruction_error_table(
+    X_train, X_test, code_sizes, autoencoder_errors=None, autoencoders=None, fit_kwargs=None
+):
+    """Test reconstruction error against code size, for PCA and for autoencoders.
+
+    The autoencoder's analogue of PCA's explained-variance curve: one row per code size k,
+    with PCA's error at k components beside each autoencoder's error at a k-unit code.
 
     Parameters
     ----------
@@ -130,20 +135,30 @@ def reconstruction_error_table(X_train, X_test, code_sizes, autoencoder_errors=N
     code_sizes : iterable of int
         One row per code size, in this order.
     autoencoder_errors : dict of {int: float}, optional
-        Test MSE per element of an autoencoder, keyed by code size. A code size without an
-        entry gets None, which :func:`aelearn.reporting.format_table` shows as ``-``;
-        entries for other code sizes are ignored.
+        Errors measured elsewhere, keyed by code size, as the column ``autoencoder_mse``.
+        A code size without an entry gets None, which
+        :func:`aelearn.reporting.format_table` shows as ``-``.
+    autoencoders : dict of {str: callable}, optional
+        ``{name: make}`` where ``make(k)`` returns an untrained model with a k-unit code
+        (anything with ``fit(X, **fit_kwargs)`` and ``reconstruction_error(X)``, such as
+        ``lambda k: Autoencoder((64, 128, k), rng=0)``). Each is trained on X_train for every
+        code size and measured on X_test, as the column ``{name}_mse``.
+    fit_kwargs : dict, optional
+        Passed to every ``fit`` (epochs, batch_size, lr, ...).
 
     Returns
     -------
     list of dict
-        Rows with keys ``code_size`` and ``pca_mse``, plus ``autoencoder_mse`` when
-        ``autoencoder_errors`` is given. Print them with ``format_table(rows)``.
+        Rows with keys ``code_size``, ``pca_mse`` and one ``*_mse`` per autoencoder. Print
+        them with ``format_table(rows)``; plot them with ``plot_error_vs_code_size(rows)``.
     """
     rows = []
     for k in code_sizes:
         row = {"code_size": k, "pca_mse": pca_reconstruction_error(X_train, X_test, k)}
         if autoencoder_errors is not None:
             row["autoencoder_mse"] = autoencoder_errors.get(k)
+        for name, make in (autoencoders or {}).items():
+            model = make(k).fit(X_train, **(fit_kwargs or {}))
+            row[f"{name}_mse"] = model.reconstruction_error(X_test)
         rows.append(row)
     return rows

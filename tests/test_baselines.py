@@ -78,6 +78,28 @@ def test_reconstruction_error_table_rows(digits):
     )
 
 
+def test_reconstruction_error_table_trains_an_autoencoder_per_code_size(digits):
+    from aelearn.models import Autoencoder
+
+    made = []
+
+    def make(k):
+        made.append(k)
+        return Autoencoder((64, k), activation="identity", output="identity", rng=0)
+
+    rows = reconstruction_error_table(
+        digits.X_train,
+        digits.X_test,
+        [2, 4],
+        autoencoders={"linear": make},
+        fit_kwargs={"epochs": 30, "lr": 1e-2},
+    )
+    assert made == [2, 4]
+    for row in rows:
+        # A linear autoencoder can at best reach PCA's error, and 30 epochs get it close.
+        assert row["pca_mse"] * 0.999 < row["linear_mse"] < row["pca_mse"] * 1.10
+
+
 def test_format_table_aligns_columns():
     rows = [
         {"model": "pca", "code_size": 2, "mse": 0.0531751},
