@@ -270,7 +270,18 @@ def gaussian_kl(mu, logvar, reduction="mean"):
     -------
     Tensor
     """
-    _check(mu, logvar, reduction, "gaussian_kl")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}")
+    m, lv = _data(mu), _data(logvar)
+    if m.ndim != 2 or m.shape != lv.shape:
+        raise ValueError(
+            f"gaussian_kl expects mu and logvar of the same shape (batch, latent_dim); got "
+            f"{m.shape} and {lv.shape}"
+        )
+    if not (np.all(np.isfinite(m)) and np.all(np.isfinite(lv))):
+        raise ValueError(
+            "gaussian_kl: mu or logvar contains NaN or infinity; expected finite values"
+        )
     return GaussianKL.apply(mu, logvar, reduction=reduction)
 
 

@@ -415,3 +415,17 @@ def test_corruption_refuses_a_bad_level(kind, level):
 def test_corruption_refuses_an_unknown_kind():
     with pytest.raises(ValueError, match=r"unknown corruption 'blur'.*masking"):
         corrupt(np.zeros((2, 2)), "blur", 0.1, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (3,), (2, 3, 3)])
+def test_dense_refuses_input_of_the_wrong_shape_naming_the_expected_one(shape):
+    layer = Dense(3, 2, rng=0)
+    with pytest.raises(ValueError, match=r"\(batch, 3\)"):
+        layer(Tensor(np.ones(shape, dtype=np.float32)))
+
+
+def test_default_initialisation_is_one_setting_for_dense_and_mlp():
+    from aelearn.nn.dense import DEFAULT_INIT
+
+    assert Dense(3, 2, rng=0).init == DEFAULT_INIT
+    assert all(layer.init == DEFAULT_INIT for layer in MLP((3, 4, 2), "relu", rng=0).dense_layers)

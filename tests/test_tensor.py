@@ -167,3 +167,30 @@ def test_backward_skips_gradients_no_input_needs():
     y.sum().backward()
     assert x.grad is None
     np.testing.assert_array_equal(W.grad, [[2.0], [2.0], [2.0]])
+
+
+def test_operands_of_different_dtypes_are_refused_rather_than_promoted():
+    a = Tensor(np.ones(2, dtype=np.float32))
+    b = Tensor(np.ones(2, dtype=np.float64))
+    with pytest.raises(TypeError, match="share a dtype"):
+        a + b
+    assert (a + 1.0).dtype == np.float32  # Python numbers take the tensor's dtype
+
+
+def test_a_tensor_made_from_a_tensor_wraps_its_data():
+    a = Tensor(np.arange(3.0))
+    assert np.shares_memory(Tensor(a).data, a.data)
+
+
+def test_gradcheck_does_not_pass_a_small_but_wrong_gradient():
+    class Tenth(Function):
+        """out = x / 10, with a backward that forgets the 1/10."""
+
+        def forward(self, x):
+            return x / 10.0
+
+        def backward(self, grad):
+            return (grad,)
+
+    x = Tensor(np.random.default_rng(0).standard_normal(4) * 1e-3, requires_grad=True)
+    assert not gradcheck(lambda x: Tenth.apply(x), [x]).passed

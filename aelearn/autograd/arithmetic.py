@@ -87,6 +87,8 @@ class Pow(Function):
     """out = x ** p for a constant exponent p.
 
     d(out)/dx = p * x ** (p - 1), so dL/dx = grad * p * x ** (p - 1).
+    Domain: for a fractional p, x must be positive (a negative base gives NaN); for
+    p < 1, the derivative at x = 0 is infinite. Neither is checked here.
     """
 
     def forward(self, x, exponent):

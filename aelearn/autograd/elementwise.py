@@ -44,7 +44,11 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    """out = sqrt(x); f'(x) = 1 / (2 sqrt(x)), so dL/dx = grad / (2 out)."""
+    """out = sqrt(x); f'(x) = 1 / (2 sqrt(x)), so dL/dx = grad / (2 out).
+
+    Defined for x >= 0; at x = 0 the derivative is infinite, so keep x away from 0 (add a
+    small constant, as one does under the square root of a variance).
+    """
 
     def forward(self, x):
         out = np.sqrt(x)

@@ -91,6 +91,14 @@ class Function:
 
 
 def _as_tensors(values):
+    dtypes = {v.dtype for v in values if isinstance(v, Tensor)}
+    if len(dtypes) > 1:
+        # NumPy would promote float32 to float64 silently, doubling memory and time from
+        # here on; a mix is nearly always a forgotten conversion, so say so.
+        raise TypeError(
+            f"operands of one op must share a dtype; got {sorted(map(str, dtypes))}. Convert "
+            "one of them, e.g. Tensor(x.data.astype(np.float32))."
+        )
     dtype = next((v.dtype for v in values if isinstance(v, Tensor)), None)
     return tuple(v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=dtype)) for v in values)
 

@@ -18,6 +18,8 @@ _FLOAT_KINDS = "f"
 
 def _as_float_array(data, dtype=None):
     """Turn ``data`` into a floating NumPy array, refusing what cannot be differentiated."""
+    if isinstance(data, Tensor):
+        data = data.data
     array = np.asarray(data, dtype=dtype)
     if array.dtype.kind in "iub":
         # Integers and booleans have no gradient; the course works in float64 or float32.

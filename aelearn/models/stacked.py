@@ -26,7 +26,7 @@ import numpy as np
 from aelearn.models.autoencoder import LOSSES, Autoencoder, Decoder, DenoisingAutoencoder, Encoder
 from aelearn.models.classifier import Classifier
 from aelearn.nn import Dense, Sequential, get_activation
-from aelearn.nn.containers import default_init
+from aelearn.nn.dense import DEFAULT_INIT
 from aelearn.nn.noise import draw_corruption
 from aelearn.validation import check_data, check_positive_int, check_rng
 
@@ -112,7 +112,7 @@ class StackedAutoencoder:
         Its encoder is Dense then the activation (a code in [0, 1] for a sigmoid), not the
         linear code of a plain ``Encoder``: that code is what the next stage will see.
         """
-        init = self.init or default_init(self.activation)
+        init = self.init or DEFAULT_INIT
         dense = (init, self.rng, self.dtype, self.init_std)
         encoder_net = Sequential(Dense(n_in, n_out, *dense), get_activation(self.activation))
         output = "sigmoid" if inside_unit_interval else "identity"

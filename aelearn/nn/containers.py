@@ -3,7 +3,7 @@
 import numpy as np
 
 from aelearn.nn.activations import get_activation
-from aelearn.nn.dense import Dense
+from aelearn.nn.dense import DEFAULT_INIT, Dense
 from aelearn.nn.module import Module
 
 
@@ -37,17 +37,6 @@ class Sequential(Module):
         return f"{type(self).__name__}(\n{inner}\n)"
 
 
-def default_init(activation):
-    """The library's default initialisation: Glorot, whatever the activation.
-
-    He initialisation is the textbook choice before a ReLU, and ``init="he"`` gives it.
-    For the shallow, narrow autoencoders of the course, Glorot's smaller scale trained
-    to lower test error on digits in every measurement we made (four seeds each, 300
-    epochs; ``benchmarks/bench_autoencoders.py``), so it is the default.
-    """
-    return "glorot"
-
-
 class MLP(Sequential):
     """A multilayer perceptron: Dense layers with an activation between them.
 
@@ -60,7 +49,7 @@ class MLP(Sequential):
     output_activation : str or None, default=None
         After the last layer (None: none, the output is linear).
     init : {"he", "glorot", "normal"}, optional
-        Weight initialisation of every layer; by default He for ReLU, Glorot otherwise.
+        Weight initialisation of every layer; None means ``DEFAULT_INIT`` (Glorot).
     rng : numpy.random.Generator or int, optional
     dtype : dtype, default=np.float32
     init_std : float, default=0.01
@@ -90,8 +79,7 @@ class MLP(Sequential):
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             last = i == len(sizes) - 2
             act = output_activation if last else activation
-            layer_init = init or default_init(act)
-            layers.append(Dense(n_in, n_out, layer_init, rng, dtype, init_std))
+            layers.append(Dense(n_in, n_out, init or DEFAULT_INIT, rng, dtype, init_std))
             if act is not None:
                 layers.append(get_activation(act))
         super().__init__(*layers)

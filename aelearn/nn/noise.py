@@ -93,9 +93,7 @@ class Noise(Module):
     def forward(self, x):
         if not self.training:
             return x
-        keep, added = draw_corruption(x.shape, self.kind, self.level, self.rng, x.dtype)
-        out = x if keep is None else x * keep
-        return out if added is None else out + added
+        return corrupt(x, self.kind, self.level, self.rng)  # Tensors multiply like arrays
 
     def __repr__(self):
         return f"Noise({self.kind!r}, level={self.level})"
