@@ -216,23 +216,28 @@ def _assert_float32(arrays, where):
 
 
 def _time_epochs(X, epochs, train_step):
-    """Seconds per epoch of ``train_step(batch)`` over X reshuffled by a seeded Generator."""
+    """Wall-clock and CPU seconds per epoch of ``train_step(batch)`` over X reshuffled by a
+    seeded Generator. CPU time (of every thread of the process) is what the epoch cost the
+    machine; on a machine shared with other jobs it varies less than the wall clock."""
     rng = np.random.default_rng(SHUFFLE_SEED)
-    times = []
+    times, cpu_times = [], []
     for _ in range(epochs):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         order = rng.permutation(len(X))
         for lo in range(0, len(X), BATCH_SIZE):
             train_step(X[order[lo : lo + BATCH_SIZE]])
         times.append(time.perf_counter() - start)
-    return times
+        cpu_times.append(time.process_time() - cpu_start)
+    return times, cpu_times
 
 
-def _result(name, times, note, final_mse):
+def _result(name, times, note, final_mse, cpu_times=()):
     return {
         "name": name,
         "epoch_times": times,
         "median_ms": 1e3 * float(np.median(times[1:])),
+        "cpu_times": list(cpu_times),
+        "median_cpu_ms": 1e3 * float(np.median(cpu_times[1:])) if len(cpu_times) > 1 else None,
         "peak_mem_mb": peak_rss_mb(),
         "note": note,
         "final_mse": final_mse,
@@ -254,11 +259,11 @@ def time_straight_numpy(X, epochs=6):
         backprop(Ws, bs, xb, dWs, dbs)
         adam_step(params, dWs + dbs, ms, vs, step)
 
-    times = _time_epochs(X, epochs, train_step)
+    times, cpu_times = _time_epochs(X, epochs, train_step)
     x_hat = forward(Ws, bs, X)[-1]
     _assert_float32(params + ms + vs + [x_hat], "straight_numpy")
     note = "12 arrays, per-array Adam with fresh temporaries; float32 checked"
-    return _result("straight_numpy", times, note, float(np.mean((x_hat - X) ** 2)))
+    return _result("straight_numpy", times, note, float(np.mean((x_hat - X) ** 2)), cpu_times)
 
 
 def _flat_views(flat, layer_sizes):
@@ -293,11 +298,11 @@ def time_flat_numpy(X, epochs=6):
         backprop(Ws, bs, xb, dWs, dbs)
         adam_step_flat(theta, grad, m, v, scratch, step)
 
-    times = _time_epochs(X, epochs, train_step)
+    times, cpu_times = _time_epochs(X, epochs, train_step)
     x_hat = forward(Ws, bs, X)[-1]
     _assert_float32([theta, grad, m, v, x_hat], "flat_numpy")
     note = f"flat buffers of {n_params:,} params, in-place Adam; float32 checked"
-    return _result("flat_numpy", times, note, float(np.mean((x_hat - X) ** 2)))
+    return _result("flat_numpy", times, note, float(np.mean((x_hat - X) ** 2)), cpu_times)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,18 +325,19 @@ def time_sklearn_mlp(X, epochs=6):
         shuffle=True,
         random_state=0,
     )
-    times = []
+    times, cpu_times = [], []
     for _ in range(epochs):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         model.partial_fit(X, X)
         times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
     x_hat = model.predict(X)
     dtype = model.coefs_[0].dtype
     note = (
         f"sklearn {sklearn.__version__}, trained in {dtype}; output layer linear (no sigmoid), "
         "loss squared error / 2 + L2 alpha=1e-4, Glorot init, its own shuffle"
     )
-    return _result("sklearn_mlp", times, note, float(np.mean((x_hat - X) ** 2)))
+    return _result("sklearn_mlp", times, note, float(np.mean((x_hat - X) ** 2)), cpu_times)
 
 
 def time_torch_cpu(X, epochs=6):
@@ -348,8 +354,9 @@ def time_torch_cpu(X, epochs=6):
             "note": "skipped: torch is not importable",
             "final_mse": None,
         }
-    # As many threads as NumPy's BLAS uses, which is one per core.
-    n_threads = os.cpu_count()
+    # As many threads as NumPy's BLAS uses: one per core, or OMP_NUM_THREADS when it is set
+    # (bench_speed.py --threads sets it, with OPENBLAS_NUM_THREADS, for every system alike).
+    n_threads = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count())
     torch.set_num_threads(n_threads)
     Ws, bs = init_params(np.random.default_rng(INIT_SEED))
     layers = []
@@ -369,12 +376,12 @@ def time_torch_cpu(X, epochs=6):
         loss.backward()
         optimizer.step()
 
-    times = _time_epochs(X, epochs, train_step)
+    times, cpu_times = _time_epochs(X, epochs, train_step)
     with torch.no_grad():
         x_hat = model(torch.from_numpy(X)).numpy()
     dtypes = {str(p.dtype).removeprefix("torch.") for p in model.parameters()} | {str(x_hat.dtype)}
     note = f"torch {torch.__version__}, {n_threads} threads, dtypes {sorted(dtypes)}"
-    return _result("torch_cpu", times, note, float(np.mean((x_hat - X) ** 2)))
+    return _result("torch_cpu", times, note, float(np.mean((x_hat - X) ** 2)), cpu_times)
 
 
 TIMERS = {

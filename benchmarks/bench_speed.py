@@ -1,0 +1,232 @@
+"""aelearn's training speed beside its peers: one epoch of the same autoencoder, side by side.
+
+Workload (``speed_peers``): a 784-512-256-32-256-512-784 autoencoder, ReLU hidden layers, a
+sigmoid output, squared error, Adam with lr=1e-3, batch 128, float32, 4,000 examples of
+784 features. aelearn trains ``Autoencoder(sizes=(784, 512, 256, 32), activation="relu",
+output="sigmoid", loss="mse", init="he")`` through its own loop, ``aelearn.training.fit``:
+Tensor ops, the ``Linear`` op, ``losses.MSELoss`` and ``optim.Adam`` over the flat buffer,
+exactly the code path of ``model.fit``. Its epoch time is the one ``fit`` records in
+``history_["time"]``.
+
+Two differences from the peers do not change the work done per step: aelearn's MSE sums
+over the 784 features and averages over the batch (784 times PyTorch's per-element mean, a
+scale Adam divides out), and ``init="he"`` also draws the sigmoid layer from He rather than
+Glorot.
+
+Every system runs in a fresh subprocess of its own, one after the other in one run of this
+script, so that each peak memory is its own and no system warms the caches of another. For
+each, the table gives the median epoch time over epochs 2..6, its ratio to aelearn's, the
+peak resident memory (and that of a process that only imported the same modules), and the
+achieved GFLOP/s against the float32 matmul peak of the machine (the better of a reading
+before and one after the runs), and the CPU time per epoch of all the threads of each process.
+
+Run: ``python benchmarks/bench_speed.py`` (about a minute). ``--threads 1`` pins every
+system, NumPy's BLAS and PyTorch alike, to one thread (the default is one per core);
+``--keep-freed-memory`` runs every system with glibc told to keep freed memory
+for reuse rather than hand it back to the system and fault it in again.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import speed_peers as peers
+
+ALL_SYSTEMS = ("aelearn", *peers.SYSTEMS)
+IMPORTS = {"aelearn": ("numpy", "aelearn.models", "aelearn.optim"), **peers.IMPORTS}
+
+
+def time_aelearn(X, epochs=6):
+    """Train aelearn's Autoencoder on X with ``fit``; the epoch times ``fit`` recorded.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, 784), float32
+    epochs : int, default=6
+
+    Returns
+    -------
+    dict
+        As ``speed_peers.time_<system>``: name, epoch_times, median_ms (over epochs
+        2..epochs), peak_mem_mb, note, final_mse (per element, on X, after training).
+    """
+    X = peers._check_workload(X, epochs)
+    # Imported here, so that the processes timing the peers do not carry aelearn's imports.
+    from aelearn.models import Autoencoder
+    from aelearn.optim import Adam
+    from aelearn.training import Callback
+
+    class CPUTime(Callback):
+        """CPU seconds of every thread of the process per epoch, beside fit's wall clock."""
+
+        def __init__(self):
+            self.times = []
+
+        def on_epoch_begin(self, epoch, trainer):
+            self.start = time.process_time()
+
+        def on_epoch_end(self, epoch, logs, trainer):
+            self.times.append(time.process_time() - self.start)
+
+    model = Autoencoder(
+        sizes=peers.LAYER_SIZES[:4],
+        activation="relu",
+        output="sigmoid",
+        loss="mse",
+        init="he",
+        rng=peers.INIT_SEED,
+    )
+    optimizer = Adam(
+        model.parameters(), lr=peers.LR, betas=(peers.BETA1, peers.BETA2), eps=peers.EPS
+    )
+    cpu = CPUTime()
+    model.fit(X, epochs=epochs, batch_size=peers.BATCH_SIZE, optimizer=optimizer, callbacks=[cpu])
+    times = [float(t) for t in model.history_["time"]]
+    dtypes = {str(p.dtype) for p in model.parameters()} | {str(optimizer.m.dtype)}
+    note = (
+        f"aelearn fit, {optimizer.flat.data.size:,} params in one flat buffer, "
+        f"dtypes {sorted(dtypes)}"
+    )
+    return peers._result("aelearn", times, note, model.reconstruction_error(X), cpu.times)
+
+
+TIMERS = {"aelearn": time_aelearn, **peers.TIMERS}
+
+
+# glibc returns a freed block of more than a few MB to the operating system, and the next
+# array of that size is faulted in again, page by page. These settings keep freed memory in
+# the process for reuse (256 MB thresholds), for every system alike.
+KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "536870912"}
+
+
+def _run_child(args, threads, keep_freed_memory=False, timeout=900):
+    env = dict(os.environ)
+    if threads:
+        # Read by OpenBLAS at import, by PyTorch's intra-op pool (see speed_peers), by MKL.
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = str(threads)
+    if keep_freed_memory:
+        env.update(KEEP_FREED_MEMORY)
+    out = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"child {args} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure_isolated(system, data_path, epochs, threads, keep_freed_memory=False):
+    """Time one system in a fresh process; add the peak MB of a process with its imports only."""
+    args = ["--child", system, "--data", data_path, "--epochs", str(epochs)]
+    result = _run_child(args, threads, keep_freed_memory)
+    modules = IMPORTS[system] if result["median_ms"] is not None else ("numpy",)
+    baseline = _run_child(["--baseline", ",".join(modules)], threads, keep_freed_memory)
+    result["baseline_mb"] = baseline["peak_mem_mb"]
+    return result
+
+
+def machine_description():
+    """CPU model, cores, NumPy and PyTorch versions, as one line."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    try:
+        import torch
+
+        torch_version = torch.__version__
+    except ImportError:
+        torch_version = "not installed"
+    return f"{model}, {os.cpu_count()} cores; numpy {np.__version__}, torch {torch_version}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--systems", default=",".join(ALL_SYSTEMS))
+    parser.add_argument("--threads", type=int, default=0, help="threads per system (0: all cores)")
+    parser.add_argument(
+        "--keep-freed-memory",
+        action="store_true",
+        help="run every system with glibc's MALLOC_MMAP/TRIM_THRESHOLD_ at 256/512 MB",
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.baseline:
+        import importlib
+
+        for module in args.baseline.split(","):
+            importlib.import_module(module)
+        print(json.dumps({"peak_mem_mb": peers.peak_rss_mb()}))
+        return
+    if args.child:
+        print(json.dumps(TIMERS[args.child](np.load(args.data), args.epochs)))
+        return
+
+    systems = args.systems.split(",")
+    unknown = set(systems) - set(TIMERS)
+    if unknown:
+        parser.error(f"unknown systems {sorted(unknown)}; choose from {ALL_SYSTEMS}")
+    X, description = peers.load_workload()
+    load_before = os.getloadavg()
+    peak = peers.matmul_peak_gflops()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "X.npy")
+        np.save(path, X)
+        rows = [
+            measure_isolated(s, path, args.epochs, args.threads, args.keep_freed_memory)
+            for s in systems
+        ]
+    load_after = os.getloadavg()
+    # A single reading on a machine other jobs share can be low: keep the higher of two.
+    peak = max(peak, peers.matmul_peak_gflops())
+    threads = args.threads or f"{os.cpu_count()} (all cores)"
+    malloc = "freed memory kept (glibc thresholds)" if args.keep_freed_memory else "default malloc"
+    print(f"machine: {machine_description()}; threads per system: {threads}; {malloc}")
+    print(f"data: {description}")
+    print(
+        f"network {'-'.join(map(str, peers.LAYER_SIZES))}, {peers.n_weights():,} weights, "
+        f"batch {peers.BATCH_SIZE}, float32, Adam lr {peers.LR}"
+    )
+    print(
+        f"median of epochs 2..{args.epochs}; float32 matmul peak (2048^3, best before/after): "
+        f"{peak:.1f} GFLOP/s; 1-min load average {load_before[0]:.2f} before, "
+        f"{load_after[0]:.2f} after (above {os.cpu_count()}: others were computing too)"
+    )
+    reference = "aelearn" if "aelearn" in systems else systems[0]
+    print(peers.format_rows(rows, reference, len(X), peak))
+    ref_cpu = next(r.get("median_cpu_ms") for r in rows if r["name"] == reference) or 1.0
+    print(
+        "CPU ms/epoch (all threads; less sensitive to other jobs than the wall clock): "
+        + ", ".join(
+            f"{r['name']} {r['median_cpu_ms']:.0f} ({r['median_cpu_ms'] / ref_cpu:.2f})"
+            for r in rows
+            if r.get("median_cpu_ms") is not None
+        )
+    )
+    print(
+        "final reconstruction MSE per element on X: "
+        + ", ".join(f"{r['name']} {r['final_mse']:.5f}" for r in rows if r["final_mse"] is not None)
+    )
+    print(
+        "epoch times (s): "
+        + "; ".join(f"{r['name']} " + " ".join(f"{t:.3f}" for t in r["epoch_times"]) for r in rows)
+    )
+
+
+if __name__ == "__main__":
+    main()
