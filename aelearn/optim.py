@@ -17,6 +17,7 @@ element sees the same arithmetic however the buffer is cut: the result is identi
 for bit, to one pass over the whole buffer.
 """
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -165,9 +166,14 @@ class Optimizer:
         if not groups:  # every parameter is frozen
             return
         helpers = [_thread_pool().submit(self._update_chunks, group) for group in groups[1:]]
-        self._update_chunks(groups[0])
-        for helper in helpers:
-            helper.result()  # waits, and re-raises an error from the thread
+        try:
+            self._update_chunks(groups[0])
+        finally:
+            # Even when this thread is interrupted (Ctrl-C), wait for the helpers: the
+            # training loop then restores the last good weights, which a helper still
+            # writing would corrupt.
+            for helper in helpers:
+                helper.result()  # waits, and re-raises an error from the thread
 
     def _update_chunks(self, chunks):
         for chunk in chunks:
@@ -249,8 +255,9 @@ class Adam(Optimizer):
         m, v, tmp = self.m[run], self.v[run], self.scratch[run]
         b1, b2, t = self.beta1, self.beta2, self.t
         correction1, correction2 = 1.0 - b1**t, 1.0 - b2**t
-        step_size = self.lr * np.sqrt(correction2) / correction1
-        eps_hat = self.eps * np.sqrt(correction2)
+        # Python floats: a NumPy float64 scalar would make float32 updates run in float64.
+        step_size = self.lr * math.sqrt(correction2) / correction1
+        eps_hat = self.eps * math.sqrt(correction2)
 
         m *= b1  # m <- b1 m + (1 - b1) g
         np.multiply(g, 1.0 - b1, out=tmp)

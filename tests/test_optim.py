@@ -4,6 +4,7 @@ quadratics, with frozen parameters, and the flat buffers underneath."""
 import numpy as np
 import pytest
 
+from aelearn import optim
 from aelearn.autograd import Tensor
 from aelearn.losses import mse_loss
 from aelearn.nn import MLP, Noise, Parameter, Sequential
@@ -276,3 +277,26 @@ def test_check_views_raises_after_an_array_is_replaced(replaced):
     setattr(params[1], replaced, np.zeros_like(getattr(params[1], replaced)))
     with pytest.raises(RuntimeError, match="'theta1' no longer lives in this optimiser's buffer"):
         opt.flat.check_views()
+
+
+@pytest.mark.parametrize("make", [lambda p: Adam(p, lr=1e-2), lambda p: SGD(p, 0.1, 0.9)])
+def test_threaded_chunked_update_is_bit_identical_to_one_pass(monkeypatch, make):
+    def run(n_threads, chunk_size):
+        monkeypatch.setattr(optim, "N_THREADS", n_threads)
+        monkeypatch.setattr(optim, "CHUNK_SIZE", chunk_size)
+        rng = np.random.default_rng(0)
+        params = [Parameter(rng.standard_normal(s).astype(np.float32)) for s in (37, 50, 13)]
+        params[1].requires_grad = False  # two trainable runs with a frozen gap between
+        opt = make(params)
+        for _ in range(3):
+            opt.zero_grad()
+            for p in params:
+                if p.requires_grad:
+                    p.grad[...] = rng.standard_normal(p.shape)
+            opt.step()
+        return [p.data.copy() for p in params]
+
+    one_pass = run(1, 1 << 16)
+    threaded = run(3, 8)  # 50 trainable elements in chunks of 8, over 3 threads
+    for a, b in zip(one_pass, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
