@@ -53,11 +53,11 @@ def architecture(name):
     return (64, 128, int(k)), "relu", "sigmoid"
 
 
-def train_aelearn(name, data, seed, epochs):
+def train_aelearn(name, data, seed, epochs, lr=1e-3):
     """Test MSE per element of one aelearn autoencoder, and the model."""
     sizes, activation, output = architecture(name)
     model = Autoencoder(sizes, activation=activation, output=output, loss="mse", rng=seed)
-    model.fit(data.X_train, epochs=epochs, batch_size=64, lr=1e-3)
+    model.fit(data.X_train, epochs=epochs, batch_size=64, lr=lr)
     return model.reconstruction_error(data.X_test), model
 
 
@@ -147,20 +147,26 @@ def main(argv=None):
     if not with_torch:
         print("(torch not importable: the torch column is empty; the reference is from PyTorch)")
 
-    print("\nPrincipal angles (degrees) between the linear decoder's subspace and PCA's (k=8):")
+    # PCA's 8th and 9th variances are close, so the error hardly depends on how the last
+    # direction turns between them and lr 1e-3 turns it slowly; lr 1e-2 shows where it ends.
+    fast = [train_aelearn("linear k=8", data, seed, epochs, lr=1e-2)[1] for seed in range(seeds)]
+    print("\nLinear 64-8-64: principal angles (degrees) between the decoder's subspace and PCA's")
     angle_rows = []
-    for seed, model in enumerate(linear_models):
-        W = model.decoder.net.dense_layers[0].W.data  # (latent_dim, n_features)
-        angles = subspace_angles_to_pca(W, data.X_train)
-        angle_rows.append(
-            {
-                "seed": seed,
-                "largest": angles[0],
-                "median": np.median(angles),
-                "smallest": angles[-1],
-            }
-        )
-    print(format_table(angle_rows, floatfmt=".2f"))
+    for lr, models in ((1e-3, linear_models), (1e-2, fast)):
+        for seed, model in enumerate(models):
+            W = model.decoder.net.dense_layers[0].W.data  # (latent_dim, n_features)
+            angles = subspace_angles_to_pca(W, data.X_train)
+            angle_rows.append(
+                {
+                    "lr": f"{lr:g}",
+                    "seed": seed,
+                    "test mse": model.reconstruction_error(data.X_test),
+                    "largest": angles[0],
+                    "median": np.median(angles),
+                    "smallest": angles[-1],
+                }
+            )
+    print(format_table(angle_rows, floatfmt=".5g"))
 
     print("\nTest MSE per element against code size k (ReLU AE: mean over seeds):")
     relu_mean = {k: float(np.mean(errors[f"ReLU k={k}"])) for k in CODE_SIZES}
