@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import fetch_openml
-from sklearn.datasets import load_digits as _sklearn_load_digits
-from sklearn.model_selection import train_test_split
+
+# scikit-learn is imported inside the two loaders that need it, not here: the CVAE imports
+# one_hot from this module, and the models must not pull in scikit-learn.
 
 MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -112,8 +112,11 @@ def load_digits(*, dtype=np.float32, test_size=0.2, random_state=0):
     >>> data.X_train.shape, data.X_test.shape
     ((1437, 64), (360, 64))
     """
+    from sklearn.datasets import load_digits as sklearn_load_digits
+    from sklearn.model_selection import train_test_split
+
     dtype = _float_dtype(dtype)
-    digits = _sklearn_load_digits()
+    digits = sklearn_load_digits()
     X = (digits.data / 16.0).astype(dtype)
     y = digits.target.astype(np.int64)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -206,6 +209,8 @@ def _first(array, n, what):
 
 def _mnist_from_openml(data_home):
     """Return ``(images, labels)``, the 70000 MNIST images as rows, via scikit-learn's cache."""
+    from sklearn.datasets import fetch_openml
+
     bunch = fetch_openml("mnist_784", version=1, as_frame=False, data_home=data_home)
     images, labels = np.asarray(bunch.data), np.asarray(bunch.target).astype(np.int64)
     if images.shape != (70000, 784) or labels.shape != (70000,):

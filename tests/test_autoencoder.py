@@ -200,3 +200,24 @@ def test_latent_importance_is_one_rise_per_unit_and_zero_for_an_unused_unit(digi
     importance = model.latent_importance(X)
     assert importance[2] == 0.0
     assert np.all(np.delete(importance, 2) > 1e-4)
+
+
+# ----- settings refused at construction --------------------------------------------------
+def test_decoder_refuses_an_output_activation_it_does_not_apply():
+    with pytest.raises(ValueError, match=r"output_activation must be one of .*got 'relu'"):
+        Decoder((4, 64), output_activation="relu", rng=0)
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        (
+            {"output": "tanh"},
+            r"output must be one of \(.*'identity'\); got 'tanh'",
+        ),
+        ({"loss": "l1"}, r"loss must be one of \('auto', 'bce', 'mse'\); got 'l1'"),
+    ],
+)
+def test_autoencoder_names_the_bad_setting_and_echoes_it(settings, match):
+    with pytest.raises(ValueError, match=match):
+        Autoencoder(sizes=(64, 4), rng=0, **settings)

@@ -1,11 +1,12 @@
 import gzip
 import struct
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from aelearn import datasets
 from aelearn.datasets import MNIST_FILES, load_digits, load_mnist, one_hot, read_idx
 
 IDX_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
@@ -25,6 +26,14 @@ def write_idx(path, array, compress=False):
     return path
 
 
+def test_importing_the_models_does_not_load_scikit_learn():
+    # The CVAE imports one_hot from aelearn.datasets; scikit-learn must wait for the loaders.
+    code = "import sys, aelearn.models, aelearn.datasets; print('sklearn' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
 @pytest.fixture
 def no_openml(monkeypatch):
     """Make the scikit-learn fallback fail as it does offline, so no test touches the network."""
@@ -32,7 +41,7 @@ def no_openml(monkeypatch):
     def offline(*args, **kwargs):
         raise OSError("network is unreachable")
 
-    monkeypatch.setattr(datasets, "fetch_openml", offline)
+    monkeypatch.setattr("sklearn.datasets.fetch_openml", offline)
 
 
 def write_tiny_mnist(folder, n_train=6, n_test=4, compress=False):
@@ -148,7 +157,7 @@ def test_load_mnist_falls_back_to_openml_split(tmp_path, monkeypatch):
         calls.append((name, kwargs))
         return SimpleNamespace(data=images, target=labels)
 
-    monkeypatch.setattr(datasets, "fetch_openml", fake_fetch)
+    monkeypatch.setattr("sklearn.datasets.fetch_openml", fake_fetch)
     data = load_mnist(tmp_path, n_train=3, n_test=2, data_home=tmp_path)
     assert calls == [("mnist_784", {"version": 1, "as_frame": False, "data_home": tmp_path})]
     assert data.image_shape == (28, 28) and data.X_train.shape == (3, 784)

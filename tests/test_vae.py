@@ -7,7 +7,7 @@ import pytest
 
 import aelearn.models.vae as vae_module
 from aelearn.datasets import load_digits
-from aelearn.models import CVAE, VAE
+from aelearn.models import CVAE, VAE, GaussianEncoder
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +246,100 @@ def test_cvae_generates_the_chosen_class(digits):
     # The same z decoded under two labels gives two different images.
     Z = np.zeros((1, 4), dtype=np.float32)
     assert np.abs(model.decode(Z, y=[3]) - model.decode(Z, y=[7])).max() > 0.3
+
+
+def test_cvae_asks_for_labels_whenever_it_encodes_or_decodes(digits):
+    model = CVAE(sizes=(64, 16, 2), rng=0)
+    with pytest.raises(ValueError, match=r"needs labels y of shape \(5,\).*encodes or decodes"):
+        model.encode(digits.X_test[:5])
+    with pytest.raises(ValueError, match=r"needs labels y of shape \(2,\).*encodes or decodes"):
+        model.decode(np.zeros((2, 2)))
+
+
+def test_cvae_label_is_one_int_or_one_per_generated_example():
+    model = CVAE(sizes=(64, 16, 2), n_classes=3, rng=0)
+    assert model.sample(3, label=[0, 1, 2]).shape == (3, 64)
+    with pytest.raises(ValueError, match=r"label must be one int or 3 labels.*shape \(2,\)"):
+        model.sample(3, label=[0, 1])
+
+
+# ----- settings refused at construction --------------------------------------------------
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"warmup_epochs": -1}, r"warmup_epochs must be a non-negative integer.*got -1"),
+        ({"warmup_epochs": 2.7}, r"warmup_epochs must be a non-negative integer.*got 2\.7"),
+        ({"reconstruction_weight": -0.5}, r"reconstruction_weight must be >= 0.*got -0\.5"),
+        ({"beta": float("nan")}, r"beta must be >= 0.*got nan"),
+        ({"decoder_std": 0.0}, r"decoder_std must be > 0.*got 0\.0"),
+        ({"sizes": (64,)}, r"sizes must be \(n_features, hidden\.\.\., latent_dim\).*\(64,\)"),
+        ({"sizes": (64, 16.5, 2)}, r"each entry of sizes must be a positive integer.*16\.5"),
+    ],
+)
+def test_vae_refuses_bad_settings_saying_what_is_expected(settings, match):
+    with pytest.raises(ValueError, match=match):
+        VAE(**{"sizes": (64, 16, 2), "rng": 0, **settings})
+
+
+def test_warmup_epochs_zero_is_accepted():
+    assert VAE(sizes=(64, 16, 2), warmup_epochs=0, rng=0).warmup_epochs == 0
+
+
+# ----- the encoder's heads ---------------------------------------------------------------
+def test_the_encoder_heads_follow_the_models_init():
+    normal = VAE(sizes=(64, 16, 3), init="normal", rng=0).encoder
+    default = VAE(sizes=(64, 16, 3), rng=0).encoder
+    for head in ("mu_head", "logvar_head"):
+        # "normal" draws N(0, 0.01^2); Glorot for a (16, 3) layer has std 0.32.
+        assert getattr(normal, head).W.data.std() < 0.02
+        assert getattr(default, head).W.data.std() > 0.2
+
+
+def test_an_encoder_seeded_with_an_int_draws_different_heads():
+    encoder = GaussianEncoder((64, 16, 3), rng=0)
+    assert not np.array_equal(encoder.mu_head.W.data, encoder.logvar_head.W.data)
+
+
+# ----- the measures, against NumPy -------------------------------------------------------
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+def test_evaluate_and_log_likelihood_match_the_formulas_in_numpy(likelihood, digits):
+    std = 0.5
+    model = VAE(sizes=(64, 16, 3), likelihood=likelihood, decoder_std=std, rng=0)
+    x = digits.X_test[:7]
+    mu, logvar = (t.data for t in model.encoder(vae_module.Tensor(x)))
+
+    def log_px(out):
+        if likelihood == "bernoulli":
+            return -np.sum(softplus(out) - x * out, axis=1)
+        return -np.sum((x - out) ** 2, axis=1) / (2 * std**2) - 32 * np.log(2 * np.pi * std**2)
+
+    def decoded(eps):
+        return model.decoder(vae_module.Tensor(mu + np.exp(0.5 * logvar) * eps)).data
+
+    # evaluate with one draw, from its seeded Generator.
+    eps = np.random.default_rng(5).standard_normal((7, 3), dtype=np.float32)
+    kl = 0.5 * np.sum(mu**2 + np.exp(logvar) - 1.0 - logvar, axis=1)
+    nll = -log_px(decoded(eps))
+    result = model.evaluate(x, n_draws=1, seed=5)
+    np.testing.assert_allclose(result["kl"], kl.mean(), rtol=1e-5)
+    np.testing.assert_allclose(result["reconstruction"], nll.mean(), rtol=1e-5)
+    np.testing.assert_allclose(result["neg_elbo"], (nll + kl).mean(), rtol=1e-5)
+
+    # log_likelihood with K = 2 in one batch: draw k of example i is row k * 7 + i.
+    eps = np.random.default_rng(3).standard_normal((14, 3), dtype=np.float32).reshape(2, 7, 3)
+    log_w = []
+    for k in range(2):
+        z = mu + np.exp(0.5 * logvar) * eps[k]
+        log_pz = -0.5 * np.sum(z**2 + np.log(2 * np.pi), axis=1)
+        log_qz = -0.5 * np.sum(eps[k] ** 2 + np.log(2 * np.pi) + logvar, axis=1)
+        log_w.append(log_px(decoded(eps[k])) + log_pz - log_qz)
+    expected = np.logaddexp(*log_w) - np.log(2.0)
+    got = model.log_likelihood(x, n_samples=2, batch_size=7, seed=3)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5])
+def test_log_likelihood_refuses_a_batch_size_that_is_not_positive(batch_size, digits):
+    model = VAE(sizes=(64, 16, 3), rng=0)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        model.log_likelihood(digits.X_test[:5], n_samples=2, batch_size=batch_size)

@@ -14,7 +14,8 @@ from aelearn.nn import MLP, Module
 from aelearn.nn.noise import corrupt, draw_corruption
 from aelearn.validation import check_data
 
-OUTPUTS = ("auto", "sigmoid", "identity")
+DECODER_OUTPUTS = ("sigmoid", "identity")
+OUTPUTS = ("auto", *DECODER_OUTPUTS)
 LOSSES = ("auto", "bce", "mse")
 
 
@@ -26,8 +27,10 @@ class Encoder(Module):
     sizes : sequence of int
         (n_features, hidden..., latent_dim).
     activation : str, default="relu"
-    init : str, optional
+    init : {"he", "glorot", "normal"}, optional
     rng : numpy.random.Generator or int, optional
+        Source of the initial weights. None draws fresh entropy from the operating system
+        (unseeded, not reproducible); pass an int or a Generator for reproducible runs.
     dtype : dtype, default=np.float32
     net : Module, optional
         Use this module instead of building an MLP (``sizes`` then gives only the input
@@ -76,6 +79,10 @@ class Decoder(Module):
     ):
         self.sizes, self.activation, self.dtype = tuple(int(s) for s in sizes), activation, dtype
         self.latent_dim, self.n_features = self.sizes[0], self.sizes[-1]
+        if output_activation not in DECODER_OUTPUTS:
+            raise ValueError(
+                f"output_activation must be one of {DECODER_OUTPUTS}; got {output_activation!r}"
+            )
         self.output_activation = output_activation
         self.net = net or MLP(self.sizes, activation, None, init=init, rng=rng, dtype=dtype)
 
@@ -117,7 +124,9 @@ class Autoencoder(Model):
         Ready-made halves (then ``sizes`` and ``activation`` are ignored).
     init : {"he", "glorot", "normal"}, optional
     rng : numpy.random.Generator or int, optional
-        Initial weights, batch order and any noise all come from it.
+        The model's own Generator: initial weights, batch order and any noise all come
+        from it. None draws fresh entropy from the operating system (unseeded, not
+        reproducible); pass an int or a Generator for reproducible runs.
     dtype : dtype, default=np.float32
 
     Attributes
@@ -140,8 +149,10 @@ class Autoencoder(Model):
         rng=None,
         dtype=np.float32,
     ):
-        if output not in OUTPUTS or loss not in LOSSES:
-            raise ValueError(f"output must be one of {OUTPUTS} and loss one of {LOSSES}")
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}; got {output!r}")
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
         if loss == "bce" and output == "identity":
             raise ValueError("loss='bce' needs output='sigmoid' (cross-entropy of probabilities)")
         rng = self._set_rng(rng)
@@ -182,8 +193,10 @@ class Autoencoder(Model):
     def fit(self, X, y=None, **kwargs):
         """Train to reconstruct X; see ``Model.fit`` for the parameters. Returns self."""
         if self.output == "auto" and not hasattr(self, "history_"):
-            X_checked = check_data(X, "X", self.n_features, self.dtype)
-            inside = X_checked.min() >= 0 and X_checked.max() <= 1
+            # Convert once, here, where the data choose the output; Model.fit then finds
+            # an array of the right dtype and shape and need not copy it again.
+            X = check_data(X, "X", self.n_features, self.dtype)
+            inside = X.min() >= 0 and X.max() <= 1
             self.decoder.output_activation = "sigmoid" if inside else "identity"
             self._resolve_loss()
         return super().fit(X, None, **kwargs)
@@ -199,6 +212,10 @@ class Autoencoder(Model):
             return {"loss": BCEWithLogits.apply(out, x)}
         return {"loss": MSELoss.apply(self.decoder.output(out), x)}
 
+    def _reconstruction(self, x):
+        """D(E(x)) after the output activation, a Tensor (batch, n_features)."""
+        return self.decoder.output(self.decoder(self.encoder(x)))
+
     def encode(self, X):
         """Codes z = E(x), shape (n_samples, latent_dim)."""
         return self.encoder.encode(X)
@@ -210,7 +227,7 @@ class Autoencoder(Model):
     def reconstruct(self, X):
         """x_hat = D(E(x)), shape (n_samples, n_features)."""
         X = self._check(X)
-        return predict_in_batches(lambda x: self.decoder.output(self.decoder(self.encoder(x))), X)
+        return predict_in_batches(self._reconstruction, X)
 
     def reconstruction_error(self, X):
         """Mean squared error per element between X and its reconstruction (PCA's measure)."""
@@ -275,6 +292,4 @@ class DenoisingAutoencoder(Autoencoder):
         the noisy input is not held to the unit interval that cross-entropy needs.
         """
         X_noisy = check_data(X_noisy, "X_noisy", self.n_features, self.dtype)
-        return predict_in_batches(
-            lambda x: self.decoder.output(self.decoder(self.encoder(x))), X_noisy
-        )
+        return predict_in_batches(self._reconstruction, X_noisy)

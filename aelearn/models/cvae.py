@@ -21,7 +21,9 @@ class CVAE(VAE):
         and decoder receive in addition.
     n_classes : int, default=10
     **kwargs
-        As for ``VAE``.
+        As for ``VAE``, among them ``rng``: None draws fresh entropy from the operating
+        system (unseeded, not reproducible); pass an int or a Generator for reproducible
+        runs.
     """
 
     needs_labels = True
@@ -44,7 +46,10 @@ class CVAE(VAE):
 
     def _check_labels(self, y, n_samples):
         if y is None:
-            raise ValueError(f"a CVAE needs labels y of shape ({n_samples},) to train")
+            raise ValueError(
+                f"a CVAE needs labels y of shape ({n_samples},), one class per sample, whenever "
+                "it encodes or decodes (fit, encode, decode, reconstruct, evaluate, ...)"
+            )
         return check_labels(y, n_samples, self.n_classes)
 
     def _labels_or_none(self, y, X):
@@ -55,5 +60,12 @@ class CVAE(VAE):
             raise ValueError(
                 f"a CVAE generates a chosen class: pass label in 0..{self.n_classes - 1}"
             )
-        labels = np.broadcast_to(np.asarray(label), (n,))
+        labels = np.asarray(label)
+        if labels.ndim == 0:
+            labels = np.full(n, labels)
+        elif labels.shape != (n,):
+            raise ValueError(
+                f"label must be one int or {n} labels, one per generated example; got shape "
+                f"{labels.shape}"
+            )
         return check_labels(labels, n, self.n_classes, name="label")

@@ -10,20 +10,57 @@ i.e. minimises reconstruction + beta * KL. The KL term keeps the codes near the 
 so that a z drawn from N(0, I) decodes into something that looks like data.
 """
 
+import numbers
 from statistics import NormalDist
 
 import numpy as np
 
 from aelearn.autograd import Tensor, no_grad, reparameterize
-from aelearn.autograd.activations import stable_sigmoid, stable_softplus
+from aelearn.autograd.activations import stable_sigmoid
 from aelearn.losses import BCEWithLogits, GaussianKL, MSELoss
 from aelearn.models.base import Model
 from aelearn.nn import MLP, Dense, Identity, Module
+from aelearn.nn.dense import DEFAULT_INIT
 from aelearn.training import KLWarmup
 from aelearn.validation import check_data, check_positive_int
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 LOG_2PI = float(np.log(2.0 * np.pi))
+
+
+def _check_sizes(sizes):
+    """(n_in, hidden..., latent_dim) as a tuple of at least two positive ints, or raise."""
+    sizes = tuple(sizes)
+    if len(sizes) < 2:
+        raise ValueError(
+            f"sizes must be (n_features, hidden..., latent_dim), at least two widths; got {sizes}"
+        )
+    return tuple(check_positive_int(s, "each entry of sizes") for s in sizes)
+
+
+def _sample_posterior(mu, logvar, rng=None, eps=None):
+    """z = mu + exp(logvar / 2) * eps as an array, by the op training uses; eps from rng
+    unless given. mu, logvar, eps and z are all (batch, latent_dim)."""
+    with no_grad():
+        return reparameterize(Tensor(mu), Tensor(logvar), rng=rng, eps=eps).data
+
+
+def _kl_per_unit(mu, logvar):
+    """KL(q(z_j|x) || N(0, 1)) of every example and latent unit j, float64: (n, latent_dim).
+
+    GaussianKL sums over the second axis; fed one unit per row, (n * latent_dim, 1), it
+    returns each unit's own term, which evaluate sums over j and kl_per_dimension
+    averages over x.
+    """
+    n, latent_dim = mu.shape
+    column = (-1, 1)
+    with no_grad():
+        kl = GaussianKL.apply(
+            Tensor(mu.reshape(column), dtype=np.float64),
+            Tensor(logvar.reshape(column), dtype=np.float64),
+            reduction="none",
+        )
+    return kl.data.reshape(n, latent_dim)
 
 
 class GaussianEncoder(Module):
@@ -37,19 +74,24 @@ class GaussianEncoder(Module):
     sizes : sequence of int
         (n_in, hidden..., latent_dim).
     activation : str, default="relu"
-    init, rng, dtype
-        As for ``aelearn.nn.MLP``.
+    init : {"he", "glorot", "normal"}, optional
+        Initialisation of the trunk and of both heads; None means ``DEFAULT_INIT`` (Glorot).
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights. None draws fresh entropy from the operating system
+        (unseeded, not reproducible); pass an int or a Generator for reproducible runs.
+    dtype : dtype, default=np.float32
     """
 
     def __init__(self, sizes, activation="relu", init=None, rng=None, dtype=np.float32):
-        self.sizes = tuple(int(s) for s in sizes)
+        self.sizes = _check_sizes(sizes)
         trunk, latent_dim = self.sizes[:-1], self.sizes[-1]
+        rng = np.random.default_rng(rng)  # one Generator for trunk and heads, even from an int
         self.trunk = (
             MLP(trunk, activation, activation, init=init, rng=rng, dtype=dtype)
             if len(trunk) > 1
             else Identity()
         )
-        head_init = "glorot"
+        head_init = init or DEFAULT_INIT
         self.mu_head = Dense(trunk[-1], latent_dim, head_init, rng, dtype)
         self.logvar_head = Dense(trunk[-1], latent_dim, head_init, rng, dtype)
 
@@ -83,8 +125,13 @@ class VAE(Model):
         probabilities, as the Bernoulli likelihood assumes binary pixels.
     reconstruction_weight : float, default=1.0
         0 drops the reconstruction term (the ablation in which the posterior collapses).
-    init : str, optional
+    init : {"he", "glorot", "normal"}, optional
+        Initialisation of every layer, the encoder's heads included; None means Glorot.
     rng : numpy.random.Generator or int, optional
+        The model's own Generator: initial weights, batch order, binarisation, the eps of
+        training and of ``encode(sample=True)``, and the z of ``sample``. None draws fresh
+        entropy from the operating system (unseeded, not reproducible); pass an int or a
+        Generator for reproducible runs.
     dtype : dtype, default=np.float32
 
     Attributes
@@ -113,10 +160,27 @@ class VAE(Model):
     ):
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {LIKELIHOODS}; got {likelihood!r}")
-        if not beta >= 0 or not decoder_std > 0:
-            raise ValueError(f"need beta >= 0 and decoder_std > 0; got {beta} and {decoder_std}")
+        # "not x >= 0" rather than "x < 0", so that NaN is refused too.
+        if not beta >= 0:
+            raise ValueError(f"beta must be >= 0 (0 drops the KL term); got {beta!r}")
+        if not decoder_std > 0:
+            raise ValueError(f"decoder_std must be > 0; got {decoder_std!r}")
+        if not reconstruction_weight >= 0:
+            raise ValueError(
+                "reconstruction_weight must be >= 0 (0 drops the reconstruction term); "
+                f"got {reconstruction_weight!r}"
+            )
+        if (
+            isinstance(warmup_epochs, bool)
+            or not isinstance(warmup_epochs, numbers.Integral)
+            or warmup_epochs < 0
+        ):
+            raise ValueError(
+                "warmup_epochs must be a non-negative integer (0: no warm-up); "
+                f"got {warmup_epochs!r}"
+            )
         rng = self._set_rng(rng)
-        self.sizes = tuple(int(s) for s in sizes)
+        self.sizes = _check_sizes(sizes)
         self.n_features, self.latent_dim, self.dtype = self.sizes[0], self.sizes[-1], dtype
         self.activation, self.likelihood, self.decoder_std = activation, likelihood, decoder_std
         self.beta, self.kl_weight = float(beta), float(beta)
@@ -145,7 +209,11 @@ class VAE(Model):
 
     # ----- the loss ----------------------------------------------------------------------
     def _negative_log_likelihood(self, out, x, reduction="mean"):
-        """-log p(x|z) summed over pixels: the reconstruction term."""
+        """-log p(x|z) summed over pixels: the reconstruction term.
+
+        out (batch, n_features) is the decoder's Tensor of logits or means, x the batch;
+        ``reduction`` as in ``aelearn.losses`` ("none": one value per example, (batch,)).
+        """
         if self.likelihood == "bernoulli":
             return BCEWithLogits.apply(out, x, reduction=reduction)
         var = self.decoder_std**2
@@ -202,7 +270,7 @@ class VAE(Model):
         mu, logvar = self._posterior(X, self._labels_or_none(y, X))
         if not sample:
             return mu
-        return mu + np.exp(0.5 * logvar) * self.rng.standard_normal(mu.shape, dtype=mu.dtype)
+        return _sample_posterior(mu, logvar, rng=self.rng)
 
     def decode(self, Z, y=None):
         """The mean of p(x|z) for any codes Z (n_samples, latent_dim): pixel probabilities
@@ -287,10 +355,10 @@ class VAE(Model):
         y = self._labels_or_none(y, X)
         rng = np.random.default_rng(seed)
         mu, logvar = self._posterior(X, y)
-        kl = 0.5 * np.sum(mu**2 + np.exp(logvar) - 1.0 - logvar, axis=1, dtype=np.float64)
+        kl = _kl_per_unit(mu, logvar).sum(axis=1)
         nll = np.zeros(X.shape[0])
         for _ in range(check_positive_int(n_draws, "n_draws")):
-            z = mu + np.exp(0.5 * logvar) * rng.standard_normal(mu.shape, dtype=mu.dtype)
+            z = _sample_posterior(mu, logvar, rng=rng)
             nll -= self._log_px_given_z(X, self._decoder_output(z, y))
         nll /= n_draws
         return {
@@ -300,12 +368,11 @@ class VAE(Model):
         }
 
     def _log_px_given_z(self, X, out):
-        """log p(x|z) per example, summed over pixels, float64; out holds logits or means."""
-        if self.likelihood == "bernoulli":
-            return -np.sum(stable_softplus(out) - X * out, axis=-1, dtype=np.float64)
-        var = self.decoder_std**2
-        squared = np.sum((X - out) ** 2, axis=-1, dtype=np.float64)
-        return -0.5 * squared / var - 0.5 * self.n_features * (LOG_2PI + np.log(var))
+        """log p(x|z) per example, (n,), float64: minus the training loss's reconstruction
+        term with reduction="none"; out (n, n_features) holds the decoder's logits or means."""
+        with no_grad():
+            nll = self._negative_log_likelihood(Tensor(out), X, reduction="none")
+        return -nll.data.astype(np.float64)
 
     def log_likelihood(self, X, y=None, n_samples=500, batch_size=64, seed=0):
         """Importance-weighted estimate of log p(x) for each example (Burda et al., 2015).
@@ -322,6 +389,7 @@ class VAE(Model):
         n_samples : int, default=500
             K, the number of importance samples.
         batch_size : int, default=64
+            Examples per pass; K * batch_size codes are decoded at once.
         seed : int, default=0
 
         Returns
@@ -331,20 +399,25 @@ class VAE(Model):
         X = self._check(X)
         y = self._labels_or_none(y, X)
         K = check_positive_int(n_samples, "n_samples")
+        batch_size = check_positive_int(batch_size, "batch_size")
         rng = np.random.default_rng(seed)
         estimates = np.empty(X.shape[0])
         for start in range(0, X.shape[0], batch_size):
             xb = X[start : start + batch_size]
             yb = None if y is None else y[start : start + batch_size]
             mu, logvar = self._posterior(xb, yb)
-            eps = rng.standard_normal((K, *mu.shape), dtype=mu.dtype)
-            z = mu + np.exp(0.5 * logvar) * eps  # (K, batch, latent_dim)
+            # K copies of the batch stacked, (K * batch, latent_dim): rows k * batch + i
+            # hold draw k for example i, so reshape(K, -1) brings each example's draws
+            # into one column.
+            mu, logvar = np.tile(mu, (K, 1)), np.tile(logvar, (K, 1))
+            eps = rng.standard_normal(mu.shape, dtype=mu.dtype)
+            z = _sample_posterior(mu, logvar, eps=eps)
             flat_y = None if yb is None else np.tile(yb, K)
-            out = self._decoder_output(z.reshape(-1, self.latent_dim), flat_y)
-            log_px = self._log_px_given_z(np.tile(xb, (K, 1)), out).reshape(K, -1)
+            log_px = self._log_px_given_z(np.tile(xb, (K, 1)), self._decoder_output(z, flat_y))
             log_pz = -0.5 * np.sum(z**2 + LOG_2PI, axis=-1, dtype=np.float64)
             log_qz = -0.5 * np.sum(eps**2 + LOG_2PI + logvar, axis=-1, dtype=np.float64)
-            log_w = log_px + log_pz - log_qz
+            # The log-sum-exp over the K draws, in float64.
+            log_w = (log_px + log_pz - log_qz).reshape(K, -1)
             top = log_w.max(axis=0)
             estimates[start : start + len(xb)] = top + np.log(np.mean(np.exp(log_w - top), axis=0))
         return estimates
@@ -353,7 +426,7 @@ class VAE(Model):
         """KL(q(z_j|x) || N(0, 1)) of each latent dimension j, averaged over X: (latent_dim,)."""
         X = self._check(X)
         mu, logvar = self._posterior(X, self._labels_or_none(y, X))
-        return 0.5 * np.mean(mu**2 + np.exp(logvar) - 1.0 - logvar, axis=0, dtype=np.float64)
+        return _kl_per_unit(mu, logvar).mean(axis=0)
 
     def active_units(self, X, y=None, threshold=0.01):
         """The number of latent dimensions the data use (Burda et al., 2015).
