@@ -6,7 +6,9 @@
     aelearn sample cvae.npz --n 16 --label 3 --output samples.png
 
 Bad arguments end with argparse's usage message and exit code 2; so do bad values found
-later (an unreadable model file, a label the model does not know), without a traceback.
+later, without a traceback: the ``USAGE_ERRORS`` below (a label the model does not know,
+an unreadable model or data file, a path that cannot be read or written). Any other
+exception is a bug and ends with its traceback.
 """
 
 import argparse
@@ -35,6 +37,21 @@ DEMO = {"latent": 8, "hidden": (128,), "epochs": 300, "quick_epochs": 3, "lr": 2
 
 class UsageError(Exception):
     """A bad value found after parsing; reported like an argparse error (exit code 2)."""
+
+
+#: What the user can cause and fix: a bad value (UsageError), a file that is not a model
+#: (io.ModelFileError) and a path given on the command line that cannot be opened. A bare
+#: ValueError is not among them: the checks below raise UsageError, so a ValueError that
+#: reaches ``main`` comes from a bug and keeps its traceback.
+USAGE_ERRORS = (
+    UsageError,
+    io.ModelFileError,
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
+)
 
 
 # ----- argument types -------------------------------------------------------------------------
@@ -77,8 +94,13 @@ def hidden_sizes(text):
 
 # ----- shared pieces --------------------------------------------------------------------------
 def load_data(name, mnist_path=None):
-    """The Dataset named on the command line."""
-    return load_digits() if name == "digits" else load_mnist(mnist_path)
+    """The Dataset named on the command line; corrupt MNIST files are a UsageError."""
+    if name == "digits":
+        return load_digits()
+    try:
+        return load_mnist(mnist_path)
+    except ValueError as error:  # load_mnist's ValueErrors are about the files it read
+        raise UsageError(f"--data mnist: {error}") from None
 
 
 def build_model(kind, n_features, hidden, latent, beta=1.0, n_classes=10, seed=0):
@@ -146,6 +168,11 @@ def run_evaluate(args):
         raise UsageError(
             f"{args.model} takes {model.n_features} features; {data.name} has {data.n_features}"
         )
+    if isinstance(model, CVAE) and data.n_classes > model.n_classes:
+        raise UsageError(
+            f"{args.model} knows the classes 0 to {model.n_classes - 1}; {data.name} has "
+            f"{data.n_classes} classes"
+        )
     row = {"model": type(model).__name__, **held_out_metrics(model, data)}
     print(format_table([row]))
     return 0
@@ -165,6 +192,10 @@ def run_sample(args):
     conditional = isinstance(model, CVAE)
     if args.label is not None and not conditional:
         raise UsageError(f"--label needs a CVAE; {args.model} holds an unconditional VAE")
+    if args.label is not None and not 0 <= args.label < model.n_classes:
+        raise UsageError(
+            f"--label {args.label}: this model knows the classes 0 to {model.n_classes - 1}"
+        )
     shape = image_shape(model.n_features)
     if conditional and args.label is None:
         # No class chosen: a row of n samples for each class the model knows.
@@ -311,7 +342,7 @@ def main(argv=None):
         # an epoch a hundred times slower.
         with threadpool_limits(limits=1, user_api="blas"):
             return args.run(args)
-    except (UsageError, ValueError, OSError) as error:
+    except USAGE_ERRORS as error:
         print(args.usage(), end="", file=sys.stderr)
         print(f"aelearn {args.command}: error: {error}", file=sys.stderr)
         return 2

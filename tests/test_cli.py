@@ -5,6 +5,7 @@ import sys
 import numpy as np
 import pytest
 
+from aelearn import io
 from aelearn.cli import main
 from aelearn.io import load
 from aelearn.models import CVAE, VAE, Autoencoder
@@ -146,3 +147,38 @@ def test_python_dash_m_exits_2_without_traceback():
     )
     assert result.returncode == 2
     assert "expected a positive integer" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_value_error_from_a_bug_keeps_its_traceback(monkeypatch):
+    # Only the checked usage errors exit 2; a ValueError from inside the code is a bug and
+    # must reach the user as such, not be dressed up as a bad argument.
+    def broken(*args, **kwargs):
+        raise ValueError("an internal bug")
+
+    monkeypatch.setattr("aelearn.cli.build_model", broken)
+    with pytest.raises(ValueError, match="an internal bug"):
+        main(TRAIN)
+
+
+def test_corrupt_mnist_files_are_a_usage_error(tmp_path, capsys):
+    for part in ("train", "t10k"):
+        for what in ("images-idx3", "labels-idx1"):
+            (tmp_path / f"{part}-{what}-ubyte").write_bytes(b"not idx")
+    args = [*TRAIN, "--data", "mnist", "--mnist-path", str(tmp_path)]
+    assert main([*args, "--output", str(tmp_path / "m.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "usage: aelearn train" in err and "--data mnist: " in err and "not an IDX file" in err
+
+
+def test_evaluating_a_cvae_on_data_with_more_classes_is_a_usage_error(tmp_path, capsys):
+    path = tmp_path / "cvae.npz"
+    io.save(CVAE((64, 16, 2), n_classes=3, rng=0), path)
+    assert main(["evaluate", str(path)]) == 2
+    assert "knows the classes 0 to 2; digits has 10 classes" in capsys.readouterr().err
+
+
+def test_an_output_folder_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    assert main(["demo", "--quick", "--output", str(taken)]) == 2
+    assert "usage: aelearn demo" in capsys.readouterr().err

@@ -4,8 +4,17 @@ import zipfile
 import numpy as np
 import pytest
 
-from aelearn.io import FORMAT_VERSION, load, load_weights, save
-from aelearn.models import CVAE, VAE, Autoencoder, Decoder, DenoisingAutoencoder, Encoder
+from aelearn.io import FORMAT_VERSION, ModelFileError, describe, load, load_weights, save
+from aelearn.models import (
+    CVAE,
+    VAE,
+    Autoencoder,
+    Decoder,
+    DenoisingAutoencoder,
+    Encoder,
+    StackedAutoencoder,
+)
+from aelearn.nn import Dense, LeakyReLU
 
 rng = np.random.default_rng(0)
 X = rng.random((40, 12)).astype(np.float32)
@@ -196,3 +205,91 @@ def test_saving_an_unknown_model_class_is_refused(tmp_path):
 
     with pytest.raises(TypeError, match="cannot save a Custom"):
         save(Custom((12, 3)), tmp_path / "c.npz")
+
+
+def test_halves_built_as_the_constructor_would_build_them_save_and_load(tmp_path):
+    encoder = Encoder((12, 8, 3), "tanh", rng=5)
+    model = _trained(Autoencoder(activation="tanh", encoder=encoder, rng=1))
+    loaded = load(save(model, tmp_path / "ae.npz"))
+    np.testing.assert_array_equal(loaded.reconstruct(X), model.reconstruct(X))
+
+
+def _stacked_deep_autoencoder():
+    stack = StackedAutoencoder((16, 8), activation="relu", rng=0).fit(X, epochs=1)
+    return stack.to_deep_autoencoder()
+
+
+def _leaky_encoder():
+    model = Autoencoder((12, 8, 3), rng=0)
+    model.encoder.net.layers[1] = LeakyReLU(0.2)  # the config says relu
+    return model
+
+
+def _float64_layer():
+    model = Autoencoder((12, 8, 3), rng=0)  # float32: a float64 layer would load rounded
+    model.decoder.net.layers[0] = Dense(3, 8, dtype=np.float64)
+    return model
+
+
+@pytest.mark.parametrize(
+    ("build", "difference"),
+    [
+        (
+            _stacked_deep_autoencoder,
+            r"its encoder.net is Sequential\(\) where the config builds MLP",
+        ),
+        (_leaky_encoder, r"encoder.net.layers.1 is LeakyReLU\(slope=0.2\) where .* builds ReLU"),
+        (_float64_layer, r"decoder.net.layers.0 is Dense.*float64\] where .*float32\]"),
+    ],
+)
+def test_networks_the_config_cannot_rebuild_are_refused(tmp_path, build, difference):
+    # Saved, these would load as a different network (the stacked one's reconstructions
+    # differed by 0.1): refusing is the only honest answer.
+    model = build()
+    with pytest.raises(TypeError, match=difference):
+        describe(model)
+    with pytest.raises(TypeError, match="state_dict.*rebuild the network yourself"):
+        save(model, tmp_path / "custom.npz")
+    assert not list(tmp_path.iterdir())
+
+
+def _rewrite_rng_state(path, rng_state):
+    with np.load(path, allow_pickle=False) as archive:
+        header = json.loads(str(archive["__config__"]))
+    header["rng_state"] = rng_state
+    _rewrite_header(path, **header)
+
+
+@pytest.mark.parametrize(
+    "rng_state",
+    [
+        {"bit_generator": "seed"},  # a function of np.random, not a bit generator
+        {"bit_generator": "default_rng", "state": {}},
+        {"bit_generator": "PCG64", "state": {"state": "x", "inc": 1}},
+        {"bit_generator": "PCG64"},
+        {"bit_generator": "MT19937", "state": {"key": [1, 2], "pos": 0}},
+        ["PCG64"],
+    ],
+)
+def test_a_generator_state_that_cannot_be_restored_is_a_corrupted_file(tmp_path, rng_state):
+    path = save(_trained(MODELS["vae"]()), tmp_path / "vae.npz")
+    _rewrite_rng_state(path, rng_state)
+    with pytest.raises(ModelFileError, match=r"corrupted. Expected a bit generator state.*PCG64"):
+        load(path)
+
+
+@pytest.mark.parametrize("bit_generator", ["MT19937", "Philox", "SFC64", "PCG64DXSM"])
+def test_every_numpy_bit_generator_state_round_trips(tmp_path, bit_generator):
+    rng = np.random.Generator(getattr(np.random, bit_generator)(3))
+    model = VAE((12, 4, 2), rng=rng)
+    loaded = load(save(model, tmp_path / "vae.npz"))
+    assert type(loaded.rng.bit_generator).__name__ == bit_generator
+    np.testing.assert_array_equal(loaded.sample(4), model.sample(4))
+
+
+def test_model_file_errors_are_value_errors(tmp_path):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(b"not a model")
+    with pytest.raises(ModelFileError):
+        load(path)
+    assert issubclass(ModelFileError, ValueError)
