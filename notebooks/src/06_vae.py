@@ -16,6 +16,7 @@ from IPython.display import display
 from matplotlib.figure import Figure
 
 from aelearn import Tensor, gradcheck, reparameterize
+from aelearn.baselines import fit_pca
 from aelearn.datasets import load_digits
 from aelearn.models import VAE, Autoencoder
 from aelearn.plotting import (
@@ -149,11 +150,18 @@ fig.savefig("figures/06_vae.png", dpi=120)
 display(fig)
 
 # %% [markdown]
-# The codes side by side: the VAE's are packed into the region the prior covers.
+# The codes side by side: PCA's linear projection, the vanilla autoencoder's codes spread
+# wherever training put them, and the VAE's packed into the region the prior covers.
 
 # %%
-codes = {"vanilla autoencoder": ae_codes, "VAE (posterior means)": vae.encode(data.X_test)}
-plot_latent_scatter(codes, data.y_test, title="2-D codes of the test digits")
+codes = {
+    "PCA (2 components)": fit_pca(data.X_train, 2).transform(data.X_test),
+    "vanilla autoencoder": ae_codes,
+    "VAE (posterior means)": vae.encode(data.X_test),
+}
+fig = plot_latent_scatter(codes, data.y_test, title="2-D codes of the test digits")
+fig.savefig("figures/06_latent_codes.png", dpi=120)
+display(fig)
 
 # %% [markdown]
 # ## Exercises
