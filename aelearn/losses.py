@@ -45,18 +45,20 @@ def _data(value):
     return value.data if isinstance(value, Tensor) else np.asarray(value)
 
 
-def _check(prediction, target, reduction, what):
+def _check(first, second, reduction, what, names=("prediction", "target"), width="n_features"):
+    """Check the reduction, that both operands are (batch, width) alike, and that the
+    second (the target, or logvar) is finite; return the second as an array."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}")
-    p, t = _data(prediction), _data(target)
-    if p.ndim != 2 or p.shape != t.shape:
+    a, b = _data(first), _data(second)
+    if a.ndim != 2 or a.shape != b.shape:
         raise ValueError(
-            f"{what} expects prediction and target of the same shape (batch, n_features); got "
-            f"{p.shape} and {t.shape}"
+            f"{what} expects {names[0]} and {names[1]} of the same shape (batch, {width}); got "
+            f"{a.shape} and {b.shape}"
         )
-    if not np.all(np.isfinite(t)):
-        raise ValueError(f"{what}: the target contains NaN or infinity; expected finite values")
-    return t
+    if not np.all(np.isfinite(b)):
+        raise ValueError(f"{what}: the {names[1]} contains NaN or infinity; expected finite values")
+    return b
 
 
 def _check_unit_interval(t, what):
@@ -270,18 +272,8 @@ def gaussian_kl(mu, logvar, reduction="mean"):
     -------
     Tensor
     """
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}")
-    m, lv = _data(mu), _data(logvar)
-    if m.ndim != 2 or m.shape != lv.shape:
-        raise ValueError(
-            f"gaussian_kl expects mu and logvar of the same shape (batch, latent_dim); got "
-            f"{m.shape} and {lv.shape}"
-        )
-    if not (np.all(np.isfinite(m)) and np.all(np.isfinite(lv))):
-        raise ValueError(
-            "gaussian_kl: mu or logvar contains NaN or infinity; expected finite values"
-        )
+    _check(logvar, mu, reduction, "gaussian_kl", ("logvar", "mu"), "latent_dim")
+    _check(mu, logvar, reduction, "gaussian_kl", ("mu", "logvar"), "latent_dim")
     return GaussianKL.apply(mu, logvar, reduction=reduction)
 
 

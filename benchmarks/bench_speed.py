@@ -29,8 +29,6 @@ for reuse rather than hand it back to the system and fault it in again.
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 
@@ -112,16 +110,7 @@ def _run_child(args, threads, keep_freed_memory=False, timeout=900):
             env[name] = str(threads)
     if keep_freed_memory:
         env.update(KEEP_FREED_MEMORY)
-    out = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"child {args} failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return peers.run_child(args, __file__, env, timeout)
 
 
 def measure_isolated(system, data_path, epochs, threads, keep_freed_memory=False):

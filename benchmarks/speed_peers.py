@@ -396,12 +396,14 @@ TIMERS = {
 # One system per fresh process, and the table
 
 
-def _run_child(args, timeout=600):
+def run_child(args, script=__file__, env=None, timeout=600):
+    """Run ``script`` with ``args`` in a fresh Python process; return the JSON it printed last."""
     out = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), *args],
+        [sys.executable, os.path.abspath(script), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=env,
     )
     if out.returncode != 0:
         raise RuntimeError(f"child {args} failed:\n{out.stderr}")
@@ -410,7 +412,7 @@ def _run_child(args, timeout=600):
 
 def baseline_rss_mb(modules=("numpy",)):
     """Peak resident MB of a fresh Python process that only imported ``modules``."""
-    return _run_child(["--baseline", ",".join(modules)])["peak_mem_mb"]
+    return run_child(["--baseline", ",".join(modules)])["peak_mem_mb"]
 
 
 def measure_isolated(system, X, epochs=6):
@@ -425,7 +427,7 @@ def measure_isolated(system, X, epochs=6):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "X.npy")
         np.save(path, _check_workload(X, epochs))
-        result = _run_child(["--child", system, "--data", path, "--epochs", str(epochs)])
+        result = run_child(["--child", system, "--data", path, "--epochs", str(epochs)])
     modules = IMPORTS[system] if result["median_ms"] is not None else ("numpy",)
     result["baseline_mb"] = baseline_rss_mb(modules)
     return result
