@@ -1,12 +1,14 @@
 """Optimisers: SGD with momentum and Adam, updating all parameters in a few flat passes.
 
 When an optimiser is built, the parameters it is given are packed into one contiguous
-array, and their gradients into another: each ``p.data`` and ``p.grad`` becomes a view
-into these buffers. The backward pass accumulates into the views in place, and the
-update rule then runs over the whole buffer at once, as a handful of NumPy calls,
-instead of a Python loop of small calls per parameter array. Frozen parameters
-(``requires_grad=False``) are skipped: the update runs over the contiguous runs of
-trainable parameters only, so a frozen weight does not change by a single bit.
+array, and their gradients into another: each ``p.data`` becomes a view into the first,
+and each ``p.grad_buffer`` a view into the second. ``zero_grad`` sets every ``p.grad`` to
+None; the backward pass then writes each gradient into its ``grad_buffer`` (a dense
+layer's matrix product writes there directly) and makes ``p.grad`` that view. The update
+rule runs over the whole buffer at once, as a handful of NumPy calls, instead of a Python
+loop of small calls per parameter array. Frozen parameters (``requires_grad=False``) are
+skipped: the update runs over the contiguous runs of trainable parameters only, so a
+frozen weight does not change by a single bit.
 
 A large buffer is updated in chunks, which a few threads can share. A chunk is small enough
 (``CHUNK_SIZE`` elements) that the dozen passes of Adam's rule find it still in cache
@@ -85,7 +87,8 @@ class FlatParameters:
     Attributes
     ----------
     data, grad : ndarray of shape (n_total,)
-        The buffers; ``params[k].data`` is ``data[offsets[k]:offsets[k + 1]]`` reshaped.
+        The buffers; ``params[k].data`` is ``data[offsets[k]:offsets[k + 1]]`` reshaped,
+        and ``params[k].grad_buffer`` the same slice of ``grad``.
     """
 
     def __init__(self, params):
@@ -105,8 +108,28 @@ class FlatParameters:
         for p, start, stop in zip(self.params, self.offsets[:-1], self.offsets[1:], strict=True):
             self.data[start:stop] = p.data.reshape(-1)
             p.data = self.data[start:stop].reshape(p.shape)
-            p.grad = self.grad[start:stop].reshape(p.shape)
+            p.grad_buffer = self.grad[start:stop].reshape(p.shape)
+            if p.grad is not None:  # keep a gradient accumulated before packing
+                p.grad_buffer[...] = p.grad
+                p.grad = p.grad_buffer
         self._flags, self._runs = None, []
+
+    def gather_grads(self):
+        """Make ``grad`` hold every trainable parameter's gradient, and each ``p.grad`` its view.
+
+        Backward has normally put each gradient in place already. A parameter no gradient
+        reached since ``zero_grad`` (``p.grad`` None) counts as a zero gradient, as if the
+        whole buffer had been zeroed; one whose ``p.grad`` was set to an array of its own is
+        copied in, so that the update always uses what ``p.grad`` shows.
+        """
+        for p in self.params:
+            if not p.requires_grad or p.grad is p.grad_buffer:
+                continue
+            if p.grad is None:
+                p.grad_buffer.fill(0)
+            else:
+                np.copyto(p.grad_buffer, p.grad)
+            p.grad = p.grad_buffer
 
     def trainable_runs(self):
         """Slices of the buffers covering the trainable parameters, merged where adjacent."""
@@ -128,11 +151,15 @@ class FlatParameters:
     def check_views(self):
         """Raise if a parameter's arrays were replaced, so that updates would be lost."""
         for p in self.params:
-            if not (np.shares_memory(p.data, self.data) and np.shares_memory(p.grad, self.grad)):
+            grad_buffer = p.grad_buffer if p.grad_buffer is not None else np.empty(0)
+            if not (
+                np.shares_memory(p.data, self.data) and np.shares_memory(grad_buffer, self.grad)
+            ):
                 raise RuntimeError(
                     f"parameter {p.name!r} no longer lives in this optimiser's buffer (its .data "
-                    "or .grad was replaced, or another optimiser packed it since). Assign values "
-                    "in place (p.data[...] = v) and keep one optimiser per set of parameters."
+                    "or .grad_buffer was replaced, or another optimiser packed it since). Assign "
+                    "values in place (p.data[...] = v) and keep one optimiser per set of "
+                    "parameters."
                 )
 
 
@@ -148,8 +175,12 @@ class Optimizer:
         self.t = 0
 
     def zero_grad(self):
-        """Set every gradient to zero, in one pass over the gradient buffer."""
-        self.flat.grad.fill(0)
+        """Forget every gradient: each ``p.grad`` becomes None (see ``Tensor.zero_grad``).
+
+        The buffer itself is not touched; the next backward writes over it.
+        """
+        for p in self.params:
+            p.zero_grad()
 
     def step(self):
         """Update every trainable parameter once, from its accumulated gradient.
@@ -157,6 +188,7 @@ class Optimizer:
         The trainable runs are cut into cache-sized chunks (``split_runs``); the calling
         thread updates the first group of chunks while pool threads update the others.
         """
+        self.flat.gather_grads()
         self.t += 1
         runs = self.flat.trainable_runs()
         if sum(run.stop - run.start for run in runs) <= 2 * CHUNK_SIZE or N_THREADS == 1:

@@ -14,13 +14,18 @@ scale Adam divides out), and ``init="he"`` also draws the sigmoid layer from He 
 Glorot.
 
 Every system runs in a fresh subprocess of its own, one after the other in one run of this
-script, so that each peak memory is its own and no system warms the caches of another. For
-each, the table gives the median epoch time over epochs 2..6, its ratio to aelearn's, the
-peak resident memory (and that of a process that only imported the same modules), and the
-achieved GFLOP/s against the float32 matmul peak of the machine (the better of a reading
-before and one after the runs), and the CPU time per epoch of all the threads of each process.
+script, so that each peak memory is its own and no system warms the caches of another. A
+process's speed on a shared machine varies by 20-40% with what else runs at the time, so
+the systems run in ``--rounds`` rounds (3 by default), each round a fresh process per system
+in a rotated order: a burst of load from elsewhere then slows one process of each system in
+turn rather than all of one. For each system, the table gives the median over rounds of
+its median epoch time over epochs 2..6, its ratio to aelearn's, the highest peak resident
+memory (and that of a process that only imported the same modules), and the achieved
+GFLOP/s against the float32 matmul peak of the machine (the better of a reading before and
+one after the runs), and the CPU time per epoch of all the threads of each process. Below
+it come each round's times and ratios, so that a single lucky round cannot make the result.
 
-Run: ``python benchmarks/bench_speed.py`` (about a minute). ``--threads 1`` pins every
+Run: ``python benchmarks/bench_speed.py`` (about two minutes). ``--threads 1`` pins every
 system, NumPy's BLAS and PyTorch alike, to one thread (the default is one per core);
 ``--keep-freed-memory`` runs every system with glibc told to keep freed memory
 for reuse rather than hand it back to the system and fault it in again.
@@ -123,6 +128,49 @@ def measure_isolated(system, data_path, epochs, threads, keep_freed_memory=False
     return result
 
 
+def measure_rounds(systems, data_path, epochs, threads, rounds, keep_freed_memory=False):
+    """Run every system ``rounds`` times, a fresh process each, in a rotated order per round.
+
+    Returns one row per system, as ``measure_isolated``'s but with ``median_ms`` and
+    ``median_cpu_ms`` the medians over rounds, ``peak_mem_mb`` the highest, and
+    ``round_ms`` each round's median epoch time.
+    """
+    runs = {system: [] for system in systems}
+    for r in range(rounds):
+        shift = r % len(systems)
+        for system in systems[shift:] + systems[:shift]:
+            runs[system].append(
+                measure_isolated(system, data_path, epochs, threads, keep_freed_memory)
+            )
+    rows = []
+    for system in systems:
+        row = dict(runs[system][0])
+        times = [run["median_ms"] for run in runs[system]]
+        cpu = [run.get("median_cpu_ms") for run in runs[system]]
+        skipped = None in times
+        row["round_ms"] = times
+        row["median_ms"] = None if skipped else float(np.median(times))
+        row["median_cpu_ms"] = None if skipped or None in cpu else float(np.median(cpu))
+        row["peak_mem_mb"] = max(run["peak_mem_mb"] for run in runs[system])
+        row["baseline_mb"] = max(run["baseline_mb"] for run in runs[system])
+        row["epoch_times"] = [t for run in runs[system] for t in run["epoch_times"]]
+        rows.append(row)
+    return rows
+
+
+def format_rounds(rows, reference):
+    """Each round's median ms/epoch per system, and each system's ratio to ``reference``."""
+    ref = next(r for r in rows if r["name"] == reference)["round_ms"]
+    lines = []
+    for r in rows:
+        if r["median_ms"] is None:
+            continue
+        times = " ".join(f"{t:.0f}" for t in r["round_ms"])
+        ratios = " ".join(f"{t / t_ref:.2f}" for t, t_ref in zip(r["round_ms"], ref, strict=True))
+        lines.append(f"  {r['name']:<15} ms/epoch {times}   x {reference} {ratios}")
+    return "per round (each a fresh process per system):\n" + "\n".join(lines)
+
+
 def machine_description():
     """CPU model, cores, NumPy and PyTorch versions, as one line."""
     model = "unknown CPU"
@@ -143,6 +191,7 @@ def machine_description():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=3, help="fresh processes per system")
     parser.add_argument("--systems", default=",".join(ALL_SYSTEMS))
     parser.add_argument("--threads", type=int, default=0, help="threads per system (0: all cores)")
     parser.add_argument(
@@ -176,10 +225,9 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "X.npy")
         np.save(path, X)
-        rows = [
-            measure_isolated(s, path, args.epochs, args.threads, args.keep_freed_memory)
-            for s in systems
-        ]
+        rows = measure_rounds(
+            systems, path, args.epochs, args.threads, args.rounds, args.keep_freed_memory
+        )
     load_after = os.getloadavg()
     # A single reading on a machine other jobs share can be low: keep the higher of two.
     peak = max(peak, peers.matmul_peak_gflops())
@@ -192,12 +240,14 @@ def main(argv=None):
         f"batch {peers.BATCH_SIZE}, float32, Adam lr {peers.LR}"
     )
     print(
-        f"median of epochs 2..{args.epochs}; float32 matmul peak (2048^3, best before/after): "
+        f"median over {args.rounds} rounds of the median of epochs 2..{args.epochs}; "
+        f"float32 matmul peak (2048^3, best before/after): "
         f"{peak:.1f} GFLOP/s; 1-min load average {load_before[0]:.2f} before, "
         f"{load_after[0]:.2f} after (above {os.cpu_count()}: others were computing too)"
     )
     reference = "aelearn" if "aelearn" in systems else systems[0]
     print(peers.format_rows(rows, reference, len(X), peak))
+    print(format_rounds(rows, reference))
     ref_cpu = next(r.get("median_cpu_ms") for r in rows if r["name"] == reference) or 1.0
     print(
         "CPU ms/epoch (all threads; less sensitive to other jobs than the wall clock): "
@@ -210,10 +260,6 @@ def main(argv=None):
     print(
         "final reconstruction MSE per element on X: "
         + ", ".join(f"{r['name']} {r['final_mse']:.5f}" for r in rows if r["final_mse"] is not None)
-    )
-    print(
-        "epoch times (s): "
-        + "; ".join(f"{r['name']} " + " ".join(f"{t:.3f}" for t in r["epoch_times"]) for r in rows)
     )
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from aelearn import Tensor, concatenate, gradcheck, reparameterize, split
 from aelearn.autograd import ops
+from aelearn.autograd.activations import stable_sigmoid
 
 
 def away_from_zero(x):
@@ -130,6 +131,20 @@ def test_stable_activations_do_not_overflow():
     np.testing.assert_allclose(x.softplus().data, [0.0, np.exp(-50.0), np.log(2), 50.0, 1000.0])
     log_probs = Tensor(np.array([[1000.0, 0.0, -1000.0]])).log_softmax()
     np.testing.assert_allclose(log_probs.data, [[0.0, -1000.0, -2000.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_stable_sigmoid_is_the_two_branch_formula_everywhere(dtype):
+    # The select of the numerator by a maximum must give exactly the textbook branches,
+    # including the far tails, the signed zeros and NaN.
+    x = np.concatenate([np.linspace(-120, 120, 20001), [-0.0, 0.0, np.nan]]).astype(dtype)
+    e = np.exp(-np.abs(x))
+    with np.errstate(invalid="ignore"):
+        expected = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(dtype)
+    out = stable_sigmoid(x)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, expected)
+    assert 0.0 < out[0] < 1e-50 if dtype == np.float64 else out[0] == 0.0
 
 
 def test_float32_stays_float32_through_ops_and_gradients():

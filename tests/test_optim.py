@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from aelearn import optim
-from aelearn.autograd import Tensor
+from aelearn.autograd import Tensor, ops
 from aelearn.losses import mse_loss
 from aelearn.nn import MLP, Noise, Parameter, Sequential
 from aelearn.optim import SGD, Adam
@@ -182,16 +182,30 @@ def test_a_layer_frozen_from_the_start_never_moves_and_then_learns_when_unfrozen
 
 
 # ----- flat buffers ----------------------------------------------------------------------
-def test_parameters_and_gradients_become_views_into_the_flat_buffers():
-    model, _, _ = small_regression()
+def test_parameters_and_gradient_slots_become_views_into_the_flat_buffers():
+    model, x, y = small_regression()
     values = [p.data.copy() for p in model.parameters()]
     opt = SGD(model.parameters(), lr=0.1)
     assert opt.flat.data.size == model.n_parameters()
     for p, value in zip(model.parameters(), values, strict=True):
         assert np.shares_memory(p.data, opt.flat.data)
-        assert np.shares_memory(p.grad, opt.flat.grad)
+        assert np.shares_memory(p.grad_buffer, opt.flat.grad)
+        assert p.grad is None  # no gradient yet
         np.testing.assert_array_equal(p.data, value)  # packing keeps the values
     opt.flat.check_views()
+    mse_loss(model(Tensor(x)), y).backward()
+    assert all(p.grad is p.grad_buffer for p in model.parameters())
+
+
+def test_packing_keeps_a_gradient_accumulated_before():
+    model, x, y = small_regression()
+    mse_loss(model(Tensor(x)), y).backward()
+    before = [p.grad.copy() for p in model.parameters()]
+    opt = SGD(model.parameters(), lr=0.1)
+    for p, grad in zip(model.parameters(), before, strict=True):
+        assert p.grad is p.grad_buffer
+        np.testing.assert_array_equal(p.grad, grad)
+    assert opt.flat.grad.any()
 
 
 def test_gradients_accumulate_in_place_in_the_flat_buffer():
@@ -202,9 +216,74 @@ def test_gradients_accumulate_in_place_in_the_flat_buffer():
     assert once.any()
     mse_loss(model(Tensor(x)), y).backward()
     np.testing.assert_allclose(opt.flat.grad, 2 * once, rtol=1e-14)
-    assert all(np.shares_memory(p.grad, opt.flat.grad) for p in model.parameters())
+    assert all(p.grad is p.grad_buffer for p in model.parameters())
     opt.zero_grad()
-    assert all(not p.grad.any() for p in model.parameters())
+    assert all(p.grad is None for p in model.parameters())
+    # After zero_grad the next gradient replaces the old one rather than adding to it.
+    mse_loss(model(Tensor(x)), y).backward()
+    np.testing.assert_array_equal(opt.flat.grad, once)
+
+
+def test_gradients_written_into_the_buffer_equal_those_of_unpacked_parameters():
+    # Dense layers write dW and db straight into the buffer; the values must be exactly
+    # those the same model computes with freshly allocated gradients.
+    (packed, x, y), (plain, _, _) = small_regression(), small_regression()
+    opt = Adam(packed.parameters())
+    for _ in range(2):  # the second pass finds the buffer full of the first's gradients
+        opt.zero_grad()
+        packed.zero_grad(), plain.zero_grad()
+        mse_loss(packed(Tensor(x)), y).backward()
+        mse_loss(plain(Tensor(x)), y).backward()
+        for p, q in zip(packed.parameters(), plain.parameters(), strict=True):
+            assert p.grad is p.grad_buffer and q.grad_buffer is None
+            np.testing.assert_array_equal(p.grad, q.grad)
+
+
+def test_a_parameter_used_twice_gets_the_sum_of_both_gradients_in_the_buffer():
+    def gradients(pack):
+        rng = np.random.default_rng(0)
+        W = Parameter(rng.normal(size=(3, 3)))
+        b = Parameter(rng.normal(size=3))
+        x = Tensor(rng.normal(size=(4, 3)))
+        if pack:
+            SGD([W, b])
+        h = ops.Linear.apply(x, W, b).tanh()
+        # W in a second Linear, and twice in one MatMul (offered its buffer once only).
+        out = ops.Linear.apply(h, W, b).sum() + (W @ W).sum()
+        out.backward()
+        return W.grad.copy(), b.grad.copy()
+
+    for packed, plain in zip(gradients(True), gradients(False), strict=True):
+        np.testing.assert_allclose(packed, plain, rtol=1e-14)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_a_parameter_no_gradient_reached_steps_as_if_its_gradient_were_zero(optimizer):
+    def run(explicit_zeros):
+        model, x, y = small_regression()
+        opt = OPTIMIZERS[optimizer](model.parameters())
+        train_steps(model, opt, x, y, 2)  # momentum builds up
+        opt.zero_grad()
+        unused = model.dense_layers[0].W
+        loss = mse_loss(model(Tensor(x)), y)
+        loss.backward()
+        unused.grad = np.zeros_like(unused.data) if explicit_zeros else None
+        opt.step()
+        assert unused.grad is unused.grad_buffer and not unused.grad.any()
+        return [p.data.copy() for p in model.parameters()]
+
+    for a, b in zip(run(False), run(True), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_step_uses_a_gradient_set_by_hand():
+    params = quadratic_parameters()
+    opt = SGD(params, lr=0.5)
+    params[0].grad = np.full(4, 2.0)  # an array of its own, not the buffer
+    params[1].grad = None
+    opt.step()
+    np.testing.assert_array_equal(params[0].data, THETA0[0] - 1.0)
+    np.testing.assert_array_equal(params[1].data, THETA0[1])
 
 
 def test_a_step_updates_the_parameters_through_their_views():
@@ -269,7 +348,7 @@ def test_optimizers_refuse_momentum_and_betas_outside_0_1():
         Adam([Parameter(np.zeros(3))], betas=(0.9, 1.0))
 
 
-@pytest.mark.parametrize("replaced", ["data", "grad"])
+@pytest.mark.parametrize("replaced", ["data", "grad_buffer"])
 def test_check_views_raises_after_an_array_is_replaced(replaced):
     params = quadratic_parameters()
     opt = Adam(params)
@@ -292,7 +371,7 @@ def test_threaded_chunked_update_is_bit_identical_to_one_pass(monkeypatch, make)
             opt.zero_grad()
             for p in params:
                 if p.requires_grad:
-                    p.grad[...] = rng.standard_normal(p.shape)
+                    p.grad = rng.standard_normal(p.shape).astype(np.float32)
             opt.step()
         return [p.data.copy() for p in params]
 

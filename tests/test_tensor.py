@@ -194,3 +194,40 @@ def test_gradcheck_does_not_pass_a_small_but_wrong_gradient():
 
     x = Tensor(np.random.default_rng(0).standard_normal(4) * 1e-3, requires_grad=True)
     assert not gradcheck(lambda x: Tenth.apply(x), [x]).passed
+
+
+def test_an_op_is_offered_a_leafs_gradient_buffer_only_while_it_is_empty():
+    W = Tensor(np.ones((2, 2)), requires_grad=True)
+    W.grad_buffer = np.full((2, 2), np.nan)  # as an optimiser's packing would set it
+    seen = []
+
+    class Spy(Function):
+        def forward(self, a, b):
+            return a @ b
+
+        def backward(self, grad):
+            seen.append(tuple(buffer is W.grad_buffer for buffer in self.grad_buffers))
+            return grad @ np.ones((2, 2)), np.ones((2, 2)) @ grad
+
+    Spy.apply(W, W).sum().backward()
+    assert seen == [(True, False)]  # one buffer for a leaf that appears twice
+    assert W.grad is W.grad_buffer  # the gradient was copied into it
+    np.testing.assert_array_equal(W.grad, np.full((2, 2), 4.0))
+    Spy.apply(W, W).sum().backward()
+    assert seen[-1] == (False, False)  # it now holds a gradient to add to
+    np.testing.assert_array_equal(W.grad, np.full((2, 2), 8.0))
+
+
+def test_linear_writes_its_parameter_gradients_into_the_offered_buffers():
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=(5, 3)))
+    W = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
+    b = Tensor(np.zeros(2), requires_grad=True)
+    op = ops.Linear.apply(x, W, b).op
+    grad = rng.normal(size=(5, 2))
+    op.grad_buffers = (None, np.empty((3, 2)), np.empty(2))
+    dx, dW, db = op.backward(grad)
+    assert dx is None  # x needs no gradient
+    assert dW is op.grad_buffers[1] and db is op.grad_buffers[2]
+    np.testing.assert_allclose(dW, x.data.T @ grad, rtol=1e-14)
+    np.testing.assert_allclose(db, grad.sum(axis=0), rtol=1e-14)

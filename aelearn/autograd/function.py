@@ -37,6 +37,13 @@ class Function:
         What ``forward`` stored for ``backward``.
     freed : bool
         True once a backward has released ``saved`` (see ``Tensor.backward``).
+    grad_buffers : tuple of (ndarray or None)
+        Set by ``Tensor.backward`` just before it calls ``backward``: for each input, an
+        array of that input's shape where its gradient may be written directly, or None.
+        It is a parameter's slot in an optimiser's gradient buffer, offered while empty.
+        A backward that writes there (``np.matmul(a, b, out=self.grad_buffers[1])``) and
+        returns the array saves allocating the gradient and copying it over; NumPy's
+        ``out=None`` allocates as usual, so the same line serves every case.
     """
 
     def __init__(self, *inputs):
@@ -44,6 +51,7 @@ class Function:
         self.needs_input_grad = tuple(t.requires_grad for t in inputs)
         self.saved = ()
         self.freed = False
+        self.grad_buffers = (None,) * len(inputs)
 
     @property
     def name(self):

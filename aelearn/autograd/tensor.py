@@ -50,9 +50,14 @@ class Tensor:
     data : ndarray
         The values, shape ``shape``.
     grad : ndarray or None
-        dL/d(data), the same shape as ``data``, filled in by ``backward``. Gradients of
-        leaves (tensors made by the user, such as parameters) accumulate across calls
-        until ``zero_grad``; intermediate tensors hold the gradient of the latest call.
+        dL/d(data), the same shape as ``data``, filled in by ``backward``; None until a
+        gradient arrives. Gradients of leaves (tensors made by the user, such as
+        parameters) accumulate across calls until ``zero_grad``; intermediate tensors hold
+        the gradient of the latest call.
+    grad_buffer : ndarray or None
+        Where this leaf's gradient is to live, when an optimiser has packed it into its
+        flat buffer (see ``aelearn.optim``): the first gradient after ``zero_grad`` is
+        written there, and ``grad`` becomes this array. None: a new array is made.
     op : Function or None
         The op that computed this tensor, None for a leaf.
     """
@@ -63,6 +68,7 @@ class Tensor:
     def __init__(self, data, requires_grad=False, name=None, dtype=None):
         self.data = _as_float_array(data, dtype)
         self.grad = None
+        self.grad_buffer = None
         self.requires_grad = bool(requires_grad)
         self.name = name
         self.op = None
@@ -112,9 +118,14 @@ class Tensor:
         return Tensor(self.data, requires_grad=False, name=self.name)
 
     def zero_grad(self):
-        """Set the gradient to zero (in place, so a gradient that is a view stays one)."""
-        if self.grad is not None:
-            self.grad.fill(0)
+        """Forget the gradient: ``grad`` becomes None, as after PyTorch's
+        ``zero_grad(set_to_none=True)``.
+
+        Setting None rather than writing zeros is what lets the next gradient be written
+        into ``grad_buffer`` (often by the op itself) instead of being added to zeros
+        written there first: a whole pass over the memory less.
+        """
+        self.grad = None
 
     def graph(self):
         """The tensors this one was computed from, in the order ``backward`` visits them.
@@ -161,6 +172,10 @@ class Tensor:
         Leaves accumulate: after two calls, ``leaf.grad`` holds the sum of both
         gradients until ``zero_grad``. Intermediate tensors receive the gradient of the
         current call only, so a second call never feeds a stale sum back into the graph.
+
+        Before each op's backward runs, ``op.grad_buffers`` offers it, for each input, the
+        memory that input's gradient will end up in, when it can write there directly (see
+        ``_grad_buffers``); an op that does returns that very array, and nothing is copied.
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -198,6 +213,7 @@ class Tensor:
                     "were freed after the first backward. Pass retain_graph=True to the first "
                     "backward() call to go through the same graph twice."
                 )
+            op.grad_buffers = _grad_buffers(op.inputs, grads)
             input_grads = op.backward(node_grad)
             if not retain_graph:
                 op.free()
@@ -296,12 +312,40 @@ class Tensor:
 
 
 def _accumulate_leaf_grad(leaf, grad):
-    """Add ``grad`` into ``leaf.grad`` in place (it may be a view into a flat buffer)."""
-    if leaf.grad is None:
+    """Add ``grad`` into ``leaf.grad`` in place, or make it the gradient if there is none."""
+    if leaf.grad is not None:
+        np.add(leaf.grad, grad, out=leaf.grad)
+    elif leaf.grad_buffer is None:
         # A copy: ``grad`` may be shared with another tensor or be a read-only broadcast view.
         leaf.grad = np.array(grad, dtype=leaf.dtype, copy=True)
     else:
-        np.add(leaf.grad, grad, out=leaf.grad)
+        if grad is not leaf.grad_buffer:  # else the op has already written it there
+            np.copyto(leaf.grad_buffer, grad)
+        leaf.grad = leaf.grad_buffer
+
+
+def _grad_buffers(inputs, grads):
+    """For each input of an op, the array its backward may write that input's gradient
+    into (with ``out=``), or None.
+
+    Only a leaf with a ``grad_buffer`` qualifies, and only while nothing is in it: it holds
+    no gradient yet (``grad`` is None) and has received none earlier in this backward
+    (``grads``, keyed by ``id``). A leaf that appears twice among one op's inputs (``W @ W``)
+    is offered its buffer once, so two gradients are never written over each other.
+    """
+    buffers, offered = [], set()
+    for t in inputs:
+        free = (
+            t.grad_buffer is not None
+            and t.grad is None
+            and t.requires_grad
+            and id(t) not in grads
+            and id(t) not in offered
+        )
+        buffers.append(t.grad_buffer if free else None)
+        if free:
+            offered.add(id(t))
+    return tuple(buffers)
 
 
 def unbroadcast(grad, shape):

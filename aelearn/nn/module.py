@@ -95,9 +95,7 @@ class Module:
         """Stop learning these parameters: they get no gradient and no optimiser update."""
         for p in self.parameters():
             p.requires_grad = False
-            # Zeroed in place, not set to None: the gradient may be a view into an optimiser's
-            # flat buffer, and a new array after ``unfreeze`` would never reach the optimiser.
-            p.zero_grad()
+            p.zero_grad()  # drop a gradient accumulated before freezing
         return self
 
     def unfreeze(self):
@@ -112,6 +110,7 @@ class Module:
         return not any(p.requires_grad for p in self.parameters())
 
     def zero_grad(self):
+        """Forget every parameter's gradient (each ``p.grad`` becomes None)."""
         for p in self.parameters():
             p.zero_grad()
 
