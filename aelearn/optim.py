@@ -12,7 +12,8 @@ frozen weight does not change by a single bit.
 
 A large buffer is updated in chunks, which a few threads can share. A chunk is small enough
 (``CHUNK_SIZE`` elements) that the dozen passes of Adam's rule find it still in cache
-instead of streaming the whole buffer from memory a dozen times, and NumPy releases the GIL
+instead of streaming the whole buffer from memory a dozen times (and the rule's scratch
+array need only be one chunk long, so it never leaves the cache), and NumPy releases the GIL
 inside its element-wise loops, so the threads can run on separate cores (``N_THREADS``
 says how many; see there why the default is one). The rule is element-wise, so every
 element sees the same arithmetic however the buffer is cut: the result is identical, bit
@@ -173,6 +174,7 @@ class Optimizer:
         self.flat = FlatParameters(params)
         self.params = self.flat.params
         self.t = 0
+        self._scratch_arrays = []
 
     def zero_grad(self):
         """Forget every gradient: each ``p.grad`` becomes None (see ``Tensor.zero_grad``).
@@ -197,9 +199,13 @@ class Optimizer:
             groups = split_runs(runs, N_THREADS)
         if not groups:  # every parameter is frozen
             return
-        helpers = [_thread_pool().submit(self._update_chunks, group) for group in groups[1:]]
+        scratch = self._scratch(len(groups), max(c.stop - c.start for g in groups for c in g))
+        helpers = [
+            _thread_pool().submit(self._update_chunks, group, tmp)
+            for group, tmp in zip(groups[1:], scratch[1 : len(groups)], strict=True)
+        ]
         try:
-            self._update_chunks(groups[0])
+            self._update_chunks(groups[0], scratch[0])
         finally:
             # Even when this thread is interrupted (Ctrl-C), wait for the helpers: the
             # training loop then restores the last good weights, which a helper still
@@ -207,11 +213,21 @@ class Optimizer:
             for helper in helpers:
                 helper.result()  # waits, and re-raises an error from the thread
 
-    def _update_chunks(self, chunks):
-        for chunk in chunks:
-            self._update(chunk)
+    def _scratch(self, n_groups, size):
+        """One scratch array per thread, each ``size`` (a chunk's length) long, kept for reuse."""
+        arrays = self._scratch_arrays
+        if len(arrays) < n_groups or arrays[0].size < size:
+            arrays = [np.empty(size, dtype=self.flat.dtype) for _ in range(n_groups)]
+            self._scratch_arrays = arrays
+        return arrays
 
-    def _update(self, run):
+    def _update_chunks(self, chunks, scratch):
+        for chunk in chunks:
+            self._update(chunk, scratch[: chunk.stop - chunk.start])
+
+    def _update(self, run, tmp):
+        """Apply the update rule to ``run``, a slice of the buffers, with ``tmp`` (an array of
+        the slice's length) for intermediate values."""
         raise NotImplementedError
 
     def state_dict(self):
@@ -241,7 +257,7 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.velocity = np.zeros_like(self.flat.data)
 
-    def _update(self, run):
+    def _update(self, run, tmp):
         g, theta, v = self.flat.grad[run], self.flat.data[run], self.velocity[run]
         if self.momentum:
             v *= self.momentum
@@ -262,7 +278,7 @@ class Adam(Optimizer):
 
     The code applies the same rule with the bias corrections folded into one step size,
     lr * sqrt(1 - beta2^t) / (1 - beta1^t), and eps scaled to match, so that each pass
-    over the buffers is one in-place NumPy call on a reused scratch array.
+    over the buffers is one in-place NumPy call on a reused scratch array (``tmp``).
 
     Parameters
     ----------
@@ -280,11 +296,10 @@ class Adam(Optimizer):
         self.eps = float(eps)
         self.m = np.zeros_like(self.flat.data)
         self.v = np.zeros_like(self.flat.data)
-        self.scratch = np.empty_like(self.flat.data)
 
-    def _update(self, run):
+    def _update(self, run, tmp):
         g, theta = self.flat.grad[run], self.flat.data[run]
-        m, v, tmp = self.m[run], self.v[run], self.scratch[run]
+        m, v = self.m[run], self.v[run]
         b1, b2, t = self.beta1, self.beta2, self.t
         correction1, correction2 = 1.0 - b1**t, 1.0 - b2**t
         # Python floats: a NumPy float64 scalar would make float32 updates run in float64.

@@ -9,9 +9,9 @@ exactly the body of ``fit``'s loop (``model.loss_terms``, ``zero_grad``, ``backw
 ``Adam.step``), the time of the same step in flat hand-written NumPy (``speed_peers``), the
 difference (aelearn's per-step overhead: the graph, the ops' Python, gradient accumulation),
 the achieved GFLOP/s (6 FLOPs per weight per example) as a share of the float32 matmul peak,
-the optimiser's state (parameters, gradients, Adam's m and v, its scratch: 5 x 4 bytes per
-parameter) and the peak of the arrays one step allocates (tracemalloc, in a separate,
-untimed step).
+the optimiser's state (parameters, gradients, Adam's m and v: 4 x 4 bytes per parameter,
+and a scratch array of one chunk) and the peak of the arrays one step allocates
+(tracemalloc, in a separate, untimed step).
 
 Run: ``python benchmarks/bench_scale.py`` (about a minute; on a busy machine
 ``OPENBLAS_NUM_THREADS=1`` keeps the BLAS from waiting on its own threads).
@@ -39,7 +39,7 @@ def layer_sizes(width):
 
 
 def aelearn_step(width, rng_seed=0):
-    """A function running one aelearn training step on a batch x, and the parameter count."""
+    """A function running one aelearn training step on a batch x, and its optimiser."""
     sizes = layer_sizes(width)[:4]
     model = Autoencoder(
         sizes, activation="relu", output="sigmoid", loss="mse", init="he", rng=rng_seed
@@ -54,7 +54,13 @@ def aelearn_step(width, rng_seed=0):
         loss.backward()
         optimizer.step()
 
-    return step, optimizer.flat.data.size
+    return step, optimizer
+
+
+def state_mb(optimizer):
+    """MB of every array the optimiser holds: parameters, gradients, Adam's m and v, scratch."""
+    arrays = [optimizer.flat.data, optimizer.flat.grad, optimizer.m, optimizer.v]
+    return sum(a.nbytes for a in arrays + optimizer._scratch_arrays) / 2**20
 
 
 def numpy_step(width, rng_seed=0):
@@ -110,7 +116,8 @@ def step_allocation_mb(step, batch):
 
 
 def measure(batch, width, peak_gflops, budget):
-    step, n_params = aelearn_step(width)
+    step, optimizer = aelearn_step(width)
+    n_params = optimizer.flat.data.size
     ours, reference = median_step_seconds([step, numpy_step(width)], batch, 2 * budget)
     gflops = 6.0 * peers.n_weights(layer_sizes(width)) * batch / ours / 1e9
     return {
@@ -123,7 +130,7 @@ def measure(batch, width, peak_gflops, budget):
         "x numpy": ours / reference,
         "GFLOP/s": gflops,
         "% peak": 100.0 * gflops / peak_gflops,
-        "state MB": 5 * 4 * n_params / 2**20,
+        "state MB": state_mb(optimizer),
         "step alloc MB": step_allocation_mb(step, batch),
     }
 
