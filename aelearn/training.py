@@ -266,7 +266,7 @@ def fit(
                     logs.update({f"val_{key}": value for key, value in val.items()})
                 logs["time"] = time.perf_counter() - start_time
                 history.append(epoch, logs)
-                last_good = optimizer.flat.data.copy()
+                np.copyto(last_good, optimizer.flat.data)  # into the same array each epoch
                 for callback in callbacks:
                     callback.on_epoch_end(epoch, logs, trainer)
                 if every and (epoch % every == 0 or epoch == epochs or trainer.stop):
