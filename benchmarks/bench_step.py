@@ -1,0 +1,118 @@
+"""Where one aelearn training step spends its time, op by op, beside its matrix products alone.
+
+The step is the speed benchmark's (``speed_peers``): a 784-512-256-32-256-512-784 autoencoder,
+ReLU, sigmoid output, squared error, Adam, batch 128, float32, exactly the body of ``fit``'s
+loop. Every op's ``forward`` and ``backward`` is wrapped in a timer for the run (the wrappers
+add a few microseconds per call), as is the engine's leaf accumulation; the phases (forward
+with the loss, ``zero_grad``, ``backward``, ``Adam.step``) are timed around them. The
+reference line times the step's 17 matrix products on arrays of the same shapes, with nothing
+else: the floor for any system that computes this step with the same BLAS.
+
+Run: ``python benchmarks/bench_step.py [--steps 300]`` (about ten seconds).
+"""
+
+import argparse
+import collections
+import importlib
+import time
+
+import numpy as np
+import speed_peers as peers
+
+from aelearn.autograd.activations import ReLU, Sigmoid
+from aelearn.autograd.arithmetic import Linear
+from aelearn.losses import MSELoss
+from aelearn.models import Autoencoder
+from aelearn.optim import Adam
+
+engine = importlib.import_module("aelearn.autograd.tensor")
+WARM_UP = 30
+
+
+def instrument(totals):
+    """Wrap the ops' passes and the leaf accumulation so that each adds its seconds to totals."""
+
+    def timed(name, method):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            out = method(*args, **kwargs)
+            totals[name] += time.perf_counter() - start
+            return out
+
+        return wrapper
+
+    for op in (Linear, ReLU, Sigmoid, MSELoss):
+        op.forward = timed(f"{op.__name__} forward", op.forward)
+        op.backward = timed(f"{op.__name__} backward", op.backward)
+    engine._accumulate_leaf_grad = timed("leaf gradients into place", engine._accumulate_leaf_grad)
+
+
+def step_breakdown(n_steps):
+    """Mean ms per step of each phase and op over ``n_steps`` steps after a warm-up."""
+    totals = collections.defaultdict(float)
+    instrument(totals)
+    model = Autoencoder(
+        peers.LAYER_SIZES[:4], activation="relu", output="sigmoid", loss="mse", init="he", rng=0
+    )
+    optimizer = Adam(model.parameters(), lr=peers.LR)
+    model.train()
+    X = np.random.default_rng(0).random((32 * peers.BATCH_SIZE, 784), dtype=np.float32)
+    for i in range(WARM_UP + n_steps):
+        if i == WARM_UP:
+            totals.clear()
+        x = X[(i % 32) * peers.BATCH_SIZE : (i % 32 + 1) * peers.BATCH_SIZE]
+        t0 = time.perf_counter()
+        loss = model.loss_terms(x, None, model.rng)["loss"]
+        loss.item()
+        t1 = time.perf_counter()
+        optimizer.zero_grad()
+        t2 = time.perf_counter()
+        loss.backward()
+        t3 = time.perf_counter()
+        optimizer.step()
+        t4 = time.perf_counter()
+        for phase, seconds in (
+            ("STEP", t4 - t0),
+            ("forward and loss", t1 - t0),
+            ("zero_grad", t2 - t1),
+            ("backward", t3 - t2),
+            ("Adam step", t4 - t3),
+        ):
+            totals[phase] += seconds
+    return {name: 1e3 * seconds / n_steps for name, seconds in totals.items()}
+
+
+def matmuls_alone(n_steps):
+    """Median ms of the step's 17 matrix products: 6 forward, 6 dW, 5 dx (x needs none)."""
+    rng = np.random.default_rng(0)
+    sizes = peers.LAYER_SIZES
+    Ws = [
+        rng.standard_normal(shape, dtype=np.float32)
+        for shape in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+    hs = [rng.random((peers.BATCH_SIZE, n), dtype=np.float32) for n in sizes]
+    times = []
+    for _ in range(WARM_UP + n_steps):
+        start = time.perf_counter()
+        for i, W in enumerate(Ws):
+            hs[i] @ W
+            hs[i].T @ hs[i + 1]
+            if i:
+                hs[i + 1] @ W.T
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times[WARM_UP:]))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300)
+    args = parser.parse_args(argv)
+    breakdown = step_breakdown(args.steps)
+    print(f"mean ms per step over {args.steps} steps (batch {peers.BATCH_SIZE}, float32):")
+    for name, ms in sorted(breakdown.items(), key=lambda item: -item[1]):
+        print(f"  {name:<26} {ms:7.3f}")
+    print(f"the same 17 matrix products alone (median): {matmuls_alone(args.steps):.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
