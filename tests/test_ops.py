@@ -100,6 +100,23 @@ def test_matmul_and_linear_gradients(n, k, m, seed):
     gradcheck(lambda x, W, b: ops.Linear.apply(x, W, b), [x, W, b], raise_on_failure=True)
 
 
+@pytest.mark.parametrize(
+    ("x_shape", "W_shape", "b_shape"),
+    [
+        ((4, 3), (3, 2), (1,)),
+        ((4, 3), (3, 2), ()),
+        ((4, 3), (3, 2), (1, 2)),
+        ((4, 3), (2, 2), (2,)),
+    ],
+)
+def test_linear_refuses_shapes_other_than_a_dense_layers(x_shape, W_shape, b_shape):
+    # A broadcast bias would need its gradient summed over more axes than db is; Linear is
+    # the dense layer's map and says what it expects instead.
+    x, W, b = (Tensor(np.ones(shape), requires_grad=True) for shape in (x_shape, W_shape, b_shape))
+    with pytest.raises(ValueError, match=r"x \(batch, n_in\), W \(n_in, n_out\) and b \(n_out,\)"):
+        ops.Linear.apply(x, W, b)
+
+
 def test_batched_matmul_gradient_reduces_broadcast_batch():
     rng = np.random.default_rng(1)
     a, b = draw(rng, (2, 3, 4)), draw(rng, (4, 5))

@@ -138,6 +138,11 @@ class Linear(Function):
     """
 
     def forward(self, x, W, b):
+        if x.ndim != 2 or W.ndim != 2 or b.shape != (W.shape[1],) or x.shape[1] != W.shape[0]:
+            raise ValueError(
+                "linear expects x (batch, n_in), W (n_in, n_out) and b (n_out,); got shapes "
+                f"{x.shape}, {W.shape} and {b.shape}"
+            )
         self.save_for_backward(x, W)
         out = x @ W
         out += b
