@@ -23,7 +23,8 @@ its median epoch time over epochs 2..6, its ratio to aelearn's, the highest peak
 memory (and that of a process that only imported the same modules), and the achieved
 GFLOP/s against the float32 matmul peak of the machine (the better of a reading before and
 one after the runs), and the CPU time per epoch of all the threads of each process. Below
-it come each round's times and ratios, so that a single lucky round cannot make the result.
+it come each round's times and ratios and the median of each system's per-round ratios (a
+paired comparison), so that a single lucky round cannot make the result.
 
 Run: ``python benchmarks/bench_speed.py`` (about two minutes). ``--threads 1`` pins every
 system, NumPy's BLAS and PyTorch alike, to one thread (the default is one per core);
@@ -159,15 +160,25 @@ def measure_rounds(systems, data_path, epochs, threads, rounds, keep_freed_memor
 
 
 def format_rounds(rows, reference):
-    """Each round's median ms/epoch per system, and each system's ratio to ``reference``."""
+    """Each round's median ms/epoch per system, its ratio to ``reference`` in that round, and
+    the median of those ratios.
+
+    Systems of one round run minutes apart at most, so a round's ratio compares them under
+    much the same load; the median of the per-round ratios (a paired comparison) is the
+    steadier of the two ratios this script prints when the machine's speed drifts.
+    """
     ref = next(r for r in rows if r["name"] == reference)["round_ms"]
     lines = []
     for r in rows:
         if r["median_ms"] is None:
             continue
         times = " ".join(f"{t:.0f}" for t in r["round_ms"])
-        ratios = " ".join(f"{t / t_ref:.2f}" for t, t_ref in zip(r["round_ms"], ref, strict=True))
-        lines.append(f"  {r['name']:<15} ms/epoch {times}   x {reference} {ratios}")
+        ratios = [t / t_ref for t, t_ref in zip(r["round_ms"], ref, strict=True)]
+        lines.append(
+            f"  {r['name']:<15} ms/epoch {times}   x {reference} "
+            + " ".join(f"{x:.2f}" for x in ratios)
+            + f"   median {np.median(ratios):.2f}"
+        )
     return "per round (each a fresh process per system):\n" + "\n".join(lines)
 
 

@@ -231,3 +231,16 @@ def test_linear_writes_its_parameter_gradients_into_the_offered_buffers():
     assert dW is op.grad_buffers[1] and db is op.grad_buffers[2]
     np.testing.assert_allclose(dW, x.data.T @ grad, rtol=1e-14)
     np.testing.assert_allclose(db, grad.sum(axis=0), rtol=1e-14)
+
+
+def test_a_backward_returning_a_gradient_of_the_wrong_shape_is_named():
+    class Buggy(Function):
+        def forward(self, x):
+            return x * 2.0
+
+        def backward(self, grad):
+            return (grad.sum(axis=0),)  # forgot that x is (3, 2)
+
+    x = Tensor(np.ones((3, 2)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"Buggy.backward returned a gradient of shape \(2,\)"):
+        Buggy.apply(x).sum().backward()

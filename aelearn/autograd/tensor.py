@@ -217,10 +217,18 @@ class Tensor:
             input_grads = op.backward(node_grad)
             if not retain_graph:
                 op.free()
-            for tensor, tensor_grad in zip(op.inputs, input_grads, strict=True):
+            for i, (tensor, tensor_grad) in enumerate(zip(op.inputs, input_grads, strict=True)):
                 if tensor_grad is None or not tensor.requires_grad:
                     continue
                 tensor_grad = unbroadcast(tensor_grad, tensor.shape)
+                if tensor_grad.shape != tensor.shape:
+                    # Only a backward with a mistake gets here: say which, not what NumPy
+                    # would say three ops later.
+                    raise ValueError(
+                        f"{op.name}.backward returned a gradient of shape {tensor_grad.shape} "
+                        f"for input {i}, of shape {tensor.shape}; each gradient must have its "
+                        "input's shape, or the broadcast shape the op's output had."
+                    )
                 key = id(tensor)
                 # Out of place: an op may hand the same array to several inputs.
                 grads[key] = grads[key] + tensor_grad if key in grads else tensor_grad
@@ -355,7 +363,7 @@ def unbroadcast(grad, shape):
     element of ``a`` was used once per copy, so dL/da is the sum of dL/dy over the copies:
     over the leading axes broadcasting prepended, and over the axes where ``a`` had size 1.
     """
-    if grad.shape == shape:
+    if grad.shape == shape or grad.ndim < len(shape):  # the latter no broadcast explains
         return grad
     extra = grad.ndim - len(shape)
     if extra:
