@@ -152,10 +152,8 @@ class FlatParameters:
     def check_views(self):
         """Raise if a parameter's arrays were replaced, so that updates would be lost."""
         for p in self.params:
-            grad_buffer = p.grad_buffer if p.grad_buffer is not None else np.empty(0)
-            if not (
-                np.shares_memory(p.data, self.data) and np.shares_memory(grad_buffer, self.grad)
-            ):
+            packed = p.grad_buffer is not None and np.shares_memory(p.grad_buffer, self.grad)
+            if not (packed and np.shares_memory(p.data, self.data)):
                 raise RuntimeError(
                     f"parameter {p.name!r} no longer lives in this optimiser's buffer (its .data "
                     "or .grad_buffer was replaced, or another optimiser packed it since). Assign "

@@ -30,6 +30,7 @@ import argparse
 import time
 
 import numpy as np
+from quality_common import summary, torch_available
 
 from aelearn.baselines import (
     pca_reconstruction_error,
@@ -90,20 +91,6 @@ def train_torch(name, data, seed, epochs):
     with torch.no_grad():
         X_test = torch.from_numpy(data.X_test)
         return float(torch.mean((net(X_test) - X_test) ** 2, dtype=torch.float64))
-
-
-def summary(values):
-    """'mean [min, max]' of a list of errors."""
-    return f"{np.mean(values):.5f} [{min(values):.5f}, {max(values):.5f}]"
-
-
-def torch_available():
-    try:
-        import torch
-    except ImportError:
-        return False
-    torch.set_num_threads(1)  # small matrices, as for NumPy above
-    return True
 
 
 def main(argv=None):

@@ -46,6 +46,7 @@ import copy
 import time
 
 import numpy as np
+from quality_common import torch_available
 from threadpoolctl import threadpool_limits
 
 from aelearn.baselines import fit_pca
@@ -218,15 +219,6 @@ def torch_pretraining_accuracies(data, seed, budget):
                 for net in (random, pretrained)
             )
     return out
-
-
-def torch_available():
-    try:
-        import torch
-    except ImportError:
-        return False
-    torch.set_num_threads(1)  # small matrices, as for NumPy's BLAS below
-    return True
 
 
 def mean_std(values):

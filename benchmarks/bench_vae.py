@@ -26,6 +26,7 @@ import argparse
 import time
 
 import numpy as np
+from quality_common import summary, torch_available
 from sklearn.svm import SVC
 
 from aelearn.autograd.activations import stable_softplus
@@ -160,19 +161,6 @@ def class_accuracy(judge, samples):
     return np.array([np.mean(judge.predict(s) == c) for c, s in enumerate(samples)])
 
 
-def summary(values, fmt=".2f"):
-    return f"{np.mean(values):{fmt}} [{min(values):{fmt}}, {max(values):{fmt}}]"
-
-
-def torch_available():
-    try:
-        import torch
-    except ImportError:
-        return False
-    torch.set_num_threads(1)
-    return True
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=4)
@@ -199,7 +187,7 @@ def main(argv=None):
             runs = [train(kind, data, seed, epochs) for seed in range(seeds)]
             row = {"model": kind, "system": system}
             for term in TERMS:
-                row[term] = summary([scores[term] for scores, _ in runs])
+                row[term] = summary([scores[term] for scores, _ in runs], ".2f")
             rows.append(row)
             if kind == "CVAE":
                 accuracy = np.array([class_accuracy(judge, samples) for _, samples in runs])
