@@ -172,7 +172,7 @@ class Optimizer:
         self.flat = FlatParameters(params)
         self.params = self.flat.params
         self.t = 0
-        self._scratch_arrays = []
+        self.scratch = []  # one array per thread, a chunk long (see ``_scratch``)
 
     def zero_grad(self):
         """Forget every gradient: each ``p.grad`` becomes None (see ``Tensor.zero_grad``).
@@ -213,10 +213,10 @@ class Optimizer:
 
     def _scratch(self, n_groups, size):
         """One scratch array per thread, each ``size`` (a chunk's length) long, kept for reuse."""
-        arrays = self._scratch_arrays
+        arrays = self.scratch
         if len(arrays) < n_groups or arrays[0].size < size:
             arrays = [np.empty(size, dtype=self.flat.dtype) for _ in range(n_groups)]
-            self._scratch_arrays = arrays
+            self.scratch = arrays
         return arrays
 
     def _update_chunks(self, chunks, scratch):

@@ -60,7 +60,7 @@ def aelearn_step(width, rng_seed=0):
 def state_mb(optimizer):
     """MB of every array the optimiser holds: parameters, gradients, Adam's m and v, scratch."""
     arrays = [optimizer.flat.data, optimizer.flat.grad, optimizer.m, optimizer.v]
-    return sum(a.nbytes for a in arrays + optimizer._scratch_arrays) / 2**20
+    return sum(a.nbytes for a in arrays + optimizer.scratch) / 2**20
 
 
 def numpy_step(width, rng_seed=0):
