@@ -8,7 +8,8 @@ The layers of the package, each using only those above it in this list:
 - ``aelearn.losses`` and ``aelearn.optim``: losses as ops; SGD and Adam on flat buffers.
 """
 
-from aelearn.autograd import Tensor, concatenate, no_grad, reparameterize, split, tensor
+from aelearn.autograd import Tensor, concatenate, no_grad, reparameterize, split
+from aelearn.autograd.tensor import tensor
 from aelearn.gradcheck import gradcheck, gradcheck_module
 
 __version__ = "0.1.0"

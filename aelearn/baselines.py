@@ -10,16 +10,7 @@ import numpy as np
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
 
-
-def _check_data(X, name):
-    X = np.asarray(X)
-    if X.ndim != 2 or not np.issubdtype(X.dtype, np.number):
-        raise ValueError(
-            f"{name} must be a 2-D numeric array (n_samples, n_features), got {X.shape}"
-        )
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return X
+from aelearn.validation import check_data
 
 
 def fit_pca(X_train, n_components):
@@ -36,7 +27,8 @@ def fit_pca(X_train, n_components):
     sklearn.decomposition.PCA
         Fitted; ``components_`` has shape (n_components, n_features).
     """
-    X_train = _check_data(X_train, "X_train")
+    # dtype=None: float32 data stay float32, so PCA gives the numbers scikit-learn gives on them.
+    X_train = check_data(X_train, "X_train", dtype=None)
     limit = min(X_train.shape)
     valid = isinstance(n_components, (int, np.integer)) and not isinstance(n_components, bool)
     if not valid or not 1 <= n_components <= limit:
@@ -68,7 +60,7 @@ def pca_reconstruction_error(X_train, X_test, n_components):
         split of :func:`aelearn.datasets.load_digits` this is 0.05318 for k = 2 and 0.02465
         for k = 8.
     """
-    X_test = _check_data(X_test, "X_test")
+    X_test = check_data(X_test, "X_test", dtype=None)
     pca = fit_pca(X_train, n_components)
     if X_test.shape[1] != pca.n_features_in_:
         raise ValueError(
@@ -104,7 +96,7 @@ def subspace_angles_to_pca(decoder_weights, X_train, n_components=None):
         Angles in degrees, largest first (the order of :func:`scipy.linalg.subspace_angles`).
     """
     W = np.asarray(decoder_weights, dtype=np.float64)
-    X_train = _check_data(X_train, "X_train")
+    X_train = check_data(X_train, "X_train", dtype=None)
     n_features = X_train.shape[1]
     if W.ndim != 2 or W.shape[1] != n_features:
         hint = ""

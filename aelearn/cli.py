@@ -12,27 +12,25 @@ exception is a bug and ends with its traceback.
 """
 
 import argparse
-import json
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 import aelearn
 from aelearn import io
-from aelearn.baselines import pca_reconstruction_error
 from aelearn.datasets import load_digits, load_mnist
-from aelearn.models import CVAE, VAE, Autoencoder, DenoisingAutoencoder
+from aelearn.demo import (
+    DEMO,
+    KINDS,
+    build_model,
+    fit_timed,
+    held_out_metrics,
+    run_demo,
+    save_figure,
+)
 from aelearn.reporting import format_table
 from aelearn.training import TrainingDiverged
-
-KINDS = ("ae", "dae", "vae", "cvae")
-KIND_NAMES = {"ae": "autoencoder", "dae": "denoising AE", "vae": "VAE", "cvae": "CVAE"}
-#: The demo's settings: enough epochs for every model to pass PCA's error at the same code
-#: size where it can, in about a minute for all four on a laptop core.
-DEMO = {"latent": 8, "hidden": (128,), "epochs": 300, "quick_epochs": 3, "lr": 2e-3, "seed": 0}
 
 
 class UsageError(Exception):
@@ -103,47 +101,11 @@ def load_data(name, mnist_path=None):
         raise UsageError(f"--data mnist: {error}") from None
 
 
-def build_model(kind, n_features, hidden, latent, beta=1.0, n_classes=10, seed=0):
-    """A new model of ``kind`` with sizes (n_features, *hidden, latent)."""
-    sizes = (n_features, *hidden, latent)
-    if kind == "ae":
-        return Autoencoder(sizes, rng=seed)
-    if kind == "dae":
-        return DenoisingAutoencoder(sizes, noise="masking", noise_level=0.3, rng=seed)
-    if kind == "vae":
-        return VAE(sizes, beta=beta, rng=seed)
-    return CVAE(sizes, n_classes=n_classes, beta=beta, rng=seed)
-
-
-def held_out_metrics(model, data):
-    """Test-set figures: MSE per element for every model; -ELBO, KL for the VAE family."""
-    X, y = data.X_test, data.y_test
-    conditional = isinstance(model, CVAE)
-    reconstruction = model.reconstruct(X, y) if conditional else model.reconstruct(X)
-    metrics = {"test_mse": float(np.mean((reconstruction - X) ** 2, dtype=np.float64))}
-    if isinstance(model, VAE):
-        terms = model.evaluate(X, y if conditional else None)
-        metrics.update(neg_elbo=terms["neg_elbo"], kl=terms["kl"])
-    return metrics
-
-
 def image_shape(n_features):
     side = int(round(np.sqrt(n_features)))
     if side * side != n_features:
         raise UsageError(f"cannot draw {n_features} features as a square image")
     return (side, side)
-
-
-def save_figure(fig, path):
-    fig.savefig(path, dpi=120)
-    print(f"wrote {path}")
-
-
-def _train(model, data, epochs, batch_size, lr, every):
-    y = data.y_train if isinstance(model, CVAE) else None
-    start = time.perf_counter()
-    model.fit(data.X_train, y, epochs=epochs, batch_size=batch_size, lr=lr, verbose=every)
-    return time.perf_counter() - start
 
 
 # ----- subcommands ----------------------------------------------------------------------------
@@ -154,7 +116,7 @@ def run_train(args):
     )
     print(f"training {model!r} on {data.name} {data.X_train.shape} for {args.epochs} epochs")
     every = max(1, args.epochs // 20)
-    _train(model, data, args.epochs, args.batch_size, args.lr, every)
+    fit_timed(model, data, args.epochs, args.batch_size, args.lr, every)
     io.save(model, args.output)
     print(f"saved {args.output}")
     print(format_table([held_out_metrics(model, data)]))
@@ -168,7 +130,7 @@ def run_evaluate(args):
         raise UsageError(
             f"{args.model} takes {model.n_features} features; {data.name} has {data.n_features}"
         )
-    if isinstance(model, CVAE) and data.n_classes > model.n_classes:
+    if model.takes_labels and data.n_classes > model.n_classes:
         raise UsageError(
             f"{args.model} knows the classes 0 to {model.n_classes - 1}; {data.name} has "
             f"{data.n_classes} classes"
@@ -182,16 +144,19 @@ def run_sample(args):
     from aelearn.plotting import plot_samples
 
     model = io.load(args.model)
-    if not isinstance(model, VAE):
+    name = type(model).__name__
+    if not hasattr(model, "sample"):
         raise UsageError(
-            f"sampling needs a VAE or CVAE; {args.model} holds a model of class "
-            f"{type(model).__name__}"
+            f"sampling needs a VAE or CVAE; {args.model} holds a model of class {name}, "
+            "which has no sample method"
         )
     if args.seed is not None:
         model.rng = np.random.default_rng(args.seed)
-    conditional = isinstance(model, CVAE)
+    conditional = model.takes_labels
     if args.label is not None and not conditional:
-        raise UsageError(f"--label needs a CVAE; {args.model} holds an unconditional VAE")
+        raise UsageError(
+            f"--label needs a CVAE; {args.model} holds a {name}, which takes no labels"
+        )
     if args.label is not None and not 0 <= args.label < model.n_classes:
         raise UsageError(
             f"--label {args.label}: this model knows the classes 0 to {model.n_classes - 1}"
@@ -201,7 +166,7 @@ def run_sample(args):
         # No class chosen: a row of n samples for each class the model knows.
         labels = list(range(model.n_classes))
         images = np.concatenate([model.sample(args.n, label=c) for c in labels])
-        fig = plot_samples(images, shape, args.n, [str(c) for c in labels], "CVAE samples")
+        fig = plot_samples(images, shape, args.n, [str(c) for c in labels], f"{name} samples")
     else:
         images = model.sample(args.n, label=args.label)
         what = f"class {args.label}" if conditional else "z ~ N(0, I)"
@@ -210,76 +175,8 @@ def run_sample(args):
     return 0
 
 
-def _demo_figures(model, kind, data, out, seed):
-    """Reconstructions and training curves of one demo model, and samples of the VAEs."""
-    from aelearn.plotting import plot_history, plot_reconstructions, plot_samples
-
-    name, shape = KIND_NAMES[kind], data.image_shape
-    X, y = data.X_test[:10], data.y_test[:10]
-    noisy = None
-    if kind == "dae":
-        noisy = model.corrupt(X, np.random.default_rng(seed))
-        reconstruction = model.reconstruct(noisy)
-    else:
-        reconstruction = model.reconstruct(X, y) if kind == "cvae" else model.reconstruct(X)
-    title = f"{name}: test digits and reconstructions"
-    save_figure(
-        plot_reconstructions(X, reconstruction, noisy, 10, shape, title),
-        out / f"reconstructions_{kind}.png",
-    )
-    save_figure(
-        plot_history(model.history_, title=f"{name}: training"), out / f"history_{kind}.png"
-    )
-    if kind == "vae":
-        images = model.sample(30)
-        save_figure(
-            plot_samples(images, shape, 10, title="VAE samples, z ~ N(0, I)"),
-            out / "samples_vae.png",
-        )
-    if kind == "cvae":
-        images = np.concatenate([model.sample(10, label=c) for c in range(10)])
-        labels = [str(c) for c in range(10)]
-        save_figure(
-            plot_samples(images, shape, 10, labels, "CVAE samples, one class per row"),
-            out / "samples_cvae.png",
-        )
-
-
-def run_demo(args):
-
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    data = load_digits()
-    epochs = DEMO["quick_epochs"] if args.quick else DEMO["epochs"]
-    latent = DEMO["latent"]
-    rows, metrics, total = [], {}, time.perf_counter()
-    for kind in KINDS:
-        name = KIND_NAMES[kind]
-        model = build_model(kind, data.n_features, DEMO["hidden"], latent, seed=args.seed)
-        print(f"\n{name}: {model!r}, {epochs} epochs")
-        seconds = _train(model, data, epochs, 64, DEMO["lr"], max(1, epochs // 5))
-        figures = held_out_metrics(model, data)
-        metrics[kind] = {"model": name, "epochs": epochs, "seconds": seconds, **figures}
-        rows.append({"model": name, **figures, "seconds": seconds})
-        io.save(model, out / f"{kind}.npz")
-        _demo_figures(model, kind, data, out, args.seed)
-    pca = pca_reconstruction_error(data.X_train, data.X_test, latent)
-    rows.append({"model": f"PCA ({latent} components)", "test_mse": pca})
-    metrics["pca"] = {"model": "PCA", "n_components": latent, "test_mse": pca}
-    columns = ["model", "test_mse", "neg_elbo", "kl", "seconds"]
-    print(f"\ndigits test set ({len(data.X_test)} images), latent size {latent}:")
-    print(format_table(rows, columns))
-    summary = {
-        "aelearn_version": aelearn.__version__,
-        "data": data.name,
-        "latent_dim": latent,
-        "seed": args.seed,
-        "quick": args.quick,
-        "total_seconds": time.perf_counter() - total,
-        "models": metrics,
-    }
-    (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"wrote {out / 'metrics.json'}")
+def run_demo_command(args):
+    run_demo(args.output, args.quick, args.seed)
     return 0
 
 
@@ -300,7 +197,7 @@ def build_parser():
     demo.add_argument("--output", default="aelearn-output", help="folder for figures and metrics")
     demo.add_argument("--quick", action="store_true", help="a few epochs only (a smoke test)")
     demo.add_argument("--seed", type=non_negative_int, default=DEMO["seed"])
-    demo.set_defaults(run=run_demo, usage=demo.format_usage)
+    demo.set_defaults(run=run_demo_command, usage=demo.format_usage)
 
     train = commands.add_parser("train", help="train one model and save it")
     train.add_argument("--kind", choices=KINDS, default="ae")

@@ -14,7 +14,8 @@ Shapes: predictions and targets are (batch, n_features); mu and logvar (batch, l
 import numpy as np
 
 from aelearn.autograd import Function, Tensor
-from aelearn.autograd.activations import stable_sigmoid, stable_softplus
+from aelearn.autograd.activations import log_softmax, stable_sigmoid, stable_softplus
+from aelearn.validation import check_choice, check_pair, check_unit_interval
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -46,27 +47,10 @@ def _data(value):
 
 
 def _check(first, second, reduction, what, names=("prediction", "target"), width="n_features"):
-    """Check the reduction, that both operands are (batch, width) alike, and that the
-    second (the target, or logvar) is finite; return the second as an array."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}")
-    a, b = _data(first), _data(second)
-    if a.ndim != 2 or a.shape != b.shape:
-        raise ValueError(
-            f"{what} expects {names[0]} and {names[1]} of the same shape (batch, {width}); got "
-            f"{a.shape} and {b.shape}"
-        )
-    if not np.all(np.isfinite(b)):
-        raise ValueError(f"{what}: the {names[1]} contains NaN or infinity; expected finite values")
-    return b
-
-
-def _check_unit_interval(t, what):
-    if t.size and (t.min() < 0 or t.max() > 1):
-        raise ValueError(
-            f"{what} expects targets in [0, 1] (probabilities or grey levels); got values in "
-            f"[{t.min():.4g}, {t.max():.4g}]. Scale the data into [0, 1] or use mse_loss."
-        )
+    """The reduction checked, and both operands (batch, width) alike with the second finite;
+    returns the second as an array."""
+    check_choice(reduction, REDUCTIONS, "reduction")
+    return check_pair(_data(first), _data(second), what, names, width)
 
 
 class MSELoss(Function):
@@ -141,8 +125,7 @@ class SoftmaxCrossEntropy(Function):
     """
 
     def forward(self, z, labels, reduction="mean"):
-        shifted = z - z.max(axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+        log_probs = log_softmax(z, axis=1)
         rows = np.arange(z.shape[0])
         self.reduction, self.batch, self.labels = reduction, z.shape[0], labels
         self.save_for_backward(log_probs)
@@ -208,8 +191,8 @@ def binary_cross_entropy(probabilities, target, reduction="mean"):
     Tensor
     """
     t = _check(probabilities, target, reduction, "binary_cross_entropy")
-    _check_unit_interval(t, "binary_cross_entropy")
-    _check_unit_interval(_data(probabilities), "binary_cross_entropy (probabilities)")
+    check_unit_interval(t, "binary_cross_entropy")
+    check_unit_interval(_data(probabilities), "binary_cross_entropy", "probabilities")
     return BCELoss.apply(probabilities, target, reduction=reduction)
 
 
@@ -227,7 +210,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     Tensor
     """
     t = _check(logits, target, reduction, "binary_cross_entropy_with_logits")
-    _check_unit_interval(t, "binary_cross_entropy_with_logits")
+    check_unit_interval(t, "binary_cross_entropy_with_logits")
     return BCEWithLogits.apply(logits, target, reduction=reduction)
 
 
@@ -244,8 +227,7 @@ def softmax_cross_entropy(logits, labels, reduction="mean"):
     -------
     Tensor
     """
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}")
+    check_choice(reduction, REDUCTIONS, "reduction")
     labels = np.asarray(labels)
     batch, n_classes = _data(logits).shape
     if labels.shape != (batch,) or labels.dtype.kind not in "iu":

@@ -1,98 +1,51 @@
-"""Optimisers: SGD with momentum and Adam, updating all parameters in a few flat passes.
+"""Optimisers: stochastic gradient descent with momentum, and Adam.
 
-When an optimiser is built, the parameters it is given are packed into one contiguous
-array, and their gradients into another: each ``p.data`` becomes a view into the first,
-and each ``p.grad_buffer`` a view into the second. ``zero_grad`` sets every ``p.grad`` to
-None; the backward pass then writes each gradient into its ``grad_buffer`` (a dense
-layer's matrix product writes there directly) and makes ``p.grad`` that view. The update
-rule runs over the whole buffer at once, as a handful of NumPy calls, instead of a Python
-loop of small calls per parameter array. Frozen parameters (``requires_grad=False``) are
-skipped: the update runs over the contiguous runs of trainable parameters only, so a
-frozen weight does not change by a single bit.
+An optimiser holds the Parameters it was given, not their arrays: each ``step`` reads
+``p.data`` and ``p.grad`` as they are at that moment, so assigning ``p.data = array``, or
+building the optimiser before a model's ``fit``, never disconnects a parameter from it.
+A parameter that is frozen (``requires_grad=False``) or that no gradient reached since
+``zero_grad`` (``p.grad`` None) is left as it is, as in PyTorch.
 
-A large buffer is updated in chunks, which a few threads can share. A chunk is small enough
-(``CHUNK_SIZE`` elements) that the dozen passes of Adam's rule find it still in cache
-instead of streaming the whole buffer from memory a dozen times (and the rule's scratch
-array need only be one chunk long, so it never leaves the cache), and NumPy releases the GIL
-inside its element-wise loops, so the threads can run on separate cores (``N_THREADS``
-says how many; see there why the default is one). The rule is element-wise, so every
-element sees the same arithmetic however the buffer is cut: the result is identical, bit
-for bit, to one pass over the whole buffer.
+The update rules are written once, in ``_update``, over matching 1-D stretches of a
+parameter, its gradient and the optimiser's state for it. ``step`` applies them to each
+parameter in chunks of ``CHUNK_SIZE`` elements, so that the dozen passes of Adam's rule
+find a chunk still in the processor's cache instead of streaming the whole parameter from
+memory a dozen times, and the rule's scratch array need only be one chunk long. The rules
+are element-wise, so the result is the same, bit for bit, however the arrays are cut.
 """
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
+import numbers
 
 import numpy as np
 
 #: Elements per chunk: 64K float32 values, 256 KB of each array the rule touches.
 CHUNK_SIZE = 1 << 16
-#: Threads sharing the update of a large buffer (the calling thread is one of them). One by
-#: default: NumPy's BLAS already runs a thread per core, and those threads keep spinning
-#: for a while after each matrix product, so on 2 cores a helper thread made training about
-#: 9% slower (7 paired runs of benchmarks/bench_speed.py). When the BLAS runs one thread
-#: (OPENBLAS_NUM_THREADS=1), 2 threads update a million parameters in 3.0 ms instead of 4.2.
-N_THREADS = 1
-_pool, _pool_pid = None, None
 
 
-def _thread_pool():
-    """The pool of helper threads, created on first use and shared by every optimiser.
-
-    A process forked from one that had a pool inherits the pool but not its threads, so
-    the pool is made anew in each process.
-    """
-    global _pool, _pool_pid
-    if _pool is None or _pool_pid != os.getpid():
-        _pool = ThreadPoolExecutor(N_THREADS - 1, thread_name_prefix="aelearn-optim")
-        _pool_pid = os.getpid()
-    return _pool
-
-
-def split_runs(runs, n_groups, chunk_size=None):
-    """Cut slices of a flat buffer into chunks, dealt into ``n_groups`` contiguous groups.
+class Optimizer:
+    """Base class: holds the parameters and their state, zeroes gradients, steps in chunks.
 
     Parameters
     ----------
-    runs : list of slice
-        Disjoint ranges of the buffer, with integer start and stop.
-    n_groups : int
-    chunk_size : int, optional
-        Default ``CHUNK_SIZE``.
-
-    Returns
-    -------
-    list of list of slice
-        At most ``n_groups`` non-empty groups of chunks of at most ``chunk_size``
-        elements, together covering every run exactly once.
-    """
-    chunk_size = chunk_size or CHUNK_SIZE
-    chunks = [
-        slice(start, min(start + chunk_size, run.stop))
-        for run in runs
-        for start in range(run.start, run.stop, chunk_size)
-    ]
-    per_group = max(1, -(-len(chunks) // n_groups))  # ceiling division; 1 if no chunks
-    return [chunks[i : i + per_group] for i in range(0, len(chunks), per_group)]
-
-
-class FlatParameters:
-    """Parameters and gradients packed as views into two contiguous 1-D buffers.
-
-    Parameters
-    ----------
-    params : sequence of Parameter
-        All of one floating dtype.
+    params : iterable of Parameter
+        Each once, all of one floating dtype.
+    lr : float
+        The learning rate, a finite number > 0.
 
     Attributes
     ----------
-    data, grad : ndarray of shape (n_total,)
-        The buffers; ``params[k].data`` is ``data[offsets[k]:offsets[k + 1]]`` reshaped,
-        and ``params[k].grad_buffer`` the same slice of ``grad``.
+    params : list of Parameter
+    state : list of dict
+        For each parameter, its state arrays (momentum, moments), flat and of its size.
+    t : int
+        The number of steps taken.
     """
 
-    def __init__(self, params):
+    #: Names of the per-parameter state arrays the rule keeps, each starting at zero.
+    state_names = ()
+
+    def __init__(self, params, lr):
         self.params = list(params)
         if not self.params:
             raise ValueError("the optimiser got no parameters to optimise")
@@ -101,136 +54,54 @@ class FlatParameters:
         dtypes = {p.dtype for p in self.params}
         if len(dtypes) != 1:
             raise TypeError(f"all parameters must share one dtype; got {sorted(map(str, dtypes))}")
-        self.dtype = dtypes.pop()
-        sizes = [p.size for p in self.params]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-        self.data = np.empty(self.offsets[-1], dtype=self.dtype)
-        self.grad = np.zeros(self.offsets[-1], dtype=self.dtype)
-        for p, start, stop in zip(self.params, self.offsets[:-1], self.offsets[1:], strict=True):
-            self.data[start:stop] = p.data.reshape(-1)
-            p.data = self.data[start:stop].reshape(p.shape)
-            p.grad_buffer = self.grad[start:stop].reshape(p.shape)
-            if p.grad is not None:  # keep a gradient accumulated before packing
-                p.grad_buffer[...] = p.grad
-                p.grad = p.grad_buffer
-        self._flags, self._runs = None, []
-
-    def gather_grads(self):
-        """Make ``grad`` hold every trainable parameter's gradient, and each ``p.grad`` its view.
-
-        Backward has normally put each gradient in place already. A parameter no gradient
-        reached since ``zero_grad`` (``p.grad`` None) counts as a zero gradient, as if the
-        whole buffer had been zeroed; one whose ``p.grad`` was set to an array of its own is
-        copied in, so that the update always uses what ``p.grad`` shows.
-        """
-        for p in self.params:
-            if not p.requires_grad or p.grad is p.grad_buffer:
-                continue
-            if p.grad is None:
-                p.grad_buffer.fill(0)
-            else:
-                np.copyto(p.grad_buffer, p.grad)
-            p.grad = p.grad_buffer
-
-    def trainable_runs(self):
-        """Slices of the buffers covering the trainable parameters, merged where adjacent."""
-        flags = tuple(p.requires_grad for p in self.params)
-        if flags != self._flags:
-            runs = []
-            for trainable, start, stop in zip(
-                flags, self.offsets[:-1], self.offsets[1:], strict=True
-            ):
-                if not trainable:
-                    continue
-                if runs and runs[-1].stop == start:
-                    runs[-1] = slice(runs[-1].start, stop)
-                else:
-                    runs.append(slice(int(start), int(stop)))
-            self._flags, self._runs = flags, runs
-        return self._runs
-
-    def check_views(self):
-        """Raise if a parameter's arrays were replaced, so that updates would be lost."""
-        for p in self.params:
-            packed = p.grad_buffer is not None and np.shares_memory(p.grad_buffer, self.grad)
-            if not (packed and np.shares_memory(p.data, self.data)):
-                raise RuntimeError(
-                    f"parameter {p.name!r} no longer lives in this optimiser's buffer (its .data "
-                    "or .grad_buffer was replaced, or another optimiser packed it since). Assign "
-                    "values in place (p.data[...] = v) and keep one optimiser per set of "
-                    "parameters."
-                )
-
-
-class Optimizer:
-    """Base class: packs the parameters, zeroes gradients, and steps over trainable runs."""
-
-    def __init__(self, params, lr):
-        if not lr > 0:
-            raise ValueError(f"the learning rate must be positive; got {lr}")
+        real = isinstance(lr, numbers.Real) and not isinstance(lr, bool)
+        if not (real and math.isfinite(lr) and lr > 0):
+            raise ValueError(f"the learning rate must be a finite number > 0; got {lr!r}")
         self.lr = float(lr)
-        self.flat = FlatParameters(params)
-        self.params = self.flat.params
         self.t = 0
-        self.scratch = []  # one array per thread, a chunk long (see ``_scratch``)
+        self.state = [
+            {name: np.zeros(p.size, dtype=p.dtype) for name in self.state_names}
+            for p in self.params
+        ]
+        self._scratch = np.empty(0, dtype=self.params[0].dtype)
 
     def zero_grad(self):
-        """Forget every gradient: each ``p.grad`` becomes None (see ``Tensor.zero_grad``).
-
-        The buffer itself is not touched; the next backward writes over it.
-        """
+        """Forget every gradient: each ``p.grad`` becomes None (see ``Tensor.zero_grad``)."""
         for p in self.params:
             p.zero_grad()
 
     def step(self):
-        """Update every trainable parameter once, from its accumulated gradient.
-
-        The trainable runs are cut into cache-sized chunks (``split_runs``); the calling
-        thread updates the first group of chunks while pool threads update the others.
-        """
-        self.flat.gather_grads()
+        """Update every trainable parameter that has a gradient, once."""
         self.t += 1
-        runs = self.flat.trainable_runs()
-        if sum(run.stop - run.start for run in runs) <= 2 * CHUNK_SIZE or N_THREADS == 1:
-            groups = split_runs(runs, 1)  # too small to be worth a thread
-        else:
-            groups = split_runs(runs, N_THREADS)
-        if not groups:  # every parameter is frozen
-            return
-        scratch = self._scratch(len(groups), max(c.stop - c.start for g in groups for c in g))
-        helpers = [
-            _thread_pool().submit(self._update_chunks, group, tmp)
-            for group, tmp in zip(groups[1:], scratch[1 : len(groups)], strict=True)
-        ]
-        try:
-            self._update_chunks(groups[0], scratch[0])
-        finally:
-            # Even when this thread is interrupted (Ctrl-C), wait for the helpers: the
-            # training loop then restores the last good weights, which a helper still
-            # writing would corrupt.
-            for helper in helpers:
-                helper.result()  # waits, and re-raises an error from the thread
+        for p, state in zip(self.params, self.state, strict=True):
+            if p.requires_grad and p.grad is not None:
+                self._step_parameter(p, state)
 
-    def _scratch(self, n_groups, size):
-        """One scratch array per thread, each ``size`` (a chunk's length) long, kept for reuse."""
-        arrays = self.scratch
-        if len(arrays) < n_groups or arrays[0].size < size:
-            arrays = [np.empty(size, dtype=self.flat.dtype) for _ in range(n_groups)]
-            self.scratch = arrays
-        return arrays
+    def _step_parameter(self, p, state):
+        if any(array.size != p.size for array in state.values()):
+            raise ValueError(
+                f"parameter {p.name!r} now has shape {p.shape}, but the optimiser's state was "
+                "made for another size; build a new optimiser after changing a shape"
+            )
+        contiguous = p.data.flags.c_contiguous
+        theta = p.data.reshape(-1)  # a view of a contiguous array, else a copy put back below
+        g = np.ascontiguousarray(p.grad, dtype=p.dtype).reshape(-1)
+        size = min(theta.size, CHUNK_SIZE)
+        if self._scratch.size < size:
+            self._scratch = np.empty(size, dtype=p.dtype)
+        for start in range(0, theta.size, CHUNK_SIZE):
+            chunk = slice(start, start + CHUNK_SIZE)
+            moments = {name: array[chunk] for name, array in state.items()}
+            tmp = self._scratch[: theta[chunk].size]
+            self._update(theta[chunk], g[chunk], tmp, **moments)
+        if not contiguous:
+            p.data[...] = theta.reshape(p.shape)
 
-    def _update_chunks(self, chunks, scratch):
-        for chunk in chunks:
-            self._update(chunk, scratch[: chunk.stop - chunk.start])
-
-    def _update(self, run, tmp):
-        """Apply the update rule to ``run``, a slice of the buffers, with ``tmp`` (an array of
-        the slice's length) for intermediate values."""
+    def _update(self, theta, g, tmp, **state):
+        """Apply the update rule in place to ``theta``, a 1-D stretch of a parameter, given
+        its gradient ``g``, the matching stretches of the state arrays, and ``tmp`` (an
+        array of the same length) for intermediate values."""
         raise NotImplementedError
-
-    def state_dict(self):
-        """The optimiser's state as plain arrays and numbers (for saving)."""
-        return {"t": np.array(self.t)}
 
 
 class SGD(Optimizer):
@@ -243,25 +114,26 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    params : sequence of Parameter
+    params : iterable of Parameter
     lr : float, default=0.01
     momentum : float, default=0.0
     """
+
+    state_names = ("velocity",)
 
     def __init__(self, params, lr=0.01, momentum=0.0):
         super().__init__(params, lr)
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must lie in [0, 1); got {momentum}")
         self.momentum = float(momentum)
-        self.velocity = np.zeros_like(self.flat.data)
 
-    def _update(self, run, tmp):
-        g, theta, v = self.flat.grad[run], self.flat.data[run], self.velocity[run]
+    def _update(self, theta, g, tmp, velocity):
         if self.momentum:
-            v *= self.momentum
-            v += g
-            g = v
-        theta -= self.lr * g
+            velocity *= self.momentum
+            velocity += g
+            g = velocity
+        np.multiply(g, self.lr, out=tmp)
+        theta -= tmp
 
 
 class Adam(Optimizer):
@@ -276,15 +148,17 @@ class Adam(Optimizer):
 
     The code applies the same rule with the bias corrections folded into one step size,
     lr * sqrt(1 - beta2^t) / (1 - beta1^t), and eps scaled to match, so that each pass
-    over the buffers is one in-place NumPy call on a reused scratch array (``tmp``).
+    over the arrays is one in-place NumPy call on a reused scratch array (``tmp``).
 
     Parameters
     ----------
-    params : sequence of Parameter
+    params : iterable of Parameter
     lr : float, default=1e-3
     betas : (float, float), default=(0.9, 0.999)
     eps : float, default=1e-8
     """
+
+    state_names = ("m", "v")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, lr)
@@ -292,12 +166,8 @@ class Adam(Optimizer):
         if not (0.0 <= self.beta1 < 1.0 and 0.0 <= self.beta2 < 1.0):
             raise ValueError(f"betas must lie in [0, 1); got {betas}")
         self.eps = float(eps)
-        self.m = np.zeros_like(self.flat.data)
-        self.v = np.zeros_like(self.flat.data)
 
-    def _update(self, run, tmp):
-        g, theta = self.flat.grad[run], self.flat.data[run]
-        m, v = self.m[run], self.v[run]
+    def _update(self, theta, g, tmp, m, v):
         b1, b2, t = self.beta1, self.beta2, self.t
         correction1, correction2 = 1.0 - b1**t, 1.0 - b2**t
         # Python floats: a NumPy float64 scalar would make float32 updates run in float64.
@@ -316,6 +186,3 @@ class Adam(Optimizer):
         np.divide(m, tmp, out=tmp)
         tmp *= step_size
         theta -= tmp
-
-    def state_dict(self):
-        return {"t": np.array(self.t), "m": self.m.copy(), "v": self.v.copy()}

@@ -2,9 +2,14 @@
 
 ``AutoencoderTransformer`` and ``VAETransformer`` follow scikit-learn's conventions:
 ``__init__`` stores its arguments and nothing else; ``fit`` validates X at the edge and
-learns ``model_``, ``history_`` and ``n_features_in_``; ``transform`` gives the codes,
+learns ``model_``, ``history_`` and ``n_features_in_`` (and the choice an "auto" setting
+left to the data: ``output_``, ``likelihood_``); ``transform`` gives the codes,
 ``inverse_transform`` decodes codes, and ``score`` is higher for a better model, so that
 ``GridSearchCV`` can choose among them without a downstream classifier.
+
+A wrapper uses its own parameters (the widths, the training, the seed) and passes every
+other one, under its own name, to the model whose constructor lists it: a model's setting
+is documented and checked in one place, the model.
 
 >>> from sklearn.datasets import load_digits
 >>> from sklearn.linear_model import LogisticRegression
@@ -21,6 +26,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from aelearn.models import VAE, Autoencoder, DenoisingAutoencoder
+from aelearn.models.config import constructor_parameters
 from aelearn.validation import check_positive_int, check_rng
 
 try:
@@ -48,11 +54,29 @@ def _check_hidden_sizes(hidden_sizes):
         ) from None
 
 
+def _by_range(value, X, inside, outside):
+    """``value``, or for "auto" ``inside`` when X lies in [0, 1] and ``outside`` otherwise."""
+    if value != "auto":
+        return value
+    return inside if X.min() >= 0 and X.max() <= 1 else outside
+
+
 class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """What both estimators share: validation, training, transform and inverse_transform."""
+    """What both estimators share: validation, training, transform and inverse_transform.
+
+    A subclass names the model class it builds (``_model_class``) and resolves its "auto"
+    settings from the data (``_resolve_auto``, which sets the learned attributes and returns
+    {model parameter: value}).
+    """
 
     def _build(self, X, rng):
-        raise NotImplementedError
+        """A new model for X, of sizes (n_features, *hidden_sizes, latent_dim) and X's dtype,
+        given every parameter of this wrapper that the model's constructor takes."""
+        model_class = self._model_class()
+        shared = set(self.get_params(deep=False)) & set(constructor_parameters(model_class))
+        settings = {name: getattr(self, name) for name in shared}
+        settings.update(self._resolve_auto(X))
+        return model_class(self._sizes(X), **settings, rng=rng, dtype=X.dtype)
 
     def fit(self, X, y=None, *, callbacks=()):
         """Train the model on X (y is ignored).
@@ -123,9 +147,10 @@ class AutoencoderTransformer(_LatentTransformer):
         Hidden widths of the encoder; the decoder mirrors them.
     activation : str, default="relu"
     output : {"auto", "sigmoid", "identity"}, default="auto"
-        "auto": sigmoid and cross-entropy when X lies in [0, 1], identity and squared
-        error otherwise.
+        The decoder's output activation. "auto": chosen at fit from the data, sigmoid
+        when X lies in [0, 1], identity otherwise (see ``output_``).
     loss : {"auto", "bce", "mse"}, default="auto"
+        "auto": cross-entropy under a sigmoid output, squared error otherwise.
     noise : {None, "gaussian", "masking", "salt_and_pepper"}, default=None
         A corruption makes it a denoising autoencoder.
     noise_level : float, default=0.3
@@ -141,6 +166,8 @@ class AutoencoderTransformer(_LatentTransformer):
     Attributes
     ----------
     model_ : Autoencoder or DenoisingAutoencoder
+    output_ : str
+        The output activation used ("sigmoid" or "identity").
     history_ : aelearn.training.History
     n_features_in_ : int
     """
@@ -173,13 +200,12 @@ class AutoencoderTransformer(_LatentTransformer):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _build(self, X, rng):
-        common = dict(
-            activation=self.activation, output=self.output, loss=self.loss, rng=rng, dtype=X.dtype
-        )
-        if self.noise is None:
-            return Autoencoder(self._sizes(X), **common)
-        return DenoisingAutoencoder(self._sizes(X), self.noise, self.noise_level, **common)
+    def _model_class(self):
+        return Autoencoder if self.noise is None else DenoisingAutoencoder
+
+    def _resolve_auto(self, X):
+        self.output_ = _by_range(self.output, X, "sigmoid", "identity")
+        return {"output": self.output_}
 
     def score(self, X, y=None):
         """Minus the mean squared reconstruction error per element: higher is better."""
@@ -246,21 +272,12 @@ class VAETransformer(_LatentTransformer):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _build(self, X, rng):
-        likelihood = self.likelihood
-        if likelihood == "auto":
-            likelihood = "bernoulli" if X.min() >= 0 and X.max() <= 1 else "gaussian"
-        self.likelihood_ = likelihood
-        return VAE(
-            self._sizes(X),
-            self.activation,
-            likelihood,
-            decoder_std=self.decoder_std,
-            beta=self.beta,
-            warmup_epochs=self.warmup_epochs,
-            rng=rng,
-            dtype=X.dtype,
-        )
+    def _model_class(self):
+        return VAE
+
+    def _resolve_auto(self, X):
+        self.likelihood_ = _by_range(self.likelihood, X, "bernoulli", "gaussian")
+        return {"likelihood": self.likelihood_}
 
     def score(self, X, y=None):
         """The mean ELBO per example in nats, a lower bound on log p(x): higher is better.

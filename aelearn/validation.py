@@ -16,8 +16,9 @@ def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=Fal
         How the message refers to the array.
     n_features : int, optional
         The number of features the model was built for.
-    dtype : dtype, default=np.float32
-        Integers are converted; objects, strings and complex numbers are refused.
+    dtype : dtype or None, default=np.float32
+        Integers are converted; objects, strings and complex numbers are refused. None
+        keeps a floating array's dtype and makes anything else float64.
     unit_interval : bool, default=False
         Require values in [0, 1] (for Bernoulli likelihoods and binary cross-entropy).
 
@@ -46,6 +47,8 @@ def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=Fal
         raise ValueError(
             f"{name} has {array.shape[1]} features per sample; this model expects {n_features}"
         )
+    if dtype is None:
+        dtype = array.dtype if array.dtype.kind == "f" else np.float64
     array = np.asarray(array, dtype=dtype)
     if not np.all(np.isfinite(array)):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
@@ -94,3 +97,36 @@ def check_rng(rng):
     if isinstance(rng, np.random.RandomState):
         raise TypeError("pass a numpy.random.Generator or an int seed, not a legacy RandomState")
     return np.random.default_rng(rng)
+
+
+def check_choice(value, choices, name):
+    """Return ``value`` if it is one of ``choices``, or raise ValueError listing them."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}; got {value!r}")
+    return value
+
+
+def check_pair(first, second, what, names=("prediction", "target"), width="n_features"):
+    """Check two arrays of one shape (batch, width), the second finite; return the second.
+
+    For a loss: ``first`` is what the model computed, ``second`` what it is compared with
+    (the target, or logvar beside mu), which must be finite data.
+    """
+    if first.ndim != 2 or first.shape != second.shape:
+        raise ValueError(
+            f"{what} expects {names[0]} and {names[1]} of the same shape (batch, {width}); got "
+            f"{first.shape} and {second.shape}"
+        )
+    if not np.all(np.isfinite(second)):
+        raise ValueError(f"{what}: the {names[1]} contains NaN or infinity; expected finite values")
+    return second
+
+
+def check_unit_interval(values, what, name="targets"):
+    """Raise ValueError unless every value lies in [0, 1] (probabilities, grey levels)."""
+    if values.size and (values.min() < 0 or values.max() > 1):
+        raise ValueError(
+            f"{what} expects {name} in [0, 1] (probabilities or grey levels); got values in "
+            f"[{values.min():.4g}, {values.max():.4g}]. Scale the data into [0, 1] or use an "
+            "MSE loss."
+        )

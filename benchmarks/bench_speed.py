@@ -4,7 +4,7 @@ Workload (``speed_peers``): a 784-512-256-32-256-512-784 autoencoder, ReLU hidde
 sigmoid output, squared error, Adam with lr=1e-3, batch 128, float32, 4,000 examples of
 784 features. aelearn trains ``Autoencoder(sizes=(784, 512, 256, 32), activation="relu",
 output="sigmoid", loss="mse", init="he")`` through its own loop, ``aelearn.training.fit``:
-Tensor ops, the ``Linear`` op, ``losses.MSELoss`` and ``optim.Adam`` over the flat buffer,
+Tensor ops, the ``Affine`` op, ``losses.MSELoss`` and ``optim.Adam``, chunk by chunk,
 exactly the code path of ``model.fit``. Its epoch time is the one ``fit`` records in
 ``history_["time"]``.
 
@@ -91,11 +91,9 @@ def time_aelearn(X, epochs=6):
     cpu = CPUTime()
     model.fit(X, epochs=epochs, batch_size=peers.BATCH_SIZE, optimizer=optimizer, callbacks=[cpu])
     times = [float(t) for t in model.history_["time"]]
-    dtypes = {str(p.dtype) for p in model.parameters()} | {str(optimizer.m.dtype)}
-    note = (
-        f"aelearn fit, {optimizer.flat.data.size:,} params in one flat buffer, "
-        f"dtypes {sorted(dtypes)}"
-    )
+    dtypes = {str(p.dtype) for p in model.parameters()}
+    dtypes |= {str(a.dtype) for state in optimizer.state for a in state.values()}
+    note = f"aelearn fit, {model.n_parameters():,} params, dtypes {sorted(dtypes)}"
     return peers._result("aelearn", times, note, model.reconstruction_error(X), cpu.times)
 
 

@@ -30,8 +30,9 @@ from quality_common import summary, torch_available
 from sklearn.svm import SVC
 
 from aelearn.autograd.activations import stable_softplus
-from aelearn.datasets import load_digits, one_hot
+from aelearn.datasets import load_digits
 from aelearn.models import CVAE, VAE
+from aelearn.nn import one_hot
 from aelearn.reporting import format_table
 
 # reconstruction, KL, -ELBO, -log p(x) from an earlier PyTorch run of this protocol.

@@ -4,7 +4,8 @@ loss, frozen encoders, the PCA baseline on digits, denoising and latent importan
 import numpy as np
 import pytest
 
-import aelearn.models.autoencoder as autoencoder_module
+import aelearn.nn.noise as noise_module
+from aelearn.autograd import Tensor
 from aelearn.baselines import pca_reconstruction_error, subspace_angles_to_pca
 from aelearn.datasets import load_digits
 from aelearn.models import Autoencoder, Decoder, DenoisingAutoencoder, Encoder
@@ -46,22 +47,31 @@ def test_unit_interval_data_choose_a_sigmoid_output_and_cross_entropy(digits):
     assert model.decoder.output_activation == "sigmoid" and model.loss_ == "bce"
     # The loss is the cross-entropy of the logits, summed over pixels, averaged over the batch.
     x = digits.X_train[:10]
-    logits = model.decoder.net.forward(model.encoder(autoencoder_module.Tensor(x))).data
+    logits = model.decoder.net.forward(model.encoder(Tensor(x))).data
     expected = np.mean(np.sum(softplus(logits) - x * logits, axis=1))
     got = model.loss_terms(x, None, np.random.default_rng(0))["loss"].item()
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
-def test_data_outside_the_unit_interval_choose_identity_output_and_mse(digits):
+def test_an_identity_output_trains_with_mse_on_data_of_any_range(digits):
     X = (digits.X_train[:200] - digits.X_train[:200].mean(0)) * 3.0
-    model = Autoencoder(sizes=(64, 16, 4), rng=0).fit(X, epochs=2)
+    model = Autoencoder(sizes=(64, 16, 4), output="identity", rng=0)
+    config = model.get_config()
+    model.fit(X, epochs=2)
     assert model.decoder.output_activation == "identity" and model.loss_ == "mse"
+    assert model.get_config() == config  # fit does not rewrite the configuration
     out = model.reconstruct(X)
     assert out.min() < 0.0  # not squashed by a sigmoid
     x = X[:10]
     expected = np.mean(np.sum((model.reconstruct(x) - x) ** 2, axis=1))
     got = model.loss_terms(x, None, np.random.default_rng(0))["loss"].item()
     np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_the_default_sigmoid_output_refuses_data_outside_the_unit_interval(digits):
+    X = digits.X_train[:50] * 4.0
+    with pytest.raises(ValueError, match=r"expects values in \[0, 1\].*Scale the data"):
+        Autoencoder(sizes=(64, 16, 4), rng=0).fit(X, epochs=1)
 
 
 def test_cross_entropy_with_an_identity_output_is_refused():
@@ -138,10 +148,10 @@ def test_corruption_is_drawn_fresh_for_every_batch(monkeypatch):
 
     def spy(x, kind, level, rng):
         out = corrupt(x, kind, level, rng)
-        seen.append(out.copy())
+        seen.append(out.data.copy())
         return out
 
-    monkeypatch.setattr(autoencoder_module, "corrupt", spy)
+    monkeypatch.setattr(noise_module, "corrupt", spy)
     X = np.ones((40, 16), dtype=np.float32)  # identical rows: a batch shows its mask directly
     model = DenoisingAutoencoder(sizes=(16, 8, 3), noise="masking", noise_level=0.3, rng=0)
     model.fit(X, epochs=1, batch_size=20)
@@ -156,9 +166,11 @@ def test_denoising_loss_compares_with_the_clean_input(digits):
     model = DenoisingAutoencoder(sizes=(64, 16, 4), noise="masking", noise_level=0.5, rng=0)
     model.fit(digits.X_train[:300], epochs=3, lr=1e-2)  # confident logits tell the targets apart
     x = digits.X_train[:20]
-    got = model.loss_terms(x, None, np.random.default_rng(9))["loss"].item()
+    model.train()  # the noise layer corrupts in training mode only
+    model.corruption.rng = np.random.default_rng(9)
+    got = model.loss_terms(x, None, None)["loss"].item()
     x_noisy = corrupt(x, "masking", 0.5, np.random.default_rng(9))
-    logits = model.decoder.net(model.encoder(autoencoder_module.Tensor(x_noisy))).data
+    logits = model.decoder.net(model.encoder(Tensor(x_noisy))).data
     against_clean = np.mean(np.sum(softplus(logits) - x * logits, axis=1))
     against_noisy = np.mean(np.sum(softplus(logits) - x_noisy * logits, axis=1))
     np.testing.assert_allclose(got, against_clean, rtol=1e-5)

@@ -41,6 +41,33 @@ def test_pca_error_rejects_mismatched_features(digits):
         pca_reconstruction_error(digits.X_train, digits.X_test[:, :10], 2)
 
 
+def test_pca_keeps_float32_data_in_float32_and_converts_integers(digits):
+    assert fit_pca(digits.X_train, 2).components_.dtype == np.float32
+    pixels = np.rint(digits.X_train * 16).astype(np.int64)  # the source's integers 0..16
+    np.testing.assert_array_equal(
+        fit_pca(pixels, 2).components_, fit_pca(pixels.astype(np.float64), 2).components_
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "match"),
+    [
+        (np.ones(64), ValueError, r"2-D with shape \(n_samples, n_features\)"),
+        (np.ones((0, 64)), ValueError, "is empty"),
+        (np.full((4, 64), np.nan), ValueError, "256 NaN or infinite values"),
+        (np.full((4, 64), "a"), TypeError, "expected real numbers"),
+        (np.ones((4, 64), dtype=complex), TypeError, "expected real numbers"),
+    ],
+)
+def test_baselines_refuse_bad_data_naming_the_array(digits, bad, error, match):
+    with pytest.raises(error, match=f"X_train.*{match}"):
+        fit_pca(bad, 2)
+    with pytest.raises(error, match=f"X_test.*{match}"):
+        pca_reconstruction_error(digits.X_train, bad, 2)
+    with pytest.raises(error, match=f"X_train.*{match}"):
+        subspace_angles_to_pca(np.ones((2, 64)), bad)
+
+
 def test_pca_own_components_have_zero_angles(digits):
     components = fit_pca(digits.X_train, 8).components_
     # Any invertible mix of the components spans the same subspace, as a trained decoder's would.

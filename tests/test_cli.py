@@ -7,6 +7,7 @@ import pytest
 
 from aelearn import io
 from aelearn.cli import main
+from aelearn.demo import DEMO, run_demo
 from aelearn.io import load
 from aelearn.models import CVAE, VAE, Autoencoder
 
@@ -33,6 +34,13 @@ def test_quick_demo_writes_metrics_figures_models_and_a_table(tmp_path, capsys):
     assert f"{metrics['cvae']['neg_elbo']:.5f}" in table
     assert f"{metrics['vae']['kl']:.5f}" in table
     assert "epoch 3/3" in printed  # progress while training
+
+
+def test_run_demo_returns_what_it_writes_to_metrics_json(tmp_path, capsys):
+    summary = run_demo(tmp_path, quick=True, seed=1)
+    assert json.loads((tmp_path / "metrics.json").read_text()) == summary
+    assert summary["seed"] == 1 and summary["models"]["dae"]["epochs"] == DEMO["quick_epochs"]
+    assert "denoising AE" in capsys.readouterr().out
 
 
 def test_train_saves_a_model_that_evaluate_reports_on(tmp_path, capsys):
@@ -119,6 +127,17 @@ def test_sampling_an_autoencoder_is_a_usage_error(tmp_path, capsys):
     assert main([*TRAIN, "--output", str(path)]) == 0
     assert main(["sample", str(path)]) == 2
     assert "sampling needs a VAE or CVAE; " in capsys.readouterr().err
+
+
+def test_sample_draws_from_an_unconditional_vae_and_refuses_it_a_label(tmp_path, capsys):
+    path = tmp_path / "vae.npz"
+    assert main([*TRAIN, "--kind", "vae", "--output", str(path)]) == 0
+    png = tmp_path / "samples.png"
+    assert main(["sample", str(path), "--n", "4", "--seed", "1", "--output", str(png)]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+    assert main(["sample", str(path), "--label", "3", "--output", str(png)]) == 2
+    assert "--label needs a CVAE; " in capsys.readouterr().err
 
 
 def test_unknown_label_is_a_usage_error(tmp_path, capsys):

@@ -1,3 +1,5 @@
+"""Tests of aelearn.datasets: the IDX reader, the MNIST and digits loaders."""
+
 import gzip
 import struct
 import subprocess
@@ -7,7 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from aelearn.datasets import MNIST_FILES, load_digits, load_mnist, one_hot, read_idx
+import aelearn.datasets
+from aelearn.datasets import MNIST_FILES, load_digits, load_mnist, read_idx
 
 IDX_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
 
@@ -26,12 +29,24 @@ def write_idx(path, array, compress=False):
     return path
 
 
-def test_importing_the_models_does_not_load_scikit_learn():
-    # The CVAE imports one_hot from aelearn.datasets; scikit-learn must wait for the loaders.
-    code = "import sys, aelearn.models, aelearn.datasets; print('sklearn' in sys.modules)"
+def test_importing_the_models_loads_neither_the_datasets_nor_scikit_learn():
+    # The loaders import scikit-learn at the top; the models must not reach them.
+    code = (
+        "import sys, aelearn.models; "
+        "print('aelearn.datasets' in sys.modules, 'sklearn' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False"
+
+
+def test_package_exports_the_loaders_the_reader_and_the_mnist_settings():
+    public = {"Dataset", "load_digits", "load_mnist", "read_idx"}
+    public |= {"MNIST_FILES", "MNIST_ENV_VAR", "MNIST_DEFAULT_DIR"}
+    assert set(aelearn.datasets.__all__) == public
+    assert all(hasattr(aelearn.datasets, name) for name in public)
+    assert aelearn.datasets.MNIST_ENV_VAR == "AELEARN_MNIST"
+    assert str(aelearn.datasets.MNIST_DEFAULT_DIR) == "~/.aelearn/mnist"
 
 
 @pytest.fixture
@@ -119,6 +134,8 @@ def test_load_mnist_keeps_first_n_and_honours_dtype(tmp_path, no_openml):
     np.testing.assert_array_equal(data.y_train, arrays["train_labels"][:2])
     with pytest.raises(ValueError, match=r"n_train must be None or an int in \[1, 6\]"):
         load_mnist(tmp_path, n_train=7)
+    with pytest.raises(ValueError, match="floating"):
+        load_mnist(tmp_path, dtype=np.uint8)
 
 
 def test_load_mnist_finds_folder_from_environment_variable(tmp_path, monkeypatch, no_openml):
@@ -183,25 +200,3 @@ def test_load_digits_split_is_reproducible_and_configurable():
     assert data.X_train.dtype == np.float64 and len(data.X_test) == 899
     with pytest.raises(ValueError, match="floating"):
         load_digits(dtype=np.int32)
-
-
-def test_one_hot_puts_a_single_one_per_row():
-    np.testing.assert_array_equal(one_hot(np.array([2, 0, 1]), 3), np.eye(3)[[2, 0, 1]])
-    assert one_hot([], 4).shape == (0, 4)
-    assert one_hot([1], 2, dtype=np.float32).dtype == np.float32
-
-
-@pytest.mark.parametrize(
-    ("y", "n_classes", "error", "match"),
-    [
-        ([0, 3], 3, ValueError, r"labels must lie in \[0, 3\), got \[3\]"),
-        ([-1, 0], 3, ValueError, r"got \[-1\]"),
-        ([0.0, 1.0], 3, ValueError, "1-D array of ints"),
-        ([[0, 1]], 3, ValueError, "1-D array of ints"),
-        ([0], 0, ValueError, "at least 1"),
-        ([0], 2.0, TypeError, "n_classes must be an int"),
-    ],
-)
-def test_one_hot_rejects_bad_labels(y, n_classes, error, match):
-    with pytest.raises(error, match=match):
-        one_hot(y, n_classes)

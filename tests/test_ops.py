@@ -93,11 +93,11 @@ def test_binary_op_gradient_matches_finite_differences_with_broadcasting(name, s
 
 @given(n=st.integers(1, 4), k=st.integers(1, 4), m=st.integers(1, 4), seed=st.integers(0, 99))
 @settings(max_examples=10, deadline=None, derandomize=True)
-def test_matmul_and_linear_gradients(n, k, m, seed):
+def test_matmul_and_affine_gradients(n, k, m, seed):
     rng = np.random.default_rng(seed)
     x, W, b = draw(rng, (n, k)), draw(rng, (k, m)), draw(rng, (m,))
     gradcheck(lambda x, W: x @ W, [x, W], raise_on_failure=True)
-    gradcheck(lambda x, W, b: ops.Linear.apply(x, W, b), [x, W, b], raise_on_failure=True)
+    gradcheck(lambda x, W, b: ops.Affine.apply(x, W, b), [x, W, b], raise_on_failure=True)
 
 
 @pytest.mark.parametrize(
@@ -109,12 +109,12 @@ def test_matmul_and_linear_gradients(n, k, m, seed):
         ((4, 3), (2, 2), (2,)),
     ],
 )
-def test_linear_refuses_shapes_other_than_a_dense_layers(x_shape, W_shape, b_shape):
-    # A broadcast bias would need its gradient summed over more axes than db is; Linear is
+def test_affine_refuses_shapes_other_than_a_dense_layers(x_shape, W_shape, b_shape):
+    # A broadcast bias would need its gradient summed over more axes than db is; Affine is
     # the dense layer's map and says what it expects instead.
     x, W, b = (Tensor(np.ones(shape), requires_grad=True) for shape in (x_shape, W_shape, b_shape))
     with pytest.raises(ValueError, match=r"x \(batch, n_in\), W \(n_in, n_out\) and b \(n_out,\)"):
-        ops.Linear.apply(x, W, b)
+        ops.Affine.apply(x, W, b)
 
 
 def test_batched_matmul_gradient_reduces_broadcast_batch():

@@ -219,10 +219,10 @@ def test_graph_has_one_box_per_node_and_one_arrow_per_op_input():
     boxes = [t for t in ax.texts if t.get_gid() == "graph-node"]
     edges = [t for t in ax.texts if t.get_gid() == "graph-edge"]
     nodes = loss.graph()
-    assert len(boxes) == len(nodes) == 10  # x, target, two (W, b, Linear), Tanh, MSELoss
+    assert len(boxes) == len(nodes) == 10  # x, target, two (W, b, Affine), TanhOp, MSELoss
     assert len(edges) == sum(len(n.op.inputs) for n in nodes if n.op is not None)
     labels = [b.get_text().splitlines()[0] for b in boxes]
-    assert labels.count("Linear") == 2 and {"x", "target", "W", "b", "Tanh", "MSELoss"} <= set(
+    assert labels.count("Affine") == 2 and {"x", "target", "W", "b", "TanhOp", "MSELoss"} <= set(
         labels
     )
 

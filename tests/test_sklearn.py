@@ -10,7 +10,19 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from aelearn.models import VAE, Autoencoder, DenoisingAutoencoder
+from aelearn.models.config import constructor_parameters
 from aelearn.sklearn import AutoencoderTransformer, VAETransformer
+
+# What a wrapper uses itself rather than passing on to its model.
+WRAPPER_ONLY = {
+    "latent_dim",
+    "hidden_sizes",
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "random_state",
+    "verbose",
+}
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +32,8 @@ def digits():
 
 
 # No check needs an expected failure: likelihood="auto" (VAE) and output="auto" (AE) choose a
-# Gaussian likelihood / squared error for the checks' data, which lie outside [0, 1]. With
+# Gaussian likelihood / an identity output and squared error for the checks' data, which lie
+# outside [0, 1]. With
 # likelihood="bernoulli" fixed, nearly every check would fail on purpose, by refusing that data
 # (see test_fixed_bernoulli_refuses_data_outside_unit_interval).
 @parametrize_with_checks(
@@ -55,8 +68,57 @@ def test_fit_learns_attributes_and_transform_gives_codes(digits):
 
 
 def test_noise_makes_a_denoising_autoencoder(digits):
-    est = AutoencoderTransformer(noise="masking", epochs=1, random_state=0).fit(digits[0])
+    est = AutoencoderTransformer(noise="masking", noise_level=0.2, epochs=1, random_state=0)
+    est.fit(digits[0])
     assert isinstance(est.model_, DenoisingAutoencoder)
+    assert (est.model_.noise, est.model_.noise_level) == ("masking", 0.2)
+
+
+def test_auto_output_is_sigmoid_inside_the_unit_interval_and_identity_outside(digits):
+    X, _ = digits
+    est = AutoencoderTransformer(hidden_sizes=(8,), epochs=1, random_state=0)
+    assert est.fit(X).output_ == "sigmoid"
+    assert est.model_.output == "sigmoid" and est.model_.loss_ == "bce"
+    assert est.fit(X * 16).output_ == "identity"
+    assert est.model_.output == "identity" and est.model_.loss_ == "mse"
+    assert est.output == "auto"  # the parameter is left as given; the choice is output_
+    fixed = AutoencoderTransformer(output="identity", epochs=1, random_state=0).fit(X)
+    assert fixed.output_ == "identity"
+
+
+@pytest.mark.parametrize(
+    ("wrapper", "model_classes"),
+    [(AutoencoderTransformer, (Autoencoder, DenoisingAutoencoder)), (VAETransformer, (VAE,))],
+)
+def test_every_wrapper_parameter_is_its_own_or_one_its_models_take(wrapper, model_classes):
+    # A parameter that neither the wrapper uses nor a model takes would be silently ignored
+    # (as a model parameter renamed in the model, but not in the wrapper, would be).
+    taken = {name for cls in model_classes for name in constructor_parameters(cls)}
+    params = set(wrapper().get_params())
+    assert params - WRAPPER_ONLY <= taken
+    assert not WRAPPER_ONLY & taken
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        AutoencoderTransformer(
+            activation="tanh", output="sigmoid", loss="mse", noise="gaussian", noise_level=0.05
+        ),
+        VAETransformer(
+            activation="tanh", likelihood="gaussian", decoder_std=0.5, beta=0.25, warmup_epochs=2
+        ),
+    ],
+    ids=["AutoencoderTransformer", "VAETransformer"],
+)
+def test_the_model_parameters_reach_the_model(est, digits):
+    est.set_params(latent_dim=3, hidden_sizes=(8,), epochs=1, random_state=0)
+    config = est.fit(digits[0]).model_.get_config()
+    passed_on = set(est.get_params()) - WRAPPER_ONLY
+    assert {name: config[name] for name in passed_on} == {
+        name: getattr(est, name) for name in passed_on
+    }
+    assert config["sizes"] == [64, 8, 3]
 
 
 def test_vae_transform_is_the_posterior_mean_and_picks_bernoulli_for_pixels(digits):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aelearn.datasets import load_digits
-from aelearn.models.autoencoder import DenoisingAutoencoder
+from aelearn.models import DenoisingAutoencoder
 from aelearn.models.stacked import StackedAutoencoder, pretrain_stack
 from aelearn.nn import Dense
 

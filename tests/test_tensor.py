@@ -196,41 +196,43 @@ def test_gradcheck_does_not_pass_a_small_but_wrong_gradient():
     assert not gradcheck(lambda x: Tenth.apply(x), [x]).passed
 
 
-def test_an_op_is_offered_a_leafs_gradient_buffer_only_while_it_is_empty():
-    W = Tensor(np.ones((2, 2)), requires_grad=True)
-    W.grad_buffer = np.full((2, 2), np.nan)  # as an optimiser's packing would set it
-    seen = []
-
-    class Spy(Function):
-        def forward(self, a, b):
-            return a @ b
-
-        def backward(self, grad):
-            seen.append(tuple(buffer is W.grad_buffer for buffer in self.grad_buffers))
-            return grad @ np.ones((2, 2)), np.ones((2, 2)) @ grad
-
-    Spy.apply(W, W).sum().backward()
-    assert seen == [(True, False)]  # one buffer for a leaf that appears twice
-    assert W.grad is W.grad_buffer  # the gradient was copied into it
-    np.testing.assert_array_equal(W.grad, np.full((2, 2), 4.0))
-    Spy.apply(W, W).sum().backward()
-    assert seen[-1] == (False, False)  # it now holds a gradient to add to
-    np.testing.assert_array_equal(W.grad, np.full((2, 2), 8.0))
+def test_leaves_that_receive_the_same_array_get_gradients_of_their_own():
+    # Add's backward hands one array to both inputs; each leaf must own its gradient, so
+    # that changing one in place (clipping, a second backward) leaves the other alone.
+    a, b = (Tensor(np.ones(3), requires_grad=True) for _ in range(2))
+    (a + b).sum().backward()
+    assert a.grad is not b.grad
+    a.grad *= 10.0
+    np.testing.assert_array_equal(b.grad, np.ones(3))
+    (a + b).sum().backward()
+    np.testing.assert_array_equal(a.grad, np.full(3, 11.0))
+    np.testing.assert_array_equal(b.grad, np.full(3, 2.0))
 
 
-def test_linear_writes_its_parameter_gradients_into_the_offered_buffers():
-    rng = np.random.default_rng(0)
-    x = Tensor(rng.normal(size=(5, 3)))
-    W = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
-    b = Tensor(np.zeros(2), requires_grad=True)
-    op = ops.Linear.apply(x, W, b).op
-    grad = rng.normal(size=(5, 2))
-    op.grad_buffers = (None, np.empty((3, 2)), np.empty(2))
-    dx, dW, db = op.backward(grad)
-    assert dx is None  # x needs no gradient
-    assert dW is op.grad_buffers[1] and db is op.grad_buffers[2]
-    np.testing.assert_allclose(dW, x.data.T @ grad, rtol=1e-14)
-    np.testing.assert_allclose(db, grad.sum(axis=0), rtol=1e-14)
+def test_a_leaf_gradient_is_writable_even_when_the_op_returned_a_broadcast_view():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    x.sum().backward()  # Sum's backward is a read-only broadcast of one number
+    x.grad[0, 0] = 5.0
+    np.testing.assert_array_equal(x.grad, [[5.0, 1, 1], [1, 1, 1]])
+
+
+def test_an_upstream_gradient_the_caller_passes_is_never_changed():
+    x = Tensor(np.ones(3), requires_grad=True)
+    upstream = np.full(3, 2.0)
+    x.backward(upstream)
+    x.backward(upstream)  # accumulates into x.grad, which must not be the caller's array
+    np.testing.assert_array_equal(upstream, np.full(3, 2.0))
+    np.testing.assert_array_equal(x.grad, np.full(3, 4.0))
+
+
+def test_tensor_and_the_tensor_function_take_their_arguments_in_the_same_order():
+    from aelearn import tensor
+
+    for make in (Tensor, tensor):
+        t = make(np.ones(2), True, dtype=np.float32, name="w")
+        assert (t.requires_grad, t.dtype, t.name) == (True, np.float32, "w")
+        with pytest.raises(TypeError):
+            make(np.ones(2), True, np.float32)  # dtype and name are keyword-only
 
 
 def test_a_backward_returning_a_gradient_of_the_wrong_shape_is_named():

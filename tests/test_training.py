@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from aelearn.autograd import Tensor
-from aelearn.models import VAE, Autoencoder
-from aelearn.training import Callback, EarlyStopping, KLWarmup, TrainingDiverged, fit
+from aelearn.models import VAE, Autoencoder, KLWarmup
+from aelearn.training import Callback, EarlyStopping, TrainingDiverged, fit
 
 N_ROWS, N_FEATURES, BATCH = 50, 8, 20  # three batches per epoch: 20, 20 and 10 rows
 

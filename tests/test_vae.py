@@ -85,7 +85,7 @@ def test_loss_terms_are_per_example_sums_averaged_over_the_batch(likelihood, dig
 
 
 def test_several_draws_average_the_reconstruction_term(digits):
-    model = VAE(sizes=(64, 16, 3), n_samples=3, rng=0)
+    model = VAE(sizes=(64, 16, 3), n_draws=3, rng=0)
     x = digits.X_train[:10]
     terms = model.loss_terms(x, None, np.random.default_rng(2))
     rng = np.random.default_rng(2)
@@ -127,7 +127,7 @@ def test_vae_on_digits_reaches_a_measured_negative_elbo(trained_vae, digits):
 
 def test_importance_weighted_likelihood_rises_towards_log_px_with_k(trained_vae, digits):
     X = digits.X_test[:100]
-    estimates = {K: trained_vae.log_likelihood(X, n_samples=K).mean() for K in (1, 10, 100)}
+    estimates = {K: trained_vae.log_likelihood(X, n_draws=K).mean() for K in (1, 10, 100)}
     elbo = -trained_vae.evaluate(X, n_draws=50)["neg_elbo"]
     # Measured: -24.66, -24.38, -24.33 against an ELBO of -24.57.
     assert estimates[1] < estimates[10] < estimates[100]
@@ -136,7 +136,7 @@ def test_importance_weighted_likelihood_rises_towards_log_px_with_k(trained_vae,
 
 def test_log_likelihood_with_one_sample_is_an_unbiased_elbo_draw(trained_vae, digits):
     X = digits.X_test
-    draws = trained_vae.log_likelihood(X, n_samples=1)
+    draws = trained_vae.log_likelihood(X, n_draws=1)
     assert draws.shape == (360,)
     elbo = -trained_vae.evaluate(X, n_draws=100)["neg_elbo"]
     standard_error = draws.std() / np.sqrt(len(draws))
@@ -166,14 +166,16 @@ def test_bernoulli_likelihood_refuses_data_outside_the_unit_interval(digits):
 
 def test_dynamic_binarisation_feeds_fresh_binary_batches(monkeypatch, digits):
     batches = []
+    model = VAE(sizes=(64, 16, 3), binarize=True, rng=0)
+    forward = model.encoder.forward
 
-    class Spy(VAE):
-        def _encoder_input(self, x, y):
-            batches.append(x.copy())
-            return x
+    def spy(x):  # what the encoder sees
+        batches.append(x.data.copy())
+        return forward(x)
 
+    model.encoder.forward = spy
     X = np.tile(digits.X_train[:1], (40, 1))  # one image: grey levels are probabilities
-    Spy(sizes=(64, 16, 3), binarize=True, rng=0).fit(X, epochs=1, batch_size=20)
+    model.fit(X, epochs=1, batch_size=20)
     assert len(batches) == 2
     for batch in batches:
         assert set(np.unique(batch)) <= {0.0, 1.0}
@@ -334,7 +336,7 @@ def test_evaluate_and_log_likelihood_match_the_formulas_in_numpy(likelihood, dig
         log_qz = -0.5 * np.sum(eps[k] ** 2 + np.log(2 * np.pi) + logvar, axis=1)
         log_w.append(log_px(decoded(eps[k])) + log_pz - log_qz)
     expected = np.logaddexp(*log_w) - np.log(2.0)
-    got = model.log_likelihood(x, n_samples=2, batch_size=7, seed=3)
+    got = model.log_likelihood(x, n_draws=2, batch_size=7, seed=3)
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
@@ -342,4 +344,4 @@ def test_evaluate_and_log_likelihood_match_the_formulas_in_numpy(likelihood, dig
 def test_log_likelihood_refuses_a_batch_size_that_is_not_positive(batch_size, digits):
     model = VAE(sizes=(64, 16, 3), rng=0)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
-        model.log_likelihood(digits.X_test[:5], n_samples=2, batch_size=batch_size)
+        model.log_likelihood(digits.X_test[:5], n_draws=2, batch_size=batch_size)

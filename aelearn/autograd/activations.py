@@ -1,6 +1,7 @@
 """Activation functions as ops, each in a form that cannot overflow.
 
-All are element-wise, so dL/dx = grad * f'(x) (log-softmax, which couples a row, is the
+The op classes end in ``Op`` (``SigmoidOp``) so that they never share a name with the
+layers of ``aelearn.nn`` (``Sigmoid``), which call them. All are element-wise, so dL/dx = grad * f'(x) (log-softmax, which couples a row, is the
 exception and says so).
 """
 
@@ -28,7 +29,19 @@ def stable_softplus(x):
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-class ReLU(Function):
+def log_softmax(x, axis=-1):
+    """log softmax(x) = x - logsumexp(x) along ``axis``, without overflow.
+
+    logsumexp(x) = m + log(sum_j exp(x_j - m)) with m = max_j x_j: every exp is of a number
+    <= 0, so none overflows, and the largest term is exp(0) = 1, so the log never sees 0.
+    The one log-softmax of the package: the op below, the cross-entropy loss and the
+    classifier's probabilities all use it.
+    """
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+class ReLUOp(Function):
     """out = max(x, 0); f'(x) = 1 where x > 0 and 0 elsewhere (0 is taken at the kink)."""
 
     def forward(self, x):
@@ -41,28 +54,28 @@ class ReLU(Function):
         return (grad * positive,)
 
 
-class LeakyReLU(Function):
+class LeakyReLUOp(Function):
     """out = x where x > 0, else slope * x; f'(x) = 1 or ``slope``."""
 
     def forward(self, x, slope=0.01):
         positive = x > 0
         self.save_for_backward(positive)
         self.slope = slope
-        return np.where(positive, x, slope * x).astype(x.dtype, copy=False)
+        return np.where(positive, x, slope * x)
 
     def backward(self, grad):
         (positive,) = self.saved
-        return (np.where(positive, grad, self.slope * grad).astype(grad.dtype, copy=False),)
+        return (np.where(positive, grad, self.slope * grad),)
 
 
-class Sigmoid(Function):
+class SigmoidOp(Function):
     """out = sigmoid(x) = 1 / (1 + exp(-x)), computed stably (``stable_sigmoid``).
 
     f'(x) = exp(-x) / (1 + exp(-x))**2 = out * (1 - out), so dL/dx = grad * out * (1 - out).
     """
 
     def forward(self, x):
-        out = stable_sigmoid(x).astype(x.dtype, copy=False)
+        out = stable_sigmoid(x)
         self.save_for_backward(out)
         return out
 
@@ -71,7 +84,7 @@ class Sigmoid(Function):
         return (grad * out * (1.0 - out),)
 
 
-class Tanh(Function):
+class TanhOp(Function):
     """out = tanh(x); f'(x) = 1 - tanh(x)**2, so dL/dx = grad * (1 - out**2)."""
 
     def forward(self, x):
@@ -84,7 +97,7 @@ class Tanh(Function):
         return (grad * (1.0 - out * out),)
 
 
-class Softplus(Function):
+class SoftplusOp(Function):
     """out = log(1 + exp(x)), computed stably (``stable_softplus``).
 
     f'(x) = exp(x) / (1 + exp(x)) = sigmoid(x), so dL/dx = grad * sigmoid(x).
@@ -92,14 +105,14 @@ class Softplus(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return stable_softplus(x).astype(x.dtype, copy=False)
+        return stable_softplus(x)
 
     def backward(self, grad):
         (x,) = self.saved
-        return (grad * stable_sigmoid(x).astype(x.dtype, copy=False),)
+        return (grad * stable_sigmoid(x),)
 
 
-class LogSoftmax(Function):
+class LogSoftmaxOp(Function):
     """out = x - logsumexp(x) along ``axis``: the log of softmax(x), computed stably.
 
     logsumexp(x) = m + log(sum_j exp(x_j - m)) with m = max_j x_j, so no exp overflows.
@@ -108,8 +121,7 @@ class LogSoftmax(Function):
     """
 
     def forward(self, x, axis=-1):
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        out = log_softmax(x, axis)
         self.axis = axis
         self.save_for_backward(out)
         return out

@@ -126,21 +126,19 @@ class MatMul(Function):
         return da, db
 
 
-class Linear(Function):
-    """The affine map of a dense layer, out = x @ W + b (one op, as cs231n's affine).
+class Affine(Function):
+    """The affine map of a dense layer, out = x @ W + b: one op, as cs231n's ``affine_forward``.
 
     Shapes: x (batch, n_in), W (n_in, n_out), b (n_out,), out (batch, n_out).
     From out[i, j] = sum_k x[i, k] W[k, j] + b[j]:
     dL/dx = grad @ W.T, dL/dW = x.T @ grad, dL/db = sum_i grad[i, :].
-    Fusing the bias saves the (batch, n_out) temporary of a separate add. dW and db are
-    written straight into the optimiser's gradient buffer when it offers them a slot
-    (``grad_buffers``, see ``Function``).
+    Fusing the bias saves the (batch, n_out) temporary of a separate add.
     """
 
     def forward(self, x, W, b):
         if x.ndim != 2 or W.ndim != 2 or b.shape != (W.shape[1],) or x.shape[1] != W.shape[0]:
             raise ValueError(
-                "linear expects x (batch, n_in), W (n_in, n_out) and b (n_out,); got shapes "
+                "affine expects x (batch, n_in), W (n_in, n_out) and b (n_out,); got shapes "
                 f"{x.shape}, {W.shape} and {b.shape}"
             )
         self.save_for_backward(x, W)
@@ -151,6 +149,6 @@ class Linear(Function):
     def backward(self, grad):
         x, W = self.saved
         dx = grad @ W.T if self.needs_input_grad[0] else None
-        dW = np.matmul(x.T, grad, out=self.grad_buffers[1]) if self.needs_input_grad[1] else None
-        db = np.sum(grad, axis=0, out=self.grad_buffers[2]) if self.needs_input_grad[2] else None
+        dW = x.T @ grad if self.needs_input_grad[1] else None
+        db = grad.sum(axis=0) if self.needs_input_grad[2] else None
         return dx, dW, db

@@ -12,15 +12,16 @@ To add an op, subclass Function and write two methods::
             (out,) = self.saved
             return (grad * out,)
 
-then call it as ``Exp.apply(tensor)``. The engine (``Tensor.backward``) does the rest:
-it reduces gradients of broadcast inputs back to their shapes and adds up the
-gradients of a tensor used more than once. A backward never writes into ``grad``,
-which other ops may share.
+then call it as ``Exp.apply(tensor)``. The engine (``aelearn.autograd.graph``) does the
+rest: it reduces gradients of broadcast inputs back to their shapes and adds up the
+gradients of a tensor used more than once. A backward reads only what its forward saved
+and the upstream gradient, and never writes into ``grad``, which other ops may share.
 """
 
 import numpy as np
 
 from aelearn.autograd import grad_mode
+from aelearn.autograd.tensor import Tensor
 
 
 class Function:
@@ -37,13 +38,6 @@ class Function:
         What ``forward`` stored for ``backward``.
     freed : bool
         True once a backward has released ``saved`` (see ``Tensor.backward``).
-    grad_buffers : tuple of (ndarray or None)
-        Set by ``Tensor.backward`` just before it calls ``backward``: for each input, an
-        array of that input's shape where its gradient may be written directly, or None.
-        It is a parameter's slot in an optimiser's gradient buffer, offered while empty.
-        A backward that writes there (``np.matmul(a, b, out=self.grad_buffers[1])``) and
-        returns the array saves allocating the gradient and copying it over; NumPy's
-        ``out=None`` allocates as usual, so the same line serves every case.
     """
 
     def __init__(self, *inputs):
@@ -51,7 +45,6 @@ class Function:
         self.needs_input_grad = tuple(t.requires_grad for t in inputs)
         self.saved = ()
         self.freed = False
-        self.grad_buffers = (None,) * len(inputs)
 
     @property
     def name(self):
@@ -109,6 +102,3 @@ def _as_tensors(values):
         )
     dtype = next((v.dtype for v in values if isinstance(v, Tensor)), None)
     return tuple(v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=dtype)) for v in values)
-
-
-from aelearn.autograd.tensor import Tensor  # noqa: E402  (tensor.py imports the ops)

@@ -1,11 +1,12 @@
 """Models: autoencoders, the VAE family, classifiers on encoders, layer-wise pre-training."""
 
-from aelearn.models.autoencoder import Autoencoder, Decoder, DenoisingAutoencoder, Encoder
+from aelearn.models.autoencoder import Autoencoder, Decoder, Encoder
 from aelearn.models.base import Model
 from aelearn.models.classifier import Classifier
-from aelearn.models.cvae import CVAE
+from aelearn.models.cvae import CVAE, LabelConditioned
+from aelearn.models.denoising import DenoisingAutoencoder
 from aelearn.models.stacked import StackedAutoencoder, pretrain_stack
-from aelearn.models.vae import VAE, GaussianEncoder
+from aelearn.models.vae import VAE, GaussianEncoder, KLWarmup
 
 __all__ = [
     "CVAE",
@@ -16,6 +17,8 @@ __all__ = [
     "DenoisingAutoencoder",
     "Encoder",
     "GaussianEncoder",
+    "KLWarmup",
+    "LabelConditioned",
     "Model",
     "StackedAutoencoder",
     "pretrain_stack",

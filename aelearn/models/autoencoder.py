@@ -10,16 +10,15 @@ import numpy as np
 from aelearn.autograd import Tensor
 from aelearn.losses import BCEWithLogits, MSELoss
 from aelearn.models.base import Model, predict_in_batches
-from aelearn.nn import MLP, Module
-from aelearn.nn.noise import corrupt, draw_corruption
-from aelearn.validation import check_data
+from aelearn.models.config import Configurable
+from aelearn.nn import MLP, Module, get_activation
+from aelearn.validation import check_choice, check_data
 
-DECODER_OUTPUTS = ("sigmoid", "identity")
-OUTPUTS = ("auto", *DECODER_OUTPUTS)
+OUTPUTS = ("sigmoid", "identity")
 LOSSES = ("auto", "bce", "mse")
 
 
-class Encoder(Module):
+class Encoder(Configurable, Module):
     """x (batch, n_features) -> z (batch, latent_dim); an MLP with a linear last layer.
 
     Parameters
@@ -39,6 +38,7 @@ class Encoder(Module):
 
     def __init__(self, sizes, activation="relu", init=None, rng=None, dtype=np.float32, net=None):
         self.sizes, self.activation, self.dtype = tuple(int(s) for s in sizes), activation, dtype
+        self.init = init
         self.n_features, self.latent_dim = self.sizes[0], self.sizes[-1]
         self.net = net or MLP(self.sizes, activation, None, init=init, rng=rng, dtype=dtype)
 
@@ -51,11 +51,12 @@ class Encoder(Module):
         return predict_in_batches(self.forward, X)
 
 
-class Decoder(Module):
+class Decoder(Configurable, Module):
     """z (batch, latent_dim) -> x_hat (batch, n_features); an MLP, then the output activation.
 
     ``forward`` returns the pre-activation (the logits, for a sigmoid output), which is
-    what a stable loss wants; ``decode`` applies the output activation.
+    what a stable loss wants; ``output_layer`` is the output activation, a layer, which
+    ``decode`` applies.
 
     Parameters
     ----------
@@ -78,20 +79,14 @@ class Decoder(Module):
         net=None,
     ):
         self.sizes, self.activation, self.dtype = tuple(int(s) for s in sizes), activation, dtype
+        self.init = init
         self.latent_dim, self.n_features = self.sizes[0], self.sizes[-1]
-        if output_activation not in DECODER_OUTPUTS:
-            raise ValueError(
-                f"output_activation must be one of {DECODER_OUTPUTS}; got {output_activation!r}"
-            )
-        self.output_activation = output_activation
+        self.output_activation = check_choice(output_activation, OUTPUTS, "output_activation")
+        self.output_layer = get_activation(output_activation)
         self.net = net or MLP(self.sizes, activation, None, init=init, rng=rng, dtype=dtype)
 
     def forward(self, z):
         return self.net(z)
-
-    def output(self, pre_activation):
-        """Apply the output activation to a Tensor of pre-activations."""
-        return pre_activation.sigmoid() if self.output_activation == "sigmoid" else pre_activation
 
     def decode(self, Z):
         """The outputs for codes Z of shape (n_samples, latent_dim): any z, not only codes of data.
@@ -101,7 +96,7 @@ class Decoder(Module):
         ndarray of shape (n_samples, n_features)
         """
         Z = check_data(Z, "Z", self.latent_dim, self.dtype)
-        return predict_in_batches(lambda z: self.output(self.forward(z)), Z)
+        return predict_in_batches(lambda z: self.output_layer(self.forward(z)), Z)
 
 
 class Autoencoder(Model):
@@ -113,9 +108,9 @@ class Autoencoder(Model):
         (n_features, hidden..., latent_dim); the decoder mirrors them.
     activation : str, default="relu"
         Hidden activation; "identity" with sizes (n, k) is the linear autoencoder.
-    output : {"auto", "sigmoid", "identity"}, default="auto"
-        The decoder's output activation. "auto": sigmoid when the training data lie in
-        [0, 1], identity otherwise (decided by the first ``fit``).
+    output : {"sigmoid", "identity"}, default="sigmoid"
+        The decoder's output activation: sigmoid for data in [0, 1] (pixels), identity
+        for data of any range.
     loss : {"auto", "bce", "mse"}, default="auto"
         Binary cross-entropy (from logits, needs a sigmoid output and data in [0, 1]) or
         squared error. "auto": "bce" with a sigmoid output, "mse" otherwise. Both are
@@ -141,7 +136,7 @@ class Autoencoder(Model):
         self,
         sizes=(64, 128, 8),
         activation="relu",
-        output="auto",
+        output="sigmoid",
         loss="auto",
         encoder=None,
         decoder=None,
@@ -149,10 +144,8 @@ class Autoencoder(Model):
         rng=None,
         dtype=np.float32,
     ):
-        if output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS}; got {output!r}")
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
+        check_choice(output, OUTPUTS, "output")
+        check_choice(loss, LOSSES, "loss")
         if loss == "bce" and output == "identity":
             raise ValueError("loss='bce' needs output='sigmoid' (cross-entropy of probabilities)")
         rng = self._set_rng(rng)
@@ -163,8 +156,7 @@ class Autoencoder(Model):
             sizes = decoder.sizes[::-1]
         sizes = tuple(int(s) for s in sizes)
         self.encoder = encoder or Encoder(sizes, activation, init, rng, dtype)
-        first = "sigmoid" if output == "auto" else output
-        self.decoder = decoder or Decoder(sizes[::-1], activation, first, init, rng, dtype)
+        self.decoder = decoder or Decoder(sizes[::-1], activation, output, init, rng, dtype)
         if (self.encoder.n_features, self.encoder.latent_dim) != (
             self.decoder.n_features,
             self.decoder.latent_dim,
@@ -174,47 +166,33 @@ class Autoencoder(Model):
                 f" latent units, the decoder {self.decoder.latent_dim} units to "
                 f"{self.decoder.n_features} features; they must match"
             )
-        self.output, self.loss, self.activation, self.init = output, loss, activation, init
+        self.sizes, self.output, self.loss = sizes, output, loss
+        self.activation, self.init, self.dtype = activation, init, dtype
         self.n_features, self.latent_dim = self.encoder.n_features, self.encoder.latent_dim
-        self.dtype = dtype
-        self._resolve_loss()
-
-    def _resolve_loss(self):
-        """The loss in use: "auto" means cross-entropy under a sigmoid output, else MSE."""
-        if self.loss != "auto":
-            self.loss_ = self.loss
-        else:
-            self.loss_ = "bce" if self.decoder.output_activation == "sigmoid" else "mse"
+        # The loss in use: "auto" means cross-entropy under a sigmoid output, else MSE.
+        if loss == "auto":
+            loss = "bce" if self.decoder.output_activation == "sigmoid" else "mse"
+        self.loss_ = loss
 
     @property
     def needs_unit_interval(self):
         return self.loss_ == "bce"
 
-    def fit(self, X, y=None, **kwargs):
-        """Train to reconstruct X; see ``Model.fit`` for the parameters. Returns self."""
-        if self.output == "auto" and not hasattr(self, "history_"):
-            # Convert once, here, where the data choose the output; Model.fit then finds
-            # an array of the right dtype and shape and need not copy it again.
-            X = check_data(X, "X", self.n_features, self.dtype)
-            inside = X.min() >= 0 and X.max() <= 1
-            self.decoder.output_activation = "sigmoid" if inside else "identity"
-            self._resolve_loss()
-        return super().fit(X, None, **kwargs)
-
-    def corrupt(self, x, rng):
-        """The input the encoder sees in training: x itself (denoising models corrupt it)."""
-        return x
-
     def loss_terms(self, x, y, rng):
-        """The reconstruction loss of a batch x (batch, n_features), against the clean x."""
-        out = self.decoder(self.encoder(Tensor(self.corrupt(x, rng))))
+        """The reconstruction loss of a batch x (batch, n_features)."""
+        return self._reconstruction_loss(Tensor(x), x)
+
+    def _reconstruction_loss(self, x_in, x):
+        """The loss of decoding the encoder's code of ``x_in`` (a Tensor) into the clean x:
+        binary cross-entropy from the logits, or the squared error of the output."""
+        logits = self.decoder(self.encoder(x_in))
         if self.loss_ == "bce":
-            return {"loss": BCEWithLogits.apply(out, x)}
-        return {"loss": MSELoss.apply(self.decoder.output(out), x)}
+            return {"loss": BCEWithLogits.apply(logits, x)}
+        return {"loss": MSELoss.apply(self.decoder.output_layer(logits), x)}
 
     def _reconstruction(self, x):
         """D(E(x)) after the output activation, a Tensor (batch, n_features)."""
-        return self.decoder.output(self.decoder(self.encoder(x)))
+        return self.decoder.output_layer(self.decoder(self.encoder(x)))
 
     def encode(self, X):
         """Codes z = E(x), shape (n_samples, latent_dim)."""
@@ -224,13 +202,14 @@ class Autoencoder(Model):
         """Outputs D(z) for any Z of shape (n_samples, latent_dim)."""
         return self.decoder.decode(Z)
 
-    def reconstruct(self, X):
-        """x_hat = D(E(x)), shape (n_samples, n_features)."""
+    def reconstruct(self, X, y=None):
+        """x_hat = D(E(x)), shape (n_samples, n_features); y is ignored."""
         X = self._check(X)
         return predict_in_batches(self._reconstruction, X)
 
-    def reconstruction_error(self, X):
-        """Mean squared error per element between X and its reconstruction (PCA's measure)."""
+    def reconstruction_error(self, X, y=None):
+        """Mean squared error per pixel between X and its reconstruction (PCA's measure);
+        y is ignored."""
         X = self._check(X)
         return float(np.mean((self.reconstruct(X) - X) ** 2, dtype=np.float64))
 
@@ -260,36 +239,3 @@ class Autoencoder(Model):
 
     def __repr__(self):
         return f"{type(self).__name__}(sizes={self.encoder.sizes}, activation={self.activation!r})"
-
-
-class DenoisingAutoencoder(Autoencoder):
-    """An autoencoder that sees a corrupted x~ and is trained to output the clean x.
-
-    The corruption is drawn fresh for every batch from the model's Generator; the loss
-    compares D(E(x~)) with x. See ``aelearn.nn.noise`` for the corruptions.
-
-    Parameters
-    ----------
-    noise : {"gaussian", "masking", "salt_and_pepper"}, default="masking"
-    noise_level : float, default=0.3
-        Standard deviation ("gaussian") or probability per element.
-    **kwargs
-        As for ``Autoencoder``.
-    """
-
-    def __init__(self, sizes=(64, 128, 8), noise="masking", noise_level=0.3, **kwargs):
-        draw_corruption((1, 1), noise, noise_level, np.random.default_rng(0))  # validate now
-        super().__init__(sizes, **kwargs)
-        self.noise, self.noise_level = noise, noise_level
-
-    def corrupt(self, x, rng):
-        return corrupt(x, self.noise, self.noise_level, rng)
-
-    def denoise(self, X_noisy):
-        """The clean estimate D(E(x~)) of corrupted inputs, shape (n_samples, n_features).
-
-        Gaussian noise pushes x~ outside [0, 1]; only the clean target must lie there, so
-        the noisy input is not held to the unit interval that cross-entropy needs.
-        """
-        X_noisy = check_data(X_noisy, "X_noisy", self.n_features, self.dtype)
-        return predict_in_batches(self._reconstruction, X_noisy)

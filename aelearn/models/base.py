@@ -1,34 +1,51 @@
-"""What every model shares: a Generator of its own, a dtype, and ``fit`` through the one loop."""
+"""What every model shares: a Generator of its own, a dtype, labels if it takes them, its
+configuration, and ``fit`` through the one training loop."""
 
 import numpy as np
 
 from aelearn.autograd import Tensor, no_grad
+from aelearn.models.config import Configurable
 from aelearn.nn import Module
 from aelearn.training import fit
-from aelearn.validation import check_data, check_rng
+from aelearn.validation import check_data, check_labels, check_rng
 
 
-class Model(Module):
+class Model(Configurable, Module):
     """A Module that trains itself with ``aelearn.training.fit``.
 
     Subclasses write ``loss_terms(x, y, rng)`` (the batch loss, as a dict of scalar
     Tensors with the total under ``"loss"``) and set ``n_features``, ``dtype`` and
     ``rng`` in ``__init__``. ``fit`` validates the data once and keeps the History.
+
+    A model says what it needs through two attributes, which the command line, saving
+    and the scikit-learn wrappers read instead of asking which class it is:
+    ``takes_labels`` (labels y beside X, one of ``n_classes``) and
+    ``needs_unit_interval`` (data in [0, 1], for a Bernoulli likelihood or cross-entropy).
     """
 
-    #: Whether the model's likelihood needs data in [0, 1] (Bernoulli / cross-entropy).
     needs_unit_interval = False
-    #: Whether ``fit`` needs labels.
-    needs_labels = False
-
-    def _as_tensor(self, X, name="X"):
-        return Tensor(self._check(X, name))
+    takes_labels = False
 
     def _check(self, X, name="X"):
         return check_data(X, name, self.n_features, self.dtype, self.needs_unit_interval)
 
-    def _check_labels(self, y, n_samples):
-        raise NotImplementedError
+    def _labels(self, y, n_samples, name="y"):
+        """The labels of ``n_samples`` examples, checked, for a model that takes labels;
+        None for one that takes none (which ignores y, as scikit-learn's transformers do).
+
+        One int stands for the same class for every example.
+        """
+        if not self.takes_labels:
+            return None
+        if y is None:
+            raise ValueError(
+                f"a {type(self).__name__} needs labels {name} of shape ({n_samples},), one class "
+                "per sample, whenever it trains, encodes or decodes"
+            )
+        labels = np.asarray(y)
+        if labels.ndim == 0:
+            labels = np.full(n_samples, labels)
+        return check_labels(labels, n_samples, self.n_classes, name)
 
     def loss_terms(self, x, y, rng):
         raise NotImplementedError
@@ -46,30 +63,30 @@ class Model(Module):
         verbose=False,
         optimizer=None,
     ):
-        """Train on X (and y for models that use labels). Returns self; see ``history_``.
+        """Train on X (and y for models that take labels). Returns self; see ``history_``.
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,), optional
+            Labels, for models that take them; ignored by the others.
         epochs, batch_size, lr, callbacks, verbose, optimizer
             As in ``aelearn.training.fit``.
-        validation_data : (X_val,) or (X_val, y_val), optional
+        validation_data : X_val, (X_val,) or (X_val, y_val), optional
+            Held-out data, evaluated after every epoch (``val_loss``...).
 
         Returns
         -------
         self
         """
         X = self._check(X)
-        y = self._check_labels(y, X.shape[0]) if self.needs_labels else None
+        y = self._labels(y, X.shape[0])
         if validation_data is not None:
             if not isinstance(validation_data, tuple | list):
                 validation_data = (validation_data,)
             X_val = self._check(validation_data[0], "validation X")
-            y_val = None
-            if self.needs_labels:
-                y_val = self._check_labels(validation_data[1], X_val.shape[0])
-            validation_data = (X_val, y_val)
+            y_val = validation_data[1] if len(validation_data) > 1 else None
+            validation_data = (X_val, self._labels(y_val, X_val.shape[0], "validation y"))
         self.history_ = fit(
             self,
             X,

@@ -12,6 +12,7 @@ import copy
 import numpy as np
 
 from aelearn.autograd import Tensor, no_grad
+from aelearn.autograd.activations import log_softmax
 from aelearn.losses import softmax_cross_entropy
 from aelearn.models.base import Model, predict_in_batches
 from aelearn.nn import MLP, Module
@@ -41,13 +42,6 @@ def _code_width(encoder, n_features, dtype):
             f"shape {codes.shape} for one input"
         )
     return codes.shape[1]
-
-
-def softmax(logits):
-    """Row-wise softmax of an array (n_samples, n_classes), shifted by the row maximum so
-    that exp never overflows."""
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 class Classifier(Model):
@@ -108,7 +102,7 @@ class Classifier(Model):
     (360, 10)
     """
 
-    needs_labels = True
+    takes_labels = True
 
     def __init__(
         self,
@@ -148,11 +142,6 @@ class Classifier(Model):
         sizes = (self.code_width, *self.hidden, self.n_classes)
         self.head = MLP(sizes, activation, None, init, rng, self.dtype, init_std)
 
-    def _check_labels(self, y, n_samples):
-        if y is None:
-            raise ValueError(f"a classifier needs labels y of shape ({n_samples},) to train")
-        return check_labels(y, n_samples, self.n_classes)
-
     def forward(self, x):
         """x (batch, n_features) -> logits (batch, n_classes)."""
         return self.head(x if self.encoder is None else self.encoder(x))
@@ -173,7 +162,7 @@ class Classifier(Model):
 
     def predict_proba(self, X):
         """Class probabilities softmax(logits), shape (n_samples, n_classes); rows sum to 1."""
-        return softmax(self.decision_function(X).astype(np.float64))
+        return np.exp(log_softmax(self.decision_function(X).astype(np.float64), axis=1))
 
     def predict(self, X):
         """The most probable class of each sample, shape (n_samples,), int64."""

@@ -1,14 +1,38 @@
 """The conditional VAE (Sohn et al., 2015): the label c joins x in the encoder and z in
 the decoder, q(z | x, c) and p(x | z, c). Since c already says which digit it is, z is
 left to carry the style (slant, thickness), and ``sample(n, label=c)`` chooses the class.
+
+What is special about the CVAE is here: its labels (``takes_labels``, ``n_classes``) and
+its networks, each a ``LabelConditioned`` network that joins the one-hot label to its
+input. The VAE passes the labels on to its networks and knows nothing else of them.
 """
 
 import numpy as np
 
 from aelearn.autograd import Tensor, concatenate
-from aelearn.datasets import one_hot
-from aelearn.models.vae import VAE
-from aelearn.validation import check_labels, check_positive_int
+from aelearn.models.vae import VAE, GaussianEncoder, check_sizes
+from aelearn.nn import MLP, Module, one_hot
+from aelearn.validation import check_positive_int
+
+
+class LabelConditioned(Module):
+    """A network of (input, label): ``net`` applied to [input, one_hot(label)].
+
+    Parameters
+    ----------
+    net : Module
+        Takes (batch, n_in + n_classes).
+    n_classes : int
+
+    Shapes: inputs (batch, n_in), labels (batch,) of ints in [0, n_classes).
+    """
+
+    def __init__(self, net, n_classes):
+        self.net, self.n_classes = net, n_classes
+
+    def forward(self, inputs, labels):
+        codes = Tensor(one_hot(labels, self.n_classes, dtype=inputs.dtype))
+        return self.net(concatenate([inputs, codes], axis=1))
 
 
 class CVAE(VAE):
@@ -26,46 +50,22 @@ class CVAE(VAE):
         runs.
     """
 
-    needs_labels = True
+    takes_labels = True
 
     def __init__(self, sizes=(64, 128, 8), n_classes=10, **kwargs):
         self.n_classes = check_positive_int(n_classes, "n_classes")
-        super().__init__(sizes, **kwargs)
-
-    def _condition_width(self):
-        return self.n_classes
-
-    def _one_hot(self, y):
-        return one_hot(y, self.n_classes, dtype=self.dtype)
-
-    def _encoder_input(self, x, y):
-        return np.concatenate([x, self._one_hot(y)], axis=1)
-
-    def _decoder_input(self, z, y):
-        return concatenate([z, Tensor(self._one_hot(y))], axis=1)
-
-    def _check_labels(self, y, n_samples):
-        if y is None:
-            raise ValueError(
-                f"a CVAE needs labels y of shape ({n_samples},), one class per sample, whenever "
-                "it encodes or decodes (fit, encode, decode, reconstruct, evaluate, ...)"
-            )
-        return check_labels(y, n_samples, self.n_classes)
-
-    def _labels_or_none(self, y, X):
-        return self._check_labels(y, X.shape[0])
-
-    def _sample_labels(self, label, n):
-        if label is None:
-            raise ValueError(
-                f"a CVAE generates a chosen class: pass label in 0..{self.n_classes - 1}"
-            )
-        labels = np.asarray(label)
-        if labels.ndim == 0:
-            labels = np.full(n, labels)
-        elif labels.shape != (n,):
-            raise ValueError(
-                f"label must be one int or {n} labels, one per generated example; got shape "
-                f"{labels.shape}"
-            )
-        return check_labels(labels, n, self.n_classes, name="label")
+        sizes = check_sizes(sizes)
+        rng = self._set_rng(kwargs.pop("rng", None))
+        activation, init = kwargs.get("activation", "relu"), kwargs.get("init")
+        dtype = kwargs.get("dtype", np.float32)
+        encoder_sizes = (sizes[0] + n_classes, *sizes[1:])
+        decoder_sizes = (sizes[-1] + n_classes, *sizes[::-1][1:])
+        encoder = GaussianEncoder(encoder_sizes, activation, init, rng, dtype)
+        decoder = MLP(decoder_sizes, activation, None, init, rng, dtype)
+        super().__init__(
+            sizes,
+            encoder=LabelConditioned(encoder, n_classes),
+            decoder=LabelConditioned(decoder, n_classes),
+            rng=rng,
+            **kwargs,
+        )

@@ -23,12 +23,13 @@ import copy
 
 import numpy as np
 
-from aelearn.models.autoencoder import LOSSES, Autoencoder, Decoder, DenoisingAutoencoder, Encoder
+from aelearn.models.autoencoder import LOSSES, Autoencoder, Decoder, Encoder
 from aelearn.models.classifier import Classifier
+from aelearn.models.denoising import DenoisingAutoencoder
 from aelearn.nn import Dense, Sequential, get_activation
 from aelearn.nn.dense import DEFAULT_INIT
-from aelearn.nn.noise import draw_corruption
-from aelearn.validation import check_data, check_positive_int, check_rng
+from aelearn.nn.noise import check_corruption
+from aelearn.validation import check_choice, check_data, check_positive_int, check_rng
 
 
 def copy_dense(layer):
@@ -95,12 +96,11 @@ class StackedAutoencoder:
         self.hidden_sizes = tuple(check_positive_int(h, "hidden size") for h in hidden_sizes)
         if not self.hidden_sizes:
             raise ValueError("hidden_sizes must list at least one layer width, e.g. (128, 64)")
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
+        check_choice(loss, LOSSES, "loss")
         # Unknown names fail here rather than after a stage of training.
         get_activation(activation)
         if noise is not None:
-            draw_corruption((1, 1), noise, noise_level, np.random.default_rng(0))
+            check_corruption(noise, noise_level)
         self.activation, self.loss = activation, loss
         self.noise, self.noise_level = noise, noise_level
         self.init, self.init_std, self.dtype = init, init_std, dtype

@@ -1,4 +1,5 @@
-"""Layers built on the autograd core: Module, Dense, activations, noise, Sequential, MLP."""
+"""Layers built on the autograd core: Module, Dense, activations, noise, Sequential, MLP,
+and the one-hot encoding of labels."""
 
 from aelearn.nn.activations import (
     Identity,
@@ -11,8 +12,9 @@ from aelearn.nn.activations import (
 )
 from aelearn.nn.containers import MLP, Sequential
 from aelearn.nn.dense import Dense, init_weights
+from aelearn.nn.functional import one_hot
 from aelearn.nn.module import Module, Parameter
-from aelearn.nn.noise import Noise, corrupt, draw_corruption
+from aelearn.nn.noise import Noise, check_corruption, corrupt, draw_corruption
 
 __all__ = [
     "MLP",
@@ -27,8 +29,10 @@ __all__ = [
     "Sigmoid",
     "Softplus",
     "Tanh",
+    "check_corruption",
     "corrupt",
     "draw_corruption",
     "get_activation",
     "init_weights",
+    "one_hot",
 ]

@@ -120,7 +120,7 @@ class Module:
         return {name: p.data.copy() for name, p in self.named_parameters()}
 
     def load_state_dict(self, state):
-        """Copy arrays into the parameters, in place (views into flat buffers stay views).
+        """Copy arrays into the parameters, in place (an array shared elsewhere sees the copy).
 
         Raises
         ------

@@ -54,19 +54,25 @@ def draw_corruption(shape, kind, level, rng, dtype=np.float32):
     return keep, (hit & salt).astype(dtype)
 
 
+def check_corruption(kind, level):
+    """Raise ValueError now if ``kind`` or ``level`` is not a corruption ``draw_corruption``
+    can draw, rather than at the first batch of training."""
+    draw_corruption((1, 1), kind, level, np.random.default_rng(0))
+
+
 def corrupt(x, kind, level, rng):
     """x~ = keep * x + added for a fresh draw (see ``draw_corruption``).
 
     Parameters
     ----------
-    x : ndarray of shape (batch, n_features)
+    x : ndarray or Tensor of shape (batch, n_features)
     kind : {"gaussian", "masking", "salt_and_pepper"}
     level : float
     rng : numpy.random.Generator
 
     Returns
     -------
-    ndarray of shape (batch, n_features), same dtype as x
+    ndarray or Tensor (as x) of shape (batch, n_features), same dtype as x
     """
     keep, added = draw_corruption(x.shape, kind, level, rng, x.dtype)
     out = x if keep is None else x * keep
@@ -84,10 +90,12 @@ class Noise(Module):
     kind : {"gaussian", "masking", "salt_and_pepper"}, default="gaussian"
     level : float, default=0.1
     rng : numpy.random.Generator or int, optional
+        Where the noise is drawn from; a Generator given is shared, not copied (a
+        denoising autoencoder passes its own, so that one seed fixes the whole run).
     """
 
     def __init__(self, kind="gaussian", level=0.1, rng=None):
-        draw_corruption((1, 1), kind, level, np.random.default_rng(0))  # validate now
+        check_corruption(kind, level)
         self.kind, self.level, self.rng = kind, level, np.random.default_rng(rng)
 
     def forward(self, x):

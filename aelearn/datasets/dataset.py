@@ -1,0 +1,60 @@
+"""The Dataset every loader returns: a train/test split of flattened images with labels."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Dataset:
+    """A train/test split of flattened images with integer labels.
+
+    Attributes
+    ----------
+    X_train : ndarray of shape (n_train, n_features)
+        Training images, one flattened image per row, values in [0, 1].
+    X_test : ndarray of shape (n_test, n_features)
+        Test images, same layout.
+    y_train : ndarray of shape (n_train,), int64
+        Training labels in ``[0, n_classes)``.
+    y_test : ndarray of shape (n_test,), int64
+        Test labels.
+    name : str
+        Short name, e.g. ``"digits"`` or ``"mnist"``.
+    image_shape : tuple of int
+        ``(height, width)``; ``X_train[i].reshape(image_shape)`` is an image.
+    n_classes : int
+        Number of label values, 10 for both datasets.
+    """
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    name: str
+    image_shape: tuple[int, ...]
+    n_classes: int = 10
+
+    @property
+    def n_features(self):
+        """int : Pixels per image, ``X_train.shape[1]``."""
+        return self.X_train.shape[1]
+
+    def __repr__(self):
+        # Summarise shapes: printing the arrays themselves would flood a notebook cell.
+        return (
+            f"Dataset(name={self.name!r}, X_train={self.X_train.shape}, "
+            f"X_test={self.X_test.shape}, image_shape={self.image_shape}, "
+            f"n_classes={self.n_classes}, dtype={self.X_train.dtype})"
+        )
+
+
+def _float_dtype(dtype):
+    """Return ``dtype`` as a numpy dtype, or raise ValueError unless it is floating.
+
+    Shared by the loaders: pixels scaled into [0, 1] need a floating type.
+    """
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.floating):
+        raise ValueError(f"dtype must be a floating type such as float32, got {dtype}")
+    return dtype

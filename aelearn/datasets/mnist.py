@@ -1,0 +1,165 @@
+"""MNIST, 70000 handwritten digits of 28x28 pixels: from IDX files, else via scikit-learn."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+# The module, not fetch_openml itself: the name is then looked up at each call, so that patching
+# sklearn.datasets.fetch_openml (as the tests do, to stay offline) reaches the loader.
+import sklearn.datasets
+
+from aelearn.datasets.dataset import Dataset, _float_dtype
+from aelearn.datasets.idx import read_idx
+
+MNIST_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+MNIST_ENV_VAR = "AELEARN_MNIST"
+MNIST_DEFAULT_DIR = Path("~/.aelearn/mnist")
+
+
+def _mnist_folder(path):
+    if path is not None:
+        return Path(path).expanduser(), "the path argument"
+    if os.environ.get(MNIST_ENV_VAR):
+        return Path(os.environ[MNIST_ENV_VAR]).expanduser(), f"${MNIST_ENV_VAR}"
+    return MNIST_DEFAULT_DIR.expanduser(), "the default folder"
+
+
+def _find_idx_files(folder):
+    """Map each MNIST role to its file in ``folder`` (plain preferred over .gz), or None."""
+    found = {}
+    for role, name in MNIST_FILES.items():
+        candidates = [folder / name, folder / (name + ".gz")]
+        found[role] = next((c for c in candidates if c.is_file()), None)
+    return found
+
+
+def _first(array, n, what):
+    if n is None:
+        return array
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= len(array):
+        raise ValueError(f"{what} must be None or an int in [1, {len(array)}], got {n!r}")
+    return array[:n]
+
+
+def _mnist_from_openml(data_home):
+    """Return ``(images, labels)``, the 70000 MNIST images as rows, via scikit-learn's cache."""
+    bunch = sklearn.datasets.fetch_openml(
+        "mnist_784", version=1, as_frame=False, data_home=data_home
+    )
+    images, labels = np.asarray(bunch.data), np.asarray(bunch.target).astype(np.int64)
+    if images.shape != (70000, 784) or labels.shape != (70000,):
+        raise ValueError(
+            f"expected mnist_784 to have data (70000, 784) and target (70000,), "
+            f"got {images.shape} and {labels.shape}"
+        )
+    return images, labels
+
+
+def _not_found_message(folder, source, found, data_home, err):
+    # sklearn.datasets.get_data_home would create the folder; mirror its rule without that.
+    cache = Path(data_home or os.environ.get("SCIKIT_LEARN_DATA", "~/scikit_learn_data"))
+    lines = [f"MNIST not found. Looked in {folder} ({source}) for these files, plain or .gz:"]
+    for role, name in MNIST_FILES.items():
+        lines.append(f"    {name:<26}{'found' if found[role] else 'missing'}")
+    lines += [
+        f"then tried sklearn.datasets.fetch_openml('mnist_784', version=1), which failed: {err}",
+        "To fix this, either",
+        f"  - put the four files above (plain or .gz) in {folder}, or pass path= or set "
+        f"${MNIST_ENV_VAR} to the folder holding them, or",
+        "  - run load_mnist() once with a network connection; scikit-learn then caches MNIST "
+        f"in {cache.expanduser()} and later calls work offline.",
+    ]
+    return "\n".join(lines)
+
+
+def _scale_pixels(images, dtype):
+    X = images.astype(dtype)
+    X /= 255  # in place: MNIST's training set is 188 MB in float32, no need for a second copy
+    return X
+
+
+def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_home=None):
+    """Load MNIST, 60000 training and 10000 test images of 28x28 pixels scaled into [0, 1].
+
+    The four IDX files are looked for in ``path``, else in the folder named by the environment
+    variable ``AELEARN_MNIST``, else in ``~/.aelearn/mnist``. When they are not all there,
+    scikit-learn's ``fetch_openml("mnist_784", version=1)`` is tried, which reads its cache in
+    ``data_home`` and downloads only when the cache is empty; its first 60000 rows are the
+    standard training set.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        Folder holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+        ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each plain or ``.gz``.
+    dtype : floating dtype, default float32
+        dtype of ``X_train`` and ``X_test``.
+    n_train, n_test : int, optional
+        Keep only the first ``n_train`` training and ``n_test`` test images (default: all),
+        e.g. for quick experiments on a laptop.
+    data_home : str or path-like, optional
+        scikit-learn's cache folder for the fallback; default ``~/scikit_learn_data``.
+
+    Returns
+    -------
+    Dataset
+        ``X_train`` (n_train, 784), ``X_test`` (n_test, 784), ``image_shape`` (28, 28).
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither the IDX files nor scikit-learn's fetch succeed; the message lists where it
+        looked and how to get the files.
+    ValueError
+        If a file is corrupt, or images and labels disagree in number.
+    """
+    dtype = _float_dtype(dtype)
+    folder, source = _mnist_folder(path)
+    found = _find_idx_files(folder)
+    if all(found.values()):
+        arrays = {role: read_idx(file) for role, file in found.items()}
+        for part in ("train", "test"):
+            images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
+            shape_ok = images.ndim == 3 and images.shape[1:] == arrays["train_images"].shape[1:]
+            if not shape_ok or labels.ndim != 1 or len(images) != len(labels):
+                raise ValueError(
+                    f"{part} files in {folder}: expected images (n, height, width), the same "
+                    f"height and width as the training images, and labels (n,); got "
+                    f"{images.shape} and {labels.shape}"
+                )
+        image_shape = arrays["train_images"].shape[1:]
+        train, test = [
+            (
+                arrays[f"{part}_images"].reshape(len(arrays[f"{part}_labels"]), -1),
+                arrays[f"{part}_labels"],
+            )
+            for part in ("train", "test")
+        ]
+    else:
+        try:
+            images, labels = _mnist_from_openml(data_home)
+        # Any failure (offline, bad cache, server error) ends the same way: tell the user
+        # where we looked and how to provide the files; the cause stays chained.
+        except Exception as err:
+            message = _not_found_message(folder, source, found, data_home, err)
+            raise FileNotFoundError(message) from err
+        image_shape = (28, 28)
+        train, test = (images[:60000], labels[:60000]), (images[60000:], labels[60000:])
+
+    # Slice before converting so that a small subset never materialises the full float array.
+    X_train, X_test = _first(train[0], n_train, "n_train"), _first(test[0], n_test, "n_test")
+    y_train, y_test = _first(train[1], n_train, "n_train"), _first(test[1], n_test, "n_test")
+    return Dataset(
+        _scale_pixels(X_train, dtype),
+        _scale_pixels(X_test, dtype),
+        y_train.astype(np.int64),
+        y_test.astype(np.int64),
+        name="mnist",
+        image_shape=tuple(image_shape),
+    )

@@ -1,0 +1,64 @@
+"""Callbacks: code that acts at the boundaries of epochs while ``fit`` trains."""
+
+import numpy as np
+
+from aelearn.validation import check_positive_int
+
+
+class Callback:
+    """Hooks called by ``fit``; set ``trainer.stop`` to a reason to stop after this epoch.
+
+    ``on_train_end`` runs however training ends: finished, stopped early, diverged or
+    interrupted.
+    """
+
+    def on_train_begin(self, trainer):
+        pass
+
+    def on_epoch_begin(self, epoch, trainer):
+        pass
+
+    def on_epoch_end(self, epoch, logs, trainer):
+        pass
+
+    def on_train_end(self, trainer):
+        pass
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : str, default="val_loss"
+        A key of the epoch logs ("loss" when there is no validation data).
+    patience : int, default=10
+    min_delta : float, default=0.0
+    restore_best : bool, default=True
+        Put back the weights of the best epoch (``model.load_state_dict``) when training
+        ends.
+    """
+
+    def __init__(self, monitor="val_loss", patience=10, min_delta=0.0, restore_best=True):
+        self.monitor, self.patience = monitor, check_positive_int(patience, "patience")
+        self.min_delta, self.restore_best = float(min_delta), restore_best
+
+    def on_train_begin(self, trainer):
+        self.best, self.best_epoch, self.best_weights, self.wait = np.inf, None, None, 0
+
+    def on_epoch_end(self, epoch, logs, trainer):
+        if self.monitor not in logs:
+            raise KeyError(f"EarlyStopping monitors {self.monitor!r}; the logs hold {sorted(logs)}")
+        if logs[self.monitor] < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = logs[self.monitor], epoch, 0
+            if self.restore_best:
+                self.best_weights = trainer.model.state_dict()
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                since = f"since epoch {self.best_epoch}"
+                trainer.stop = f"early stopping: no improvement in {self.monitor} {since}"
+
+    def on_train_end(self, trainer):
+        if self.restore_best and self.best_weights is not None:
+            trainer.model.load_state_dict(self.best_weights)
