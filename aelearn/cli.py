@@ -125,6 +125,11 @@ def run_train(args):
 
 def run_evaluate(args):
     model = io.load(args.model)
+    if not hasattr(model, "reconstruct"):
+        raise UsageError(
+            f"evaluate needs an autoencoder or a VAE; {args.model} holds a "
+            f"{type(model).__name__}, which does not reconstruct its input"
+        )
     data = load_data(args.data, args.mnist_path)
     if model.n_features != data.n_features:
         raise UsageError(

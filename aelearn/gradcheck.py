@@ -158,7 +158,7 @@ def gradcheck(fn, inputs, names=None, h=1e-6, rtol=1e-6, atol=1e-8, raise_on_fai
             return float(np.sum(fn(*inputs).data * weights))
 
     for t in checked:
-        t.zero_grad()  # in place: a parameter's gradient may be a view an optimiser holds
+        t.zero_grad()  # grad becomes None: what backward leaves there is this call's alone
     (fn(*inputs) * Tensor(weights)).sum().backward()
 
     report = GradcheckReport(rtol=rtol, atol=atol)

@@ -6,12 +6,9 @@ building the optimiser before a model's ``fit``, never disconnects a parameter f
 A parameter that is frozen (``requires_grad=False``) or that no gradient reached since
 ``zero_grad`` (``p.grad`` None) is left as it is, as in PyTorch.
 
-The update rules are written once, in ``_update``, over matching 1-D stretches of a
-parameter, its gradient and the optimiser's state for it. ``step`` applies them to each
-parameter in chunks of ``CHUNK_SIZE`` elements, so that the dozen passes of Adam's rule
-find a chunk still in the processor's cache instead of streaming the whole parameter from
-memory a dozen times, and the rule's scratch array need only be one chunk long. The rules
-are element-wise, so the result is the same, bit for bit, however the arrays are cut.
+The update rules are written once, in ``_update``, over a parameter flattened to 1-D, its
+gradient and the optimiser's state for it, as a handful of in-place NumPy calls on one
+reused scratch array: nothing is allocated per step.
 """
 
 import math
@@ -19,12 +16,9 @@ import numbers
 
 import numpy as np
 
-#: Elements per chunk: 64K float32 values, 256 KB of each array the rule touches.
-CHUNK_SIZE = 1 << 16
-
 
 class Optimizer:
-    """Base class: holds the parameters and their state, zeroes gradients, steps in chunks.
+    """Base class: holds the parameters and their state, zeroes gradients, steps.
 
     Parameters
     ----------
@@ -86,21 +80,16 @@ class Optimizer:
         contiguous = p.data.flags.c_contiguous
         theta = p.data.reshape(-1)  # a view of a contiguous array, else a copy put back below
         g = np.ascontiguousarray(p.grad, dtype=p.dtype).reshape(-1)
-        size = min(theta.size, CHUNK_SIZE)
-        if self._scratch.size < size:
-            self._scratch = np.empty(size, dtype=p.dtype)
-        for start in range(0, theta.size, CHUNK_SIZE):
-            chunk = slice(start, start + CHUNK_SIZE)
-            moments = {name: array[chunk] for name, array in state.items()}
-            tmp = self._scratch[: theta[chunk].size]
-            self._update(theta[chunk], g[chunk], tmp, **moments)
+        if self._scratch.size < theta.size:
+            self._scratch = np.empty(theta.size, dtype=p.dtype)
+        self._update(theta, g, self._scratch[: theta.size], **state)
         if not contiguous:
             p.data[...] = theta.reshape(p.shape)
 
     def _update(self, theta, g, tmp, **state):
-        """Apply the update rule in place to ``theta``, a 1-D stretch of a parameter, given
-        its gradient ``g``, the matching stretches of the state arrays, and ``tmp`` (an
-        array of the same length) for intermediate values."""
+        """Apply the update rule in place to ``theta``, a parameter flattened to 1-D, given
+        its gradient ``g``, its state arrays, and ``tmp`` (an array of the same length) for
+        intermediate values."""
         raise NotImplementedError
 
 

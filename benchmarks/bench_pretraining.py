@@ -126,7 +126,7 @@ def transfer_accuracies(data, seed, budget):
             "PCA (32)": (Classifier(None, n_features=32, rng=seed), pca_train, pca_test),
             "AE codes, frozen (32)": (Classifier(ae.encoder, rng=seed), data.X_train, data.X_test),
             "AE encoder, fine-tuned": (
-                Classifier(ae.encoder, freeze=False, rng=seed),
+                Classifier(ae.encoder, freeze_encoder=False, rng=seed),
                 data.X_train,
                 data.X_test,
             ),

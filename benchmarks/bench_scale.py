@@ -9,8 +9,8 @@ exactly the body of ``fit``'s loop (``model.loss_terms``, ``zero_grad``, ``backw
 ``Adam.step``), the time of the same step in flat hand-written NumPy (``speed_peers``), the
 difference (aelearn's per-step overhead: the graph, the ops' Python, gradient accumulation),
 the achieved GFLOP/s (6 FLOPs per weight per example) as a share of the float32 matmul peak,
-the optimiser's state (parameters, gradients, Adam's m and v: 4 x 4 bytes per parameter,
-and a scratch array of one chunk) and the peak of the arrays one step allocates
+the arrays training keeps (parameters, gradients, Adam's m and v: 4 x 4 bytes per
+parameter) and the peak of the arrays one step allocates
 (tracemalloc, in a separate, untimed step).
 
 Run: ``python benchmarks/bench_scale.py`` (about a minute; on a busy machine
@@ -58,9 +58,12 @@ def aelearn_step(width, rng_seed=0):
 
 
 def state_mb(optimizer):
-    """MB of every array the optimiser holds: parameters, gradients, Adam's m and v, scratch."""
-    arrays = [optimizer.flat.data, optimizer.flat.grad, optimizer.m, optimizer.v]
-    return sum(a.nbytes for a in arrays + optimizer.scratch) / 2**20
+    """MB of the arrays training keeps: parameters, gradients, Adam's m and v (the scratch
+    array of one chunk is a few hundred KB beside them)."""
+    arrays = [p.data for p in optimizer.params]
+    arrays += [p.grad for p in optimizer.params if p.grad is not None]
+    arrays += [a for state in optimizer.state for a in state.values()]
+    return sum(a.nbytes for a in arrays) / 2**20
 
 
 def numpy_step(width, rng_seed=0):
@@ -117,7 +120,7 @@ def step_allocation_mb(step, batch):
 
 def measure(batch, width, peak_gflops, budget):
     step, optimizer = aelearn_step(width)
-    n_params = optimizer.flat.data.size
+    n_params = sum(p.size for p in optimizer.params)
     ours, reference = median_step_seconds([step, numpy_step(width)], batch, 2 * budget)
     gflops = 6.0 * peers.n_weights(layer_sizes(width)) * batch / ours / 1e9
     return {

@@ -13,19 +13,18 @@ Run: ``python benchmarks/bench_step.py [--steps 300]`` (about ten seconds).
 
 import argparse
 import collections
-import importlib
 import time
 
 import numpy as np
 import speed_peers as peers
 
-from aelearn.autograd.activations import ReLU, Sigmoid
-from aelearn.autograd.arithmetic import Linear
+from aelearn.autograd import graph
+from aelearn.autograd.activations import ReLUOp, SigmoidOp
+from aelearn.autograd.arithmetic import Affine
 from aelearn.losses import MSELoss
 from aelearn.models import Autoencoder
 from aelearn.optim import Adam
 
-engine = importlib.import_module("aelearn.autograd.tensor")
 WARM_UP = 30
 
 
@@ -41,10 +40,10 @@ def instrument(totals):
 
         return wrapper
 
-    for op in (Linear, ReLU, Sigmoid, MSELoss):
+    for op in (Affine, ReLUOp, SigmoidOp, MSELoss):
         op.forward = timed(f"{op.__name__} forward", op.forward)
         op.backward = timed(f"{op.__name__} backward", op.backward)
-    engine._accumulate_leaf_grad = timed("leaf gradients into place", engine._accumulate_leaf_grad)
+    graph._accumulate_leaf_grad = timed("leaf gradients kept", graph._accumulate_leaf_grad)
 
 
 def step_breakdown(n_steps):

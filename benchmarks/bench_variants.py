@@ -2,19 +2,18 @@
 
 The step is the speed benchmark's (``speed_peers``): a 784-512-256-32-256-512-784 autoencoder,
 ReLU, sigmoid output, squared error, Adam, batch 128, float32, the body of ``fit``'s loop.
-Each variant patches one piece of aelearn for the duration of its steps: either the code as
-it was before a change (to measure the change) or an alternative that was tried and not
-taken. One model trains throughout, alternating pairs of steps between aelearn as it is
-and the variant, so that both see the same machine at the same moments; the machine's
-speed drifts by tens of per cent from minute to minute, and timing them one after the other
-would measure the drift. The table gives the median step of each and the difference.
+Each variant patches one piece of aelearn for the duration of its steps: either the plain
+form of a speed trick aelearn keeps (to measure what the trick buys) or an alternative
+that was tried and not taken. One model trains throughout, alternating pairs of steps
+between aelearn as it is and the variant, so that both see the same machine at the same
+moments; the machine's speed drifts by tens of per cent from minute to minute, and timing
+them one after the other would measure the drift. The table gives the median step of each and the difference.
 
 Run: ``python benchmarks/bench_variants.py [--steps 800] [--variants name,...]`` (about ten
 seconds a variant).
 """
 
 import argparse
-import importlib
 import math
 import time
 
@@ -22,43 +21,53 @@ import numpy as np
 import speed_peers as peers
 
 from aelearn import optim
+from aelearn.autograd import activations, graph
 from aelearn.models import Autoencoder
+from aelearn.nn import Dense
 from aelearn.reporting import format_table
 
-activations = importlib.import_module("aelearn.autograd.activations")
-engine = importlib.import_module("aelearn.autograd.tensor")
 WARM_UP = 50
 
 
-# ----- the code before this round's changes ----------------------------------------------
-def zero_then_add(self):
-    """The old zero_grad: zeros over the whole gradient buffer, every p.grad its view, so
-    that backward adds each fresh gradient into it instead of writing it there."""
-    self.flat.grad.fill(0)
-    for p in self.params:
-        p.grad = p.grad_buffer
-
-
-def offer_no_buffers(inputs, grads):
-    """Ops allocate their gradients; the engine copies them into the parameters' slots."""
-    return (None,) * len(inputs)
-
-
+# ----- the plain forms of the tricks aelearn keeps ----------------------------------------
 def where_sigmoid(x):
-    """The old select of the sigmoid's numerator."""
+    """The sigmoid's numerator picked by np.where, as a textbook writes it."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
-def full_length_scratch(self, chunks, scratch):
-    """Adam's old scratch: as long as the whole buffer, each chunk using its own stretch."""
-    if getattr(self, "full_scratch", None) is None:
-        self.full_scratch = np.empty_like(self.flat.data)
-    for chunk in chunks:
-        self._update(chunk, self.full_scratch[chunk])
+def unfused_dense(self, x):
+    """A dense layer as two ops, x @ W then + b, instead of one Affine op."""
+    return x @ self.W + self.b
 
 
 # ----- alternatives tried and not taken --------------------------------------------------
+def owned_leaf_grad(leaf, grad):
+    """A leaf keeps an op's fresh gradient array instead of a copy when nothing else can
+    hold it (a timing variant only: it does not check for sharing)."""
+    if leaf.grad is not None:
+        np.add(leaf.grad, grad, out=leaf.grad)
+    elif grad.base is None and grad.flags.writeable and grad.dtype == leaf.dtype:
+        leaf.grad = grad
+    else:
+        leaf.grad = np.array(grad, dtype=leaf.dtype, copy=True)
+
+
+def chunked_step(chunk_size):
+    """Adam's rule applied to each parameter in chunks of ``chunk_size`` elements, so that
+    its dozen passes find a chunk still in cache."""
+
+    def step_parameter(self, p, state):
+        theta, g = p.data.reshape(-1), p.grad.reshape(-1)
+        scratch = np.empty(min(theta.size, chunk_size), dtype=p.dtype)
+        for start in range(0, theta.size, chunk_size):
+            chunk = slice(start, start + chunk_size)
+            moments = {name: array[chunk] for name, array in state.items()}
+            self._update(theta[chunk], g[chunk], scratch[: theta[chunk].size], **moments)
+
+    return step_parameter
+
+
 def tanh_sigmoid(x):
     """sigmoid(x) = (1 + tanh(x / 2)) / 2: cannot overflow, but rounds to 0 below x = -17
     in float32."""
@@ -69,62 +78,49 @@ def tanh_sigmoid(x):
     return out
 
 
-def scaled_moments(self, run, tmp):
+def scaled_moments(self, theta, g, tmp, m, v):
     """Adam keeping u = m / (1 - beta1) and w = v / (1 - beta2): u <- beta1 u + g and
     w <- beta2 w + g^2 lose a multiplication each, the constants fold into the step size.
     (The stored moments then mean something else; a timing variant only.)"""
-    g, theta, u, w = self.flat.grad[run], self.flat.data[run], self.m[run], self.v[run]
     b1, b2, t = self.beta1, self.beta2, self.t
     correction1, correction2 = 1.0 - b1**t, 1.0 - b2**t
     scale = math.sqrt(correction2 / (1.0 - b2))
     step_size = self.lr * (1.0 - b1) / correction1 * scale
-    u *= b1
-    u += g
+    m *= b1
+    m += g
     np.multiply(g, g, out=tmp)
-    w *= b2
-    w += tmp
-    np.sqrt(w, out=tmp)
+    v *= b2
+    v += tmp
+    np.sqrt(v, out=tmp)
     tmp += self.eps * scale
-    np.divide(u, tmp, out=tmp)
+    np.divide(m, tmp, out=tmp)
     tmp *= step_size
     theta -= tmp
 
 
-N_PARAMS = peers.n_weights() + sum(peers.LAYER_SIZES[1:])
 # name -> (what it is, [(object, attribute, value while the variant runs)])
 VARIANTS = {
-    "zero then add": (
-        "before: zero_grad fills zeros, backward adds each gradient",
-        [(optim.Optimizer, "zero_grad", zero_then_add)],
-    ),
-    "copy into slot": (
-        "ops allocate gradients, the engine copies them into the slots",
-        [(engine, "_grad_buffers", offer_no_buffers)],
-    ),
     "np.where sigmoid": (
-        "before: the sigmoid's numerator by np.where",
+        "plain: the sigmoid's numerator by np.where",
         [(activations, "stable_sigmoid", where_sigmoid)],
     ),
-    "full-length scratch": (
-        "before: Adam's scratch array as long as the buffer",
-        [(optim.Optimizer, "_update_chunks", full_length_scratch)],
+    "unfused dense": ("plain: x @ W + b as two ops", [(Dense, "forward", unfused_dense)]),
+    "leaf keeps the op's array": (
+        "not taken: no copy of a leaf's first gradient",
+        [(graph, "_accumulate_leaf_grad", owned_leaf_grad)],
+    ),
+    "Adam in 64K chunks": (
+        "not taken: each parameter in chunks of 65536",
+        [(optim.Optimizer, "_step_parameter", chunked_step(1 << 16))],
     ),
     "tanh sigmoid": (
         "not taken: (1 + tanh(x / 2)) / 2",
         [(activations, "stable_sigmoid", tanh_sigmoid)],
     ),
-    "Adam on 2 threads": ("not taken: N_THREADS = 2", [(optim, "N_THREADS", 2)]),
-    "Adam on 2 threads in halves": (
-        "not taken: N_THREADS = 2, one chunk per thread",
-        [(optim, "N_THREADS", 2), (optim, "CHUNK_SIZE", -(-N_PARAMS // 2))],
-    ),
     "scaled moments": (
         "not taken: 10 passes instead of 12",
         [(optim.Adam, "_update", scaled_moments)],
     ),
-    "chunks of 32K": ("not taken: CHUNK_SIZE = 32768", [(optim, "CHUNK_SIZE", 1 << 15)]),
-    "chunks of 128K": ("not taken: CHUNK_SIZE = 131072", [(optim, "CHUNK_SIZE", 1 << 17)]),
-    "one chunk": ("not taken: the whole buffer per pass", [(optim, "CHUNK_SIZE", 1 << 22)]),
 }
 
 

@@ -44,7 +44,7 @@ def test_frozen_encoder_weights_do_not_change(digits, autoencoder):
 def test_fine_tuning_changes_a_copy_of_the_encoder(digits, autoencoder):
     X, y, _, _ = digits
     ae_before = weights(autoencoder.encoder)
-    clf = Classifier(autoencoder.encoder, freeze=False, rng=0)
+    clf = Classifier(autoencoder.encoder, freeze_encoder=False, rng=0)
     assert same(weights(clf.encoder), ae_before)
     clf.fit(X, y, epochs=2)
     assert not same(weights(clf.encoder), ae_before)
@@ -56,7 +56,9 @@ def test_shared_encoder_is_fine_tuned_in_place(digits):
     X, y, _, _ = digits
     ae = Autoencoder((64, 16), rng=1)
     before = weights(ae.encoder)
-    clf = Classifier(ae.encoder, freeze=False, copy_encoder=False, rng=0).fit(X, y, epochs=1)
+    clf = Classifier(ae.encoder, freeze_encoder=False, copy_encoder=False, rng=0).fit(
+        X, y, epochs=1
+    )
     assert clf.encoder is ae.encoder
     assert not same(weights(ae.encoder), before)
 

@@ -196,6 +196,13 @@ def test_evaluating_a_cvae_on_data_with_more_classes_is_a_usage_error(tmp_path, 
     assert "knows the classes 0 to 2; digits has 10 classes" in capsys.readouterr().err
 
 
+def test_evaluating_a_saved_encoder_alone_is_a_usage_error(tmp_path, capsys):
+    path = tmp_path / "encoder.npz"
+    io.save(Autoencoder((64, 16, 2), rng=0).encoder, path)
+    assert main(["evaluate", str(path)]) == 2
+    assert "evaluate needs an autoencoder or a VAE; " in capsys.readouterr().err
+
+
 def test_an_output_folder_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     taken = tmp_path / "taken"
     taken.write_text("")

@@ -5,7 +5,6 @@ change."""
 import numpy as np
 import pytest
 
-from aelearn import optim
 from aelearn.autograd import Tensor
 from aelearn.losses import mse_loss
 from aelearn.models import Autoencoder
@@ -311,12 +310,11 @@ def test_optimizers_refuse_momentum_and_betas_outside_0_1():
 
 
 @pytest.mark.parametrize("make", [lambda p: Adam(p, lr=1e-2), lambda p: SGD(p, 0.1, 0.9)])
-def test_chunked_update_is_bit_identical_to_one_pass(monkeypatch, make):
-    def run(chunk_size, transposed):
-        monkeypatch.setattr(optim, "CHUNK_SIZE", chunk_size)
+def test_a_parameter_whose_array_is_not_contiguous_is_updated_like_any_other(make):
+    def run(transposed):
         rng = np.random.default_rng(0)
-        params = [Parameter(rng.standard_normal(s).astype(np.float32)) for s in (37, (5, 10), 13)]
-        if transposed:  # a parameter whose array is not contiguous is updated all the same
+        params = [Parameter(rng.standard_normal(s).astype(np.float32)) for s in (37, (5, 10))]
+        if transposed:
             params[1].data = np.ascontiguousarray(params[1].data.T).T
         opt = make(params)
         for _ in range(3):
@@ -326,10 +324,8 @@ def test_chunked_update_is_bit_identical_to_one_pass(monkeypatch, make):
             opt.step()
         return [p.data.copy() for p in params]
 
-    one_pass = run(1 << 16, False)
-    for chunked in (run(8, False), run(8, True)):  # 50 elements in chunks of 8
-        for a, b in zip(one_pass, chunked, strict=True):
-            np.testing.assert_array_equal(a, b)
+    for a, b in zip(run(False), run(True), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_a_step_after_a_shape_change_says_to_build_a_new_optimizer():

@@ -1,8 +1,8 @@
 """Activation functions as ops, each in a form that cannot overflow.
 
 The op classes end in ``Op`` (``SigmoidOp``) so that they never share a name with the
-layers of ``aelearn.nn`` (``Sigmoid``), which call them. All are element-wise, so dL/dx = grad * f'(x) (log-softmax, which couples a row, is the
-exception and says so).
+layers of ``aelearn.nn`` (``Sigmoid``), which call them. All are element-wise, so
+dL/dx = grad * f'(x) (log-softmax, which couples a row, is the exception and says so).
 """
 
 import numpy as np

@@ -42,18 +42,14 @@ def reverse_topological_order(root):
 def backward(root, grad=None, retain_graph=False):
     """Fill in ``grad`` of every tensor ``root`` depends on; see ``Tensor.backward``."""
     grads = {id(root): _initial_grad(root, grad)}
-    # Arrays some tensor (or the caller) already holds: a leaf may keep an array as its
-    # gradient without a copy only if nobody else holds the same array.
-    handed_out = set() if grad is None else {id(grads[id(root)])}
     for node in reverse_topological_order(root):
         node_grad = grads.pop(id(node), None)
         if node_grad is None:
             continue
         if node.op is None:
-            _accumulate_leaf_grad(node, node_grad, handed_out)
+            _accumulate_leaf_grad(node, node_grad)
             continue
         node.grad = node_grad
-        handed_out.add(id(node_grad))
         op = node.op
         if op.freed:
             raise RuntimeError(
@@ -79,7 +75,6 @@ def backward(root, grad=None, retain_graph=False):
             key = id(tensor)
             # Out of place: an op may hand the same array to several inputs.
             grads[key] = grads[key] + tensor_grad if key in grads else tensor_grad
-            handed_out.add(id(grads[key]))
 
 
 def _initial_grad(root, grad):
@@ -105,25 +100,17 @@ def _initial_grad(root, grad):
     return grad
 
 
-def _accumulate_leaf_grad(leaf, grad, handed_out):
-    """Add ``grad`` into ``leaf.grad``, or make it the leaf's gradient if it has none.
+def _accumulate_leaf_grad(leaf, grad):
+    """Add ``grad`` into ``leaf.grad`` in place, or make a copy of it the leaf's gradient.
 
-    The first gradient is kept as it is when the leaf may own it: an array of its own
-    (a weight gradient ``x.T @ grad`` fresh from its op) that no other tensor holds. A view,
-    a read-only broadcast or an array shared with another tensor is copied, so that changing
-    one gradient in place (clipping, accumulating) never changes another.
+    A copy, because ``grad`` may be held by another tensor too (Add hands one array to both
+    inputs) or be a read-only broadcast view; the leaf's gradient is its own, to accumulate
+    into or change in place (clipping) without touching another's.
     """
-    if leaf.grad is not None:
+    if leaf.grad is None:
+        leaf.grad = np.array(grad, dtype=leaf.dtype, copy=True)
+    else:
         np.add(leaf.grad, grad, out=leaf.grad)
-        return
-    owned = (
-        grad.base is None
-        and grad.flags.writeable
-        and grad.dtype == leaf.dtype
-        and id(grad) not in handed_out
-    )
-    leaf.grad = grad if owned else np.array(grad, dtype=leaf.dtype, copy=True)
-    handed_out.add(id(leaf.grad))
 
 
 def unbroadcast(grad, shape):

@@ -64,13 +64,13 @@ class Classifier(Model):
         nor ``sizes``.
     activation : str, default="relu"
         Between the head's hidden layers.
-    freeze : bool, default=True
+    freeze_encoder : bool, default=True
         Freeze the encoder, so that only the head learns and the encoder's weights do
         not change by a single bit; False fine-tunes encoder and head together.
     copy_encoder : bool, default=True
         Work on a deep copy of ``encoder``, so that freezing or fine-tuning here leaves
         the autoencoder it came from untouched. False shares the very module (and its
-        Parameters): fine-tuning then changes the autoencoder too, and ``freeze=True``
+        Parameters): fine-tuning then changes the autoencoder too, and ``freeze_encoder=True``
         freezes it there as well.
     init : {"he", "glorot", "normal"}, optional
         Initialisation of the head (default Glorot).
@@ -112,7 +112,7 @@ class Classifier(Model):
         *,
         n_features=None,
         activation="relu",
-        freeze=True,
+        freeze_encoder=True,
         copy_encoder=True,
         init=None,
         init_std=0.01,
@@ -136,9 +136,10 @@ class Classifier(Model):
             self.n_features = _input_width(encoder, n_features)
             self.dtype = np.dtype(dtype or (params[0].dtype if params else np.float32))
             self.code_width = _code_width(encoder, self.n_features, self.dtype)
-            if freeze:
+            if freeze_encoder:
                 encoder.freeze()
-        self.encoder, self.freeze_encoder, self.activation = encoder, freeze, activation
+        self.encoder, self.freeze_encoder, self.activation = encoder, freeze_encoder, activation
+        self.copy_encoder, self.init, self.init_std = copy_encoder, init, init_std
         sizes = (self.code_width, *self.hidden, self.n_classes)
         self.head = MLP(sizes, activation, None, init, rng, self.dtype, init_std)
 
@@ -177,5 +178,6 @@ class Classifier(Model):
     def __repr__(self):
         encoder = "None" if self.encoder is None else type(self.encoder).__name__
         return (
-            f"Classifier(encoder={encoder}, head={self.head.sizes}, freeze={self.freeze_encoder})"
+            f"Classifier(encoder={encoder}, head={self.head.sizes}, "
+            f"freeze_encoder={self.freeze_encoder})"
         )

@@ -204,7 +204,7 @@ class StackedAutoencoder:
             n_classes,
             hidden,
             activation=self.activation,
-            freeze=freeze,
+            freeze_encoder=freeze,
             copy_encoder=False,  # the layers are fresh copies already
             init=self.init,
             init_std=self.init_std,

@@ -64,7 +64,8 @@ def plot_graph(tensor, show_values=True, title=None):
     Parameters
     ----------
     tensor : aelearn.autograd.Tensor
-        Usually a scalar loss, after ``backward(retain_graph=True)`` to show gradients.
+        Usually a scalar loss. After ``backward()`` each node shows its gradient too (a
+        plain backward fills in ``grad`` everywhere; the graph's links stay drawable).
     show_values : bool, default=True
     title : str, optional
 

@@ -45,8 +45,8 @@ def labelled(n):
 def classifiers():
     return {
         "raw pixels": Classifier(None, 10, n_features=64, rng=SEED),
-        "frozen encoder": Classifier(ae.encoder, 10, freeze=True, rng=SEED),
-        "fine-tuned encoder": Classifier(ae.encoder, 10, freeze=False, rng=SEED),
+        "frozen encoder": Classifier(ae.encoder, 10, freeze_encoder=True, rng=SEED),
+        "fine-tuned encoder": Classifier(ae.encoder, 10, freeze_encoder=False, rng=SEED),
     }
 
 
@@ -84,8 +84,8 @@ display(fig)
 
 # %%
 X, y = labelled(100)
-probe = Classifier(ae.encoder, 10, freeze=True, rng=SEED).fit(X, y, epochs=50)
-tuned = Classifier(ae.encoder, 10, freeze=False, rng=SEED).fit(X, y, epochs=50)
+probe = Classifier(ae.encoder, 10, freeze_encoder=True, rng=SEED).fit(X, y, epochs=50)
+tuned = Classifier(ae.encoder, 10, freeze_encoder=False, rng=SEED).fit(X, y, epochs=50)
 for name, clf in [("frozen", probe), ("fine-tuned", tuned)]:
     same = all(
         np.array_equal(a.data, b.data)

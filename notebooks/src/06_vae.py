@@ -118,14 +118,14 @@ print(format_table(rows, floatfmt=".2f"))
 X_eval = data.X_test[:100]
 elbo = -vae.evaluate(X_eval, n_draws=20)["neg_elbo"]
 K_values = [1, 10, 100, 500]
-iw = [vae.log_likelihood(X_eval, n_samples=K).mean() for K in K_values]
+iw = [vae.log_likelihood(X_eval, n_draws=K).mean() for K in K_values]
 for K, value in zip(K_values, iw, strict=True):
     print(f"K = {K:>3}: log p(x) estimate {value:8.3f} nats   (ELBO {elbo:.3f})")
 fig = Figure(figsize=(5, 3.4), layout="constrained")
 ax = fig.subplots()
 ax.plot(K_values, iw, marker="o", label="importance-weighted estimate")
 ax.axhline(elbo, color="black", linestyle="--", label="ELBO")
-ax.set(xscale="log", xlabel="K (importance samples)", ylabel="mean log p(x), nats")
+ax.set(xscale="log", xlabel="K (importance-weighted draws of z)", ylabel="mean log p(x), nats")
 ax.set_title("Tighter bounds with more samples")
 ax.legend(frameon=False)
 display(fig)
