@@ -7,7 +7,8 @@ form of a speed trick aelearn keeps (to measure what the trick buys) or an alter
 that was tried and not taken. One model trains throughout, alternating pairs of steps
 between aelearn as it is and the variant, so that both see the same machine at the same
 moments; the machine's speed drifts by tens of per cent from minute to minute, and timing
-them one after the other would measure the drift. The table gives the median step of each and the difference.
+them one after the other would measure the drift. The table gives the median step of each
+and the difference.
 
 Run: ``python benchmarks/bench_variants.py [--steps 800] [--variants name,...]`` (about ten
 seconds a variant).
