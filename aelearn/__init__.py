@@ -1,21 +1,26 @@
 """aelearn: autoencoders taught from first principles in pure NumPy.
 
-The layers of the package, each using only those above it in this list:
+The layers of the package, from the bottom up, each using only those below it:
 
 - ``aelearn.autograd``: Tensor, the graph walk, the ops and their backward passes;
-- ``aelearn.gradcheck``: finite-difference checks of any backward pass;
+- ``aelearn.gradient_check``: finite-difference checks of any backward pass;
 - ``aelearn.nn``: Module, Dense, activations, noise, Sequential, MLP;
-- ``aelearn.losses`` and ``aelearn.optim``: losses as ops; SGD and Adam on flat buffers.
+- ``aelearn.losses`` and ``aelearn.optim``: losses as ops; SGD and Adam;
+- ``aelearn.training``: the one training loop; ``aelearn.models``: the course's models;
+- the outer faces: ``datasets``, ``baselines``, ``plotting``, ``io``, ``sklearn``, the
+  command line.
 """
 
 from aelearn.autograd import Tensor, concatenate, no_grad, reparameterize, split
 from aelearn.autograd.tensor import tensor
-from aelearn.gradcheck import gradcheck, gradcheck_module
+from aelearn.gradient_check import gradcheck, gradcheck_module
+from aelearn.threads import blas_threads
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
+    "blas_threads",
     "concatenate",
     "gradcheck",
     "gradcheck_module",

@@ -15,7 +15,6 @@ import argparse
 import sys
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 import aelearn
 from aelearn import io
@@ -23,6 +22,7 @@ from aelearn.datasets import load_digits, load_mnist
 from aelearn.demo import (
     DEMO,
     KINDS,
+    METRIC_HEADERS,
     build_model,
     fit_timed,
     held_out_metrics,
@@ -119,7 +119,7 @@ def run_train(args):
     fit_timed(model, data, args.epochs, args.batch_size, args.lr, every)
     io.save(model, args.output)
     print(f"saved {args.output}")
-    print(format_table([held_out_metrics(model, data)]))
+    print(format_table([held_out_metrics(model, data)], headers=METRIC_HEADERS))
     return 0
 
 
@@ -141,7 +141,7 @@ def run_evaluate(args):
             f"{data.n_classes} classes"
         )
     row = {"model": type(model).__name__, **held_out_metrics(model, data)}
-    print(format_table([row]))
+    print(format_table([row], headers=METRIC_HEADERS))
     return 0
 
 
@@ -239,11 +239,8 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        # The models multiply small matrices (a batch of 64 by 128 units): a second BLAS
-        # thread saves nothing there, and when the cores are busy its spin-waiting can make
-        # an epoch a hundred times slower.
-        with threadpool_limits(limits=1, user_api="blas"):
-            return args.run(args)
+        # No thread settings here: the models choose their BLAS threads (aelearn.threads).
+        return args.run(args)
     except USAGE_ERRORS as error:
         print(args.usage(), end="", file=sys.stderr)
         print(f"aelearn {args.command}: error: {error}", file=sys.stderr)

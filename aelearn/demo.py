@@ -10,6 +10,7 @@ import json
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 import aelearn
@@ -61,7 +62,9 @@ def fit_timed(model, data, epochs, batch_size, lr, every):
 
 
 def save_figure(fig, path):
+    """Write ``fig`` to ``path`` and close it (pyplot keeps every figure until closed)."""
     fig.savefig(path, dpi=120)
+    plt.close(fig)
     print(f"wrote {path}")
 
 
@@ -96,6 +99,22 @@ def demo_figures(model, kind, data, out, seed):
         images = model.sample(30)
         fig = plot_samples(images, shape, 10, title=f"{name} samples, z ~ N(0, I)")
     save_figure(fig, out / f"samples_{kind}.png")
+
+
+#: The unit of every figure the demo and the command line report.
+METRIC_UNITS = {
+    "test_mse": "squared error per pixel, mean over the test images",
+    "neg_elbo": "nats per test image, 10 draws of z",
+    "kl": "nats per test image",
+    "seconds": "seconds of training",
+}
+#: The table's column headers: each figure's name with its unit.
+METRIC_HEADERS = {
+    "test_mse": "test MSE per pixel",
+    "neg_elbo": "-ELBO nats/example",
+    "kl": "KL nats/example",
+    "seconds": "train s",
+}
 
 
 def run_demo(output="aelearn-output", quick=False, seed=DEMO["seed"]):
@@ -137,7 +156,7 @@ def run_demo(output="aelearn-output", quick=False, seed=DEMO["seed"]):
     metrics["pca"] = {"model": "PCA", "n_components": latent, "test_mse": pca}
     columns = ["model", "test_mse", "neg_elbo", "kl", "seconds"]
     print(f"\ndigits test set ({len(data.X_test)} images), latent size {latent}:")
-    print(format_table(rows, columns))
+    print(format_table(rows, columns, headers=METRIC_HEADERS))
     summary = {
         "aelearn_version": aelearn.__version__,
         "data": data.name,
@@ -145,6 +164,7 @@ def run_demo(output="aelearn-output", quick=False, seed=DEMO["seed"]):
         "seed": seed,
         "quick": quick,
         "total_seconds": time.perf_counter() - total,
+        "units": METRIC_UNITS,
         "models": metrics,
     }
     (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -1,4 +1,4 @@
-"""Optimisers: stochastic gradient descent with momentum, and Adam.
+"""Optimisers: stochastic gradient descent with momentum, RMSprop and Adam.
 
 An optimiser holds the Parameters it was given, not their arrays: each ``step`` reads
 ``p.data`` and ``p.grad`` as they are at that moment, so assigning ``p.data = array``, or
@@ -174,4 +174,43 @@ class Adam(Optimizer):
         tmp += eps_hat
         np.divide(m, tmp, out=tmp)
         tmp *= step_size
+        theta -= tmp
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton's lecture 6e, 2012): each step divided by a running root mean square.
+
+    With g the gradient:
+
+    v <- alpha * v + (1 - alpha) * g^2        (the running mean of g^2)
+    theta <- theta - lr * g / (sqrt(v) + eps)
+
+    The names and defaults are PyTorch's ``torch.optim.RMSprop`` (Keras calls alpha
+    ``rho`` and defaults to lr=1e-3, rho=0.9); there is no bias correction, unlike Adam.
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+    lr : float, default=0.01
+    alpha : float, default=0.99
+    eps : float, default=1e-8
+    """
+
+    state_names = ("v",)
+
+    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8):
+        super().__init__(params, lr)
+        if not 0.0 <= alpha < 1.0:
+            raise ValueError(f"alpha must lie in [0, 1); got {alpha}")
+        self.alpha, self.eps = float(alpha), float(eps)
+
+    def _update(self, theta, g, tmp, v):
+        v *= self.alpha  # v <- alpha v + (1 - alpha) g^2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - self.alpha
+        v += tmp
+        np.sqrt(v, out=tmp)  # theta <- theta - lr * g / (sqrt(v) + eps)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.lr
         theta -= tmp

@@ -17,7 +17,7 @@ def _format_cell(value, floatfmt):
     return str(value)
 
 
-def format_table(rows, columns=None, floatfmt=".5f"):
+def format_table(rows, columns=None, floatfmt=".5f", headers=None):
     """Render a list of dicts as a fixed-width text table with aligned columns.
 
     Numbers are right-aligned and everything else left-aligned; a key missing from a row, or
@@ -32,6 +32,9 @@ def format_table(rows, columns=None, floatfmt=".5f"):
     floatfmt : str, default ".5f"
         Format spec for floats (Python and NumPy floats alike), e.g. ``".5g"`` for five
         significant digits.
+    headers : dict, optional
+        {key: header} for columns to head with something other than their key, such as
+        a name with its unit (``{"test_mse": "test MSE per pixel"}``).
 
     Returns
     -------
@@ -60,7 +63,7 @@ def format_table(rows, columns=None, floatfmt=".5f"):
         columns = list(dict.fromkeys(key for row in rows for key in row))
     if not columns:
         return ""
-    header = [str(c) for c in columns]
+    header = [str((headers or {}).get(c, c)) for c in columns]
     body = [[_format_cell(row.get(c), floatfmt) for c in columns] for row in rows]
     # A column is numeric when every value present in it is a number: those read best
     # right-aligned, so that decimal points line up.

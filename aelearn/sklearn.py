@@ -160,8 +160,9 @@ class AutoencoderTransformer(_LatentTransformer):
         Adam's step size.
     random_state : int, numpy.random.Generator or None, default=None
         Seeds the Generator behind the initial weights, batch order and noise.
-    verbose : bool or int, default=False
-        Print a line per epoch (or every ``verbose`` epochs).
+    verbose : "auto", bool or int, default="auto"
+        As in ``aelearn.training.fit``: a live progress line for a long fit in a terminal
+        or notebook, a line per epoch (True) or every n epochs, or nothing (False).
 
     Attributes
     ----------
@@ -185,7 +186,7 @@ class AutoencoderTransformer(_LatentTransformer):
         batch_size=64,
         learning_rate=1e-3,
         random_state=None,
-        verbose=False,
+        verbose="auto",
     ):
         self.latent_dim = latent_dim
         self.hidden_sizes = hidden_sizes
@@ -233,7 +234,7 @@ class VAETransformer(_LatentTransformer):
     batch_size : int, default=64
     learning_rate : float, default=1e-3
     random_state : int, numpy.random.Generator or None, default=None
-    verbose : bool or int, default=False
+    verbose : "auto", bool or int, default="auto"
 
     Attributes
     ----------
@@ -257,7 +258,7 @@ class VAETransformer(_LatentTransformer):
         batch_size=64,
         learning_rate=1e-3,
         random_state=None,
-        verbose=False,
+        verbose="auto",
     ):
         self.latent_dim = latent_dim
         self.hidden_sizes = hidden_sizes

@@ -12,11 +12,9 @@ Usage (from the repository root)::
     python notebooks/build_notebooks.py 06_vae     # only those whose name starts so
 
 Each notebook runs from notebooks/ as its working directory and saves its key figure to
-notebooks/figures/. BLAS is held to one thread: the networks are small, and on a shared
-machine several BLAS threads per process fight over the cores and run many times slower.
+notebooks/figures/. Threads are left to aelearn, which chooses its BLAS threads itself.
 """
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -26,7 +24,6 @@ from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "src"
-SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 MAGIC_PREFIX = "# %"
 
 
@@ -75,7 +72,6 @@ def build(source):
 
 def execute(nb, workdir, timeout=300):
     """Run every cell in a fresh python3 kernel started in ``workdir``; return seconds taken."""
-    os.environ.update(SINGLE_THREAD)  # inherited by the kernel process
     start = time.perf_counter()
     NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}

@@ -1,13 +1,15 @@
-"""Shared test set-up."""
+"""Shared test set-up.
 
+The BLAS is not pinned here: aelearn chooses its threads itself inside its calls
+(``aelearn.threads``), as it does in a user's script, and the tests run as a user's would.
+"""
+
+import matplotlib.pyplot as plt
 import pytest
-from threadpoolctl import threadpool_limits
 
 
-@pytest.fixture(autouse=True, scope="session")
-def single_threaded_blas():
-    """Run BLAS on one thread: the tests' matrices are small, and on a shared 2-core machine
-    a threaded BLAS spends far longer synchronising than multiplying (25x slower, measured).
-    One thread also makes float sums come out in the same order on every machine."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close the pyplot figures a test made: pyplot keeps each one until it is closed."""
+    yield
+    plt.close("all")

@@ -293,3 +293,35 @@ def test_model_file_errors_are_value_errors(tmp_path):
     with pytest.raises(ModelFileError):
         load(path)
     assert issubclass(ModelFileError, ValueError)
+
+
+def test_the_training_history_is_saved_with_the_model_and_restored(tmp_path):
+    model = Autoencoder((12, 4), rng=0).fit(X, epochs=3, validation_data=X, verbose=False)
+    loaded = load(save(model, tmp_path / "ae.npz"))
+    assert loaded.history_.epochs == [1, 2, 3]
+    for key in model.history_.keys():
+        np.testing.assert_array_equal(loaded.history_[key], model.history_[key])
+    assert loaded.history_.unit("val_loss") == "nats/example"
+
+
+def test_a_checkpoint_keeps_the_best_model_seen_while_training(tmp_path):
+    from aelearn.io import ModelCheckpoint
+
+    path = tmp_path / "best.npz"
+    checkpoint = ModelCheckpoint(path, monitor="val_loss")
+    model = Autoencoder((12, 4), rng=0)
+    model.fit(X, epochs=6, lr=0.05, validation_data=X[:10], callbacks=[checkpoint], verbose=False)
+    best = load(path)
+    val = model.history_["val_loss"]
+    assert checkpoint.best_epoch == int(np.argmin(val)) + 1
+    assert best.history_.epochs[-1] == checkpoint.best_epoch
+    assert best.history_["val_loss"][-1] == val.min()
+
+
+def test_a_checkpoint_of_a_term_the_logs_lack_says_what_they_hold(tmp_path):
+    from aelearn.io import ModelCheckpoint
+
+    with pytest.raises(KeyError, match="monitors 'val_loss'"):
+        Autoencoder((12, 4), rng=0).fit(
+            X, epochs=1, callbacks=[ModelCheckpoint(tmp_path / "m.npz")], verbose=False
+        )

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from aelearn import losses
 from aelearn.autograd import Tensor
 from aelearn.autograd.activations import stable_sigmoid
-from aelearn.gradcheck import gradcheck
+from aelearn.gradient_check import gradcheck
 from aelearn.losses import (
     BCEWithLogits,
     GaussianKL,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aelearn.autograd import Tensor
-from aelearn.gradcheck import gradcheck_module
+from aelearn.gradient_check import gradcheck_module
 from aelearn.losses import mse_loss
 from aelearn.nn import (
     MLP,

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from aelearn import Tensor
 from aelearn.baselines import reconstruction_error_table
 from aelearn.datasets import load_digits
-from aelearn.gradcheck import gradcheck, gradcheck_module
+from aelearn.gradient_check import gradcheck, gradcheck_module
 from aelearn.losses import mse_loss
 from aelearn.models import VAE, Autoencoder, DenoisingAutoencoder
 from aelearn.nn import MLP, corrupt
@@ -53,15 +53,13 @@ def vae(digits):
 
 
 @pytest.fixture(autouse=True)
-def no_pyplot(monkeypatch):
-    """Fail a test whose function calls plt.show or leaves a figure with pyplot."""
+def no_show(monkeypatch):
+    """Fail a test whose function calls plt.show: showing is the caller's decision."""
 
     def refuse(*args, **kwargs):
         raise AssertionError("a plotting function called plt.show()")
 
     monkeypatch.setattr(plt, "show", refuse)
-    yield
-    assert plt.get_fignums() == [], "a plotting function left a figure open in pyplot"
     plt.close("all")
 
 
@@ -247,3 +245,36 @@ def test_graph_layout_puts_every_input_left_of_the_op_that_uses_it():
             assert positions[id(parent)][0] < positions[id(node)][0]
     assert positions[id(loss)][0] == max(x for x, _ in positions.values())
     assert len(set(positions.values())) == len(nodes)  # no two boxes on the same spot
+
+
+def test_figures_are_pyplot_figures_so_that_plt_show_displays_them():
+    fig = plot_samples(np.zeros((4, 64)))
+    assert fig.number in plt.get_fignums()
+
+
+def test_a_gallery_shows_a_class_or_a_random_draw_each_image_labelled():
+    from aelearn.plotting import plot_images
+
+    data = load_digits()
+    fig = plot_images(data.X_train, data.y_train, label=3, n=6)
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    assert titles == ["3"] * 6
+    fig = plot_images(data.X_train, data.y_train, n=12, rng=1)
+    assert len([ax for ax in fig.axes if ax.images]) == 12
+    again = plot_images(data.X_train, data.y_train, n=12, rng=1)
+    assert [a.get_title() for a in fig.axes] == [a.get_title() for a in again.axes]
+    with pytest.raises(ValueError, match="no image has label 11"):
+        plot_images(data.X_train, data.y_train, label=11)
+    with pytest.raises(ValueError, match="pass the labels y"):
+        plot_images(data.X_train, label=3)
+
+
+def test_history_curves_name_the_unit_of_each_term():
+    X = np.random.default_rng(0).uniform(size=(32, 64)).astype(np.float32)
+    model = VAE((64, 8, 2), rng=0).fit(X, epochs=2, verbose=False)
+    fig = plot_history(model.history_)
+    assert [ax.get_ylabel() for ax in fig.axes] == [
+        "loss (nats/example)",
+        "reconstruction (nats/example)",
+        "kl (nats/example)",
+    ]

@@ -293,3 +293,39 @@ def test_quiet_fit_prints_nothing(capsys):
     small_autoencoder().fit(indexed_data(), epochs=3, batch_size=BATCH)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_a_csv_logger_writes_a_row_per_epoch_with_units_in_the_header(tmp_path):
+    import csv
+
+    from aelearn.training import CSVLogger
+
+    X = np.random.default_rng(0).uniform(size=(32, 6)).astype(np.float32)
+    path = tmp_path / "log.csv"
+    model = VAE((6, 4, 2), rng=0).fit(X, epochs=3, callbacks=[CSVLogger(path)], verbose=False)
+    rows = list(csv.reader(open(path)))
+    assert rows[0][:3] == ["epoch", "loss [nats/example]", "reconstruction [nats/example]"]
+    assert rows[0][-1] == "time [s/epoch]"
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3"]
+    np.testing.assert_array_equal([float(r[1]) for r in rows[1:]], model.history_["loss"])
+
+
+@pytest.mark.parametrize("name", ["adam", "rmsprop", "sgd"])
+def test_fit_builds_an_optimizer_by_name_with_the_learning_rate(name, monkeypatch):
+    from aelearn.training import loop
+
+    built = []
+    monkeypatch.setitem(
+        loop.OPTIMIZERS,
+        name,
+        (lambda cls: lambda p, lr: built.append(lr) or cls(p, lr=lr))(loop.OPTIMIZERS[name]),
+    )
+    X = np.random.default_rng(0).uniform(size=(16, 6)).astype(np.float32)
+    Autoencoder((6, 2), rng=0).fit(X, epochs=1, optimizer=name, lr=0.02, verbose=False)
+    assert built == [0.02]
+
+
+def test_fit_refuses_an_optimizer_it_does_not_know():
+    X = np.random.default_rng(0).uniform(size=(16, 6)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"optimizer must be one of \['adam', 'rmsprop', 'sgd'\]"):
+        Autoencoder((6, 2), rng=0).fit(X, epochs=1, optimizer="adagrad")

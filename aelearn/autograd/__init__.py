@@ -3,7 +3,7 @@
 - ``tensor``: the Tensor; ``graph``: the backward pass over the graph; ``grad_mode``:
   ``no_grad``; ``function``: the Function every op subclasses;
 - the ops by family: ``arithmetic``, ``reductions``, ``shapes``, ``elementwise``,
-  ``activations``, ``reparameterize`` (all in one namespace: ``aelearn.autograd.ops``);
+  ``activations``, ``reparameterization`` (all in one namespace: ``aelearn.autograd.ops``);
 - ``methods``: binds ``a + b``, ``t.sum()`` ... to the ops.
 
 Knows nothing of layers, losses, optimisers or models.
@@ -13,7 +13,7 @@ from aelearn.autograd import methods  # noqa: F401  (binds the operators to Tens
 from aelearn.autograd.function import Function
 from aelearn.autograd.grad_mode import is_grad_enabled, no_grad
 from aelearn.autograd.graph import unbroadcast
-from aelearn.autograd.reparameterize import Reparameterize, reparameterize
+from aelearn.autograd.reparameterization import Reparameterize, reparameterize
 from aelearn.autograd.shapes import concatenate, split
 from aelearn.autograd.tensor import Tensor
 

@@ -14,7 +14,7 @@ from aelearn.autograd.activations import (
 from aelearn.autograd.arithmetic import Add, Affine, Div, MatMul, Mul, Neg, Pow, Sub
 from aelearn.autograd.elementwise import Exp, Log, Sqrt
 from aelearn.autograd.reductions import Mean, Sum
-from aelearn.autograd.reparameterize import Reparameterize
+from aelearn.autograd.reparameterization import Reparameterize
 from aelearn.autograd.shapes import Concatenate, GetItem, Reshape, Transpose, concatenate, split
 
 __all__ = [

@@ -1,6 +1,7 @@
 """Saving and loading models: one ``.npz`` of plain arrays plus a JSON description (see
 ``aelearn.io.files``), read back with ``allow_pickle=False``."""
 
+from aelearn.io.checkpoint import ModelCheckpoint
 from aelearn.io.files import (
     CONFIG_KEY,
     FORMAT_VERSION,
@@ -16,6 +17,7 @@ __all__ = [
     "CONFIG_KEY",
     "FORMAT_VERSION",
     "REGISTRY",
+    "ModelCheckpoint",
     "ModelFileError",
     "describe",
     "load",

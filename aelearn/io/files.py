@@ -24,6 +24,7 @@ import aelearn
 from aelearn.io.architecture import first_difference
 from aelearn.io.generator import generator_from_state, generator_state
 from aelearn.models import CVAE, VAE, Autoencoder, Decoder, DenoisingAutoencoder, Encoder
+from aelearn.training import History
 
 FORMAT_VERSION = 1
 CONFIG_KEY = "__config__"
@@ -77,16 +78,19 @@ def describe(model):
     return {"class": name, "config": config}
 
 
-def save(model, path):
+def save(model, path, history=None):
     """Write ``model`` to ``path`` as one ``.npz`` file: parameters and a JSON description.
 
     The file is written to exactly ``path`` (no suffix is added) and replaces any file
     there only once it is complete, so an interrupted save leaves the old file intact.
+    The training History goes into the description too, and ``load`` restores it.
 
     Parameters
     ----------
     model : Autoencoder, DenoisingAutoencoder, VAE, CVAE, Encoder or Decoder
     path : str or path-like
+    history : History, optional
+        Default: the model's ``history_``, if it has been trained.
 
     Returns
     -------
@@ -99,6 +103,9 @@ def save(model, path):
     if isinstance(rng, np.random.Generator):
         # Saved so that a loaded model draws the same samples the original would draw next.
         header["rng_state"] = generator_state(rng)
+    history = history if history is not None else getattr(model, "history_", None)
+    if history is not None:
+        header["history"] = history.to_dict()
     header["aelearn_version"] = aelearn.__version__
     arrays = model.state_dict()
     arrays[CONFIG_KEY] = np.array(json.dumps(header))
@@ -202,6 +209,14 @@ def load(path):
             model.rng = generator_from_state(header["rng_state"])
         except ValueError as error:
             raise ModelFileError(f"{path}: {error}") from None
+    if "history" in header:
+        try:
+            model.history_ = History.from_dict(header["history"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ModelFileError(
+                f"{path}: the saved training history is not readable ({error!r}); expected "
+                'JSON with "epochs" and "records", as History.to_dict writes'
+            ) from None
     return model.eval()
 
 

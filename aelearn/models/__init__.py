@@ -5,8 +5,9 @@ from aelearn.models.base import Model
 from aelearn.models.classifier import Classifier
 from aelearn.models.cvae import CVAE, LabelConditioned
 from aelearn.models.denoising import DenoisingAutoencoder
+from aelearn.models.gaussian_encoder import GaussianEncoder
 from aelearn.models.stacked import StackedAutoencoder, pretrain_stack
-from aelearn.models.vae import VAE, GaussianEncoder, KLWarmup
+from aelearn.models.vae import VAE, KLWarmup
 
 __all__ = [
     "CVAE",

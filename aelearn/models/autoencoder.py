@@ -48,7 +48,7 @@ class Encoder(Configurable, Module):
     def encode(self, X):
         """The codes of X, shape (n_samples, latent_dim), as an array."""
         X = check_data(X, "X", self.n_features, self.dtype)
-        return predict_in_batches(self.forward, X)
+        return predict_in_batches(self, self.forward, X)
 
 
 class Decoder(Configurable, Module):
@@ -96,7 +96,7 @@ class Decoder(Configurable, Module):
         ndarray of shape (n_samples, n_features)
         """
         Z = check_data(Z, "Z", self.latent_dim, self.dtype)
-        return predict_in_batches(lambda z: self.output_layer(self.forward(z)), Z)
+        return predict_in_batches(self, lambda z: self.output_layer(self.forward(z)), Z)
 
 
 class Autoencoder(Model):
@@ -178,6 +178,14 @@ class Autoencoder(Model):
     def needs_unit_interval(self):
         return self.loss_ == "bce"
 
+    @property
+    def loss_units(self):
+        """{term: (short unit, description)} of what ``loss_terms`` returns."""
+        reduction = f"summed over the {self.n_features} features, mean over examples"
+        if self.loss_ == "bce":
+            return {"loss": ("nats/example", f"binary cross-entropy in nats, {reduction}")}
+        return {"loss": ("sq. error/example", f"squared error, {reduction}")}
+
     def loss_terms(self, x, y, rng):
         """The reconstruction loss of a batch x (batch, n_features)."""
         return self._reconstruction_loss(Tensor(x), x)
@@ -205,7 +213,7 @@ class Autoencoder(Model):
     def reconstruct(self, X, y=None):
         """x_hat = D(E(x)), shape (n_samples, n_features); y is ignored."""
         X = self._check(X)
-        return predict_in_batches(self._reconstruction, X)
+        return predict_in_batches(self, self._reconstruction, X)
 
     def reconstruction_error(self, X, y=None):
         """Mean squared error per pixel between X and its reconstruction (PCA's measure);

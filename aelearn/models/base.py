@@ -6,6 +6,7 @@ import numpy as np
 from aelearn.autograd import Tensor, no_grad
 from aelearn.models.config import Configurable
 from aelearn.nn import Module
+from aelearn.threads import chosen_threads
 from aelearn.training import fit
 from aelearn.validation import check_data, check_labels, check_rng
 
@@ -47,6 +48,9 @@ class Model(Configurable, Module):
             labels = np.full(n_samples, labels)
         return check_labels(labels, n_samples, self.n_classes, name)
 
+    #: {term: (short unit, description)} of each term ``loss_terms`` returns.
+    loss_units = {}
+
     def loss_terms(self, x, y, rng):
         raise NotImplementedError
 
@@ -60,8 +64,8 @@ class Model(Configurable, Module):
         lr=1e-3,
         validation_data=None,
         callbacks=(),
-        verbose=False,
-        optimizer=None,
+        verbose="auto",
+        optimizer="adam",
     ):
         """Train on X (and y for models that take labels). Returns self; see ``history_``.
 
@@ -102,13 +106,37 @@ class Model(Configurable, Module):
         )
         return self
 
+    def summary(self, example=None):
+        """A table of the model's layers, part by part (encoder, decoder, head...): each
+        layer's output shape, parameter count and whether it is trainable or frozen, with
+        the totals. ``print(model)`` prints it.
+
+        By default the shapes come from one example input of zeros (and label 0), run
+        through ``loss_terms`` in evaluation mode with a Generator of its own, so that
+        neither the model's state nor its Generator changes.
+        """
+        if example is None:
+            x = np.zeros((1, self.n_features), dtype=self.dtype)
+            y = np.zeros(1, dtype=np.int64) if self.takes_labels else None
+
+            def example():
+                was_training = self.training
+                self.eval()
+                try:
+                    self.loss_terms(x, y, np.random.default_rng(0))
+                finally:
+                    self.train(was_training)
+
+        return super().summary(example)
+
     def _set_rng(self, rng):
         self.rng = check_rng(rng)
         return self.rng
 
 
-def predict_in_batches(function, X, batch_size=1024):
-    """Apply ``function`` (Tensor -> Tensor) to X in batches, without a graph; stack the rows."""
-    with no_grad():
+def predict_in_batches(module, function, X, batch_size=1024):
+    """Apply ``function`` (Tensor -> Tensor) of ``module`` to X in batches, without a graph,
+    with the BLAS threads chosen for the module; stack the rows."""
+    with chosen_threads(module.parameters()), no_grad():
         parts = [function(Tensor(X[i : i + batch_size])).data for i in range(0, len(X), batch_size)]
     return np.concatenate(parts, axis=0)

@@ -147,6 +147,14 @@ class Classifier(Model):
         """x (batch, n_features) -> logits (batch, n_classes)."""
         return self.head(x if self.encoder is None else self.encoder(x))
 
+    @property
+    def loss_units(self):
+        """{term: (short unit, description)} of what ``loss_terms`` returns."""
+        return {
+            "loss": ("nats/example", "softmax cross-entropy in nats, mean over examples"),
+            "accuracy": ("fraction", "fraction of the examples classified correctly"),
+        }
+
     def loss_terms(self, x, y, rng):
         """Mean cross-entropy of a batch (the loss), and its accuracy (logged only).
 
@@ -159,7 +167,7 @@ class Classifier(Model):
 
     def decision_function(self, X):
         """The logits, shape (n_samples, n_classes)."""
-        return predict_in_batches(self.forward, self._check(X))
+        return predict_in_batches(self, self.forward, self._check(X))
 
     def predict_proba(self, X):
         """Class probabilities softmax(logits), shape (n_samples, n_classes); rows sum to 1."""

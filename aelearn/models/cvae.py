@@ -10,7 +10,8 @@ input. The VAE passes the labels on to its networks and knows nothing else of th
 import numpy as np
 
 from aelearn.autograd import Tensor, concatenate
-from aelearn.models.vae import VAE, GaussianEncoder, check_sizes
+from aelearn.models.gaussian_encoder import GaussianEncoder, check_sizes
+from aelearn.models.vae import VAE
 from aelearn.nn import MLP, Module, one_hot
 from aelearn.validation import check_positive_int
 

@@ -48,4 +48,4 @@ class DenoisingAutoencoder(Autoencoder):
         the noisy input is not held to the unit interval that cross-entropy needs.
         """
         X_noisy = check_data(X_noisy, "X_noisy", self.n_features, self.dtype)
-        return predict_in_batches(self._reconstruction, X_noisy)
+        return predict_in_batches(self, self._reconstruction, X_noisy)

@@ -129,7 +129,7 @@ class StackedAutoencoder:
             return Autoencoder((n_in, n_out), **kwargs)
         return DenoisingAutoencoder((n_in, n_out), self.noise, self.noise_level, **kwargs)
 
-    def fit(self, X, *, epochs=100, batch_size=64, lr=1e-3, verbose=False):
+    def fit(self, X, *, epochs=100, batch_size=64, lr=1e-3, verbose="auto"):
         """Pre-train the stack on X, one stage after the other. Returns self.
 
         Parameters
@@ -140,14 +140,14 @@ class StackedAutoencoder:
         batch_size : int, default=64
         lr : float, default=1e-3
             Adam's learning rate.
-        verbose : bool or int, default=False
-            As in ``aelearn.training.fit``; a line names each stage.
+        verbose : "auto", bool or int, default="auto"
+            As in ``aelearn.training.fit``; with True or an int, a line names each stage.
         """
         codes = check_data(X, "X", dtype=self.dtype)
         self.sizes_ = (codes.shape[1], *self.hidden_sizes)
         self.autoencoders_, self.histories_ = [], []
         for level, (n_in, n_out) in enumerate(zip(self.sizes_[:-1], self.sizes_[1:], strict=True)):
-            if verbose:
+            if verbose is True or (type(verbose) is int and verbose > 0):
                 print(f"stage {level + 1}: {n_in} -> {n_out} -> {n_in}", flush=True)
             inside = bool(codes.min() >= 0 and codes.max() <= 1)
             stage = self._stage(n_in, n_out, inside)
@@ -254,6 +254,20 @@ class StackedAutoencoder:
             dtype=self.dtype,
         )
 
+    def summary(self):
+        """The stages, each a one-hidden-layer autoencoder, as tables (see ``Model.summary``)."""
+        if not hasattr(self, "autoencoders_"):
+            return f"{self!r}: not pre-trained yet (call fit(X))"
+        tables = [
+            f"stage {level}: {stage.n_features} -> {stage.latent_dim} -> {stage.n_features}, "
+            f"frozen once trained\n{stage.summary()}"
+            for level, stage in enumerate(self.autoencoders_, start=1)
+        ]
+        return "\n\n".join([repr(self), *tables])
+
+    def __str__(self):
+        return self.summary()
+
     def __repr__(self):
         return (
             f"StackedAutoencoder(hidden_sizes={self.hidden_sizes}, activation={self.activation!r})"
@@ -271,7 +285,7 @@ def pretrain_stack(
     noise_level=0.3,
     init=None,
     rng=None,
-    verbose=False,
+    verbose="auto",
     **kwargs,
 ):
     """Greedy layer-wise pre-training of a stack on X; returns the fitted StackedAutoencoder.

@@ -23,69 +23,21 @@ from aelearn.autograd import Tensor, no_grad, reparameterize
 from aelearn.autograd.activations import stable_sigmoid
 from aelearn.losses import BCEWithLogits, GaussianKL, MSELoss, negative_elbo
 from aelearn.models.base import Model
-from aelearn.models.config import Configurable
 from aelearn.models.gaussian import LOG_2PI, sample_posterior
+from aelearn.models.gaussian_encoder import GaussianEncoder, check_sizes
 from aelearn.models.vae_evaluation import VAEEvaluation
 from aelearn.models.vae_generation import VAEGeneration
-from aelearn.nn import MLP, Dense, Identity, Module
-from aelearn.nn.dense import DEFAULT_INIT
+from aelearn.nn import MLP
+from aelearn.threads import chosen_threads
 from aelearn.training import Callback
 from aelearn.validation import check_choice, check_data, check_positive_int
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 
 
-def check_sizes(sizes):
-    """(n_in, hidden..., latent_dim) as a tuple of at least two positive ints, or raise."""
-    sizes = tuple(sizes)
-    if len(sizes) < 2:
-        raise ValueError(
-            f"sizes must be (n_features, hidden..., latent_dim), at least two widths; got {sizes}"
-        )
-    return tuple(check_positive_int(s, "each entry of sizes") for s in sizes)
-
-
 def conditioned_on(labels):
     """What the networks take besides x or z: () for a VAE, (labels,) for a conditional one."""
     return () if labels is None else (labels,)
-
-
-class GaussianEncoder(Configurable, Module):
-    """x (batch, n_in) -> (mu, logvar), each (batch, latent_dim): a trunk and two heads.
-
-    logvar, not sigma, is the output: it ranges over all reals, so no activation is
-    needed to keep sigma = exp(logvar / 2) positive, and log sigma^2 enters the KL as is.
-
-    Parameters
-    ----------
-    sizes : sequence of int
-        (n_in, hidden..., latent_dim).
-    activation : str, default="relu"
-    init : {"he", "glorot", "normal"}, optional
-        Initialisation of the trunk and of both heads; None means ``DEFAULT_INIT`` (Glorot).
-    rng : numpy.random.Generator or int, optional
-        Source of the initial weights. None draws fresh entropy from the operating system
-        (unseeded, not reproducible); pass an int or a Generator for reproducible runs.
-    dtype : dtype, default=np.float32
-    """
-
-    def __init__(self, sizes, activation="relu", init=None, rng=None, dtype=np.float32):
-        self.sizes, self.activation = check_sizes(sizes), activation
-        self.init, self.dtype = init, dtype
-        trunk, latent_dim = self.sizes[:-1], self.sizes[-1]
-        rng = np.random.default_rng(rng)  # one Generator for trunk and heads, even from an int
-        self.trunk = (
-            MLP(trunk, activation, activation, init=init, rng=rng, dtype=dtype)
-            if len(trunk) > 1
-            else Identity()
-        )
-        head_init = init or DEFAULT_INIT
-        self.mu_head = Dense(trunk[-1], latent_dim, head_init, rng, dtype)
-        self.logvar_head = Dense(trunk[-1], latent_dim, head_init, rng, dtype)
-
-    def forward(self, x):
-        h = self.trunk(x)
-        return self.mu_head(h), self.logvar_head(h)
 
 
 class KLWarmup(Callback):
@@ -221,6 +173,25 @@ class VAE(VAEEvaluation, VAEGeneration, Model):
         constant = 0.5 * self.n_features * (LOG_2PI + np.log(var))
         return MSELoss.apply(out, x, reduction=reduction) * (0.5 / var) + constant
 
+    @property
+    def loss_units(self):
+        """{term: (short unit, description)} of what ``loss_terms`` returns."""
+        mean = "mean over examples"
+        draws = "one draw" if self.n_draws == 1 else f"mean of {self.n_draws} draws"
+        return {
+            "loss": ("nats/example", f"-ELBO in nats, reconstruction + kl_weight * kl, {mean}"),
+            "reconstruction": (
+                "nats/example",
+                f"-log p(x|z) in nats, summed over the {self.n_features} features, {draws} "
+                f"of z, {mean}",
+            ),
+            "kl": (
+                "nats/example",
+                f"KL(q(z|x) || N(0, I)) in nats, summed over the {self.latent_dim} latent "
+                f"dimensions, {mean}",
+            ),
+        }
+
     def loss_terms(self, x, y, rng):
         """Negative ELBO of a batch: reconstruction + kl_weight * KL, both per-example sums
         averaged over the batch, with a fresh eps for every example and draw.
@@ -243,24 +214,44 @@ class VAE(VAEEvaluation, VAEGeneration, Model):
         loss = negative_elbo(reconstruction * self.reconstruction_weight, kl, self.kl_weight)
         return {"loss": loss, "reconstruction": reconstruction, "kl": kl}
 
-    def fit(self, X, y=None, *, callbacks=(), **kwargs):
+    def fit(
+        self,
+        X,
+        y=None,
+        *,
+        epochs=10,
+        batch_size=64,
+        lr=1e-3,
+        validation_data=None,
+        callbacks=(),
+        verbose="auto",
+        optimizer="adam",
+    ):
         """Train by minimising the negative ELBO, with the KL warm-up of ``warmup_epochs``;
-        see ``Model.fit`` for the parameters. Returns self."""
-        callbacks = list(callbacks)
-        if self.warmup_epochs > 0:
-            callbacks.insert(0, KLWarmup(self.warmup_epochs))
-        return super().fit(X, y, callbacks=callbacks, **kwargs)
+        the parameters are those of ``Model.fit``. Returns self."""
+        warmup = [KLWarmup(self.warmup_epochs)] if self.warmup_epochs > 0 else []
+        return super().fit(
+            X,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            validation_data=validation_data,
+            callbacks=[*warmup, *callbacks],
+            verbose=verbose,
+            optimizer=optimizer,
+        )
 
     # ----- the two networks, on arrays, without a graph ----------------------------------
     def _posterior(self, X, labels=None):
         """(mu, logvar) arrays of q(z|x), each (n_samples, latent_dim)."""
-        with no_grad():
+        with chosen_threads(self.parameters()), no_grad():
             mu, logvar = self.encoder(Tensor(X), *conditioned_on(labels))
         return mu.data, logvar.data
 
     def _decoder_output(self, Z, labels=None):
         """Logits (Bernoulli) or means (Gaussian) of p(x|z) for codes Z, as an array."""
-        with no_grad():
+        with chosen_threads(self.parameters()), no_grad():
             return self.decoder(Tensor(Z), *conditioned_on(labels)).data
 
     def _mean_image(self, out):

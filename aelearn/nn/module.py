@@ -9,6 +9,10 @@ import numpy as np
 
 from aelearn.autograd import Tensor
 
+#: While a summary traces a forward pass (``aelearn.nn.summary``), the list every module
+#: call appends (module, output) to; None the rest of the time.
+trace = None
+
 
 class Parameter(Tensor):
     """A leaf Tensor a module learns: ``requires_grad`` unless the module is frozen."""
@@ -27,7 +31,10 @@ class Module:
     training = True
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if trace is not None:
+            trace.append((self, out))
+        return out
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError
@@ -147,6 +154,29 @@ class Module:
         for name, p in params.items():
             p.data[...] = values[name]
         return self
+
+    def summary(self, example=None):
+        """A table of the layers: output shape, parameters, trainable or frozen; with totals.
+
+        Parameters
+        ----------
+        example : callable () -> anything, optional
+            Runs this module on an example batch, so that output shapes show. By default
+            a module with ``sizes`` runs on one all-zero input of width ``sizes[0]``.
+
+        Returns
+        -------
+        str
+        """
+        from aelearn.nn.summary import summary_table  # summary.py builds on this file
+
+        if example is None and hasattr(self, "sizes"):
+            x = Tensor(np.zeros((1, self.sizes[0]), dtype=self.parameters()[0].dtype))
+            example = lambda: self(x)  # noqa: E731
+        return summary_table(self, example)
+
+    def __str__(self):
+        return self.summary()
 
     def __repr__(self):
         return f"{type(self).__name__}()"

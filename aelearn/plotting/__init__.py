@@ -1,10 +1,8 @@
 """Figures for the course, matplotlib only: images, curves, and the computation graph.
 
-Every function returns a ``matplotlib.figure.Figure`` built without pyplot: nothing is
-shown, nothing is registered with pyplot's figure manager (so nothing needs closing), and
-the figures render the same under the headless Agg backend as in a notebook, where a
-Figure returned by the last line of a cell is displayed once. Save one with
-``fig.savefig(path)``.
+Every function returns a pyplot ``Figure``: in a notebook it appears below the cell that
+made it, in a script ``plt.show()`` displays it, and ``fig.savefig(path)`` writes it
+(``aelearn.plotting.figure`` says more, and when to close one).
 
 Images are flattened rows of ``(n_samples, n_features)`` arrays with values in [0, 1];
 ``image_shape`` says how to fold a row back into a picture, (8, 8) for the digits.
@@ -19,6 +17,7 @@ from aelearn.plotting.curves import (
 from aelearn.plotting.graph import graph_layout, plot_graph
 from aelearn.plotting.images import (
     IMAGE_STYLE,
+    plot_images,
     plot_interpolation,
     plot_latent_manifold,
     plot_reconstructions,
@@ -32,6 +31,7 @@ __all__ = [
     "plot_gradcheck",
     "plot_graph",
     "plot_history",
+    "plot_images",
     "plot_interpolation",
     "plot_latent_manifold",
     "plot_latent_scatter",

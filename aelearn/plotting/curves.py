@@ -2,7 +2,8 @@
 
 import numpy as np
 from matplotlib.colors import BoundaryNorm
-from matplotlib.figure import Figure
+
+from aelearn.plotting.figure import new_figure
 
 
 def plot_history(history, keys=None, title=None):
@@ -12,7 +13,8 @@ def plot_history(history, keys=None, title=None):
     ----------
     history : aelearn.training.History or dict of {str: sequence of float}
         ``history["loss"]`` per epoch and, when there was validation data,
-        ``history["val_loss"]``; likewise for any other term.
+        ``history["val_loss"]``; likewise for any other term. A History labels each axis
+        with its term's unit ("nats/example").
     keys : sequence of str, optional
         The terms to plot. Default: "loss", then "reconstruction" and "kl" when present
         (the two terms of a VAE's negative ELBO).
@@ -29,7 +31,7 @@ def plot_history(history, keys=None, title=None):
     if not keys or missing:
         available = sorted(history.keys())
         raise ValueError(f"history has no record of {missing or keys}; it holds {available}")
-    fig = Figure(figsize=(4.0 * len(keys), 3.2), layout="constrained")
+    fig = new_figure((4.0 * len(keys), 3.2))
     axes = fig.subplots(1, len(keys), squeeze=False)[0]
     for ax, key in zip(axes, keys, strict=True):
         train = np.asarray(history[key], dtype=np.float64)
@@ -39,7 +41,8 @@ def plot_history(history, keys=None, title=None):
             ax.plot(epochs, history[f"val_{key}"], color="C1", linestyle="--", label="validation")
         ax.set_title(key)
         ax.set_xlabel("epoch")
-        ax.set_ylabel(f"{key} (per example)")
+        unit = history.unit(key) if hasattr(history, "unit") else ""
+        ax.set_ylabel(f"{key} ({unit})" if unit else key)
         ax.legend(frameon=False)
     fig.suptitle(title or "Training history")
     return fig
@@ -70,7 +73,7 @@ def plot_error_vs_code_size(rows, title=None):
     if not rows or any("code_size" not in row for row in rows):
         raise ValueError("rows must be a non-empty list of dicts, each with a 'code_size' key")
     keys = list(dict.fromkeys(k for row in rows for k in row if k.endswith("_mse")))
-    fig = Figure(figsize=(5.5, 3.8), layout="constrained")
+    fig = new_figure((5.5, 3.8))
     ax = fig.subplots()
     for i, key in enumerate(keys):
         points = [(row["code_size"], row[key]) for row in rows if row.get(key) is not None]
@@ -110,7 +113,7 @@ def plot_latent_scatter(codes, labels, title=None):
         raise ValueError("codes must hold at least one {name: (n_samples, 2) array}")
     n_classes = int(labels.max()) + 1
     norm = BoundaryNorm(np.arange(-0.5, n_classes), n_classes)
-    fig = Figure(figsize=(3.6 * len(codes) + 0.8, 3.6), layout="constrained")
+    fig = new_figure((3.6 * len(codes) + 0.8, 3.6))
     axes = fig.subplots(1, len(codes), squeeze=False)[0]
     for ax, (name, z) in zip(axes, codes.items(), strict=True):
         z = np.asarray(z, dtype=np.float64)
@@ -131,7 +134,7 @@ def plot_gradcheck(report):
 
     Parameters
     ----------
-    report : aelearn.gradcheck.GradcheckReport
+    report : aelearn.gradient_check.GradcheckReport
 
     Returns
     -------
@@ -144,7 +147,7 @@ def plot_gradcheck(report):
         raise ValueError("the GradcheckReport has no rows: gradcheck checked no tensor")
     errors = np.array([max(r.rel_error, 1e-17) for r in rows])
     colors = ["tab:green" if r.passed else "tab:red" for r in rows]
-    fig = Figure(figsize=(max(4.0, 0.9 * len(rows) + 1.5), 3.6), layout="constrained")
+    fig = new_figure((max(4.0, 0.9 * len(rows) + 1.5), 3.6))
     ax = fig.subplots()
     ax.bar(np.arange(len(rows)), errors, color=colors)
     ax.set_yscale("log")

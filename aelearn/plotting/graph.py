@@ -1,7 +1,8 @@
 """The computation graph of a tensor, drawn with matplotlib alone (no graphviz)."""
 
 import numpy as np
-from matplotlib.figure import Figure
+
+from aelearn.plotting.figure import new_figure
 
 
 def _node_label(node, show_values):
@@ -79,7 +80,7 @@ def plot_graph(tensor, show_values=True, title=None):
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
     width, height = max(xs) - min(xs) + 1, max(ys) - min(ys) + 1
-    fig = Figure(figsize=(2.1 * width + 0.5, 0.95 * height + 1.0), layout="constrained")
+    fig = new_figure((2.1 * width + 0.5, 0.95 * height + 1.0))
     ax = fig.subplots()
     boxes = {}
     for node in nodes:

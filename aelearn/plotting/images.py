@@ -6,7 +6,8 @@ Images are flattened rows of ``(n_samples, n_features)`` arrays with values in [
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.figure import Figure
+
+from aelearn.plotting.figure import new_figure
 
 #: Pixels in [0, 1], ink dark on white paper; values outside are clipped by the colour map,
 #: and the NaN gaps between tiled images are white.
@@ -84,7 +85,7 @@ def plot_reconstructions(
             + ", ".join(f"{label}: {len(x)}" for label, x in rows)
         )
     n_shown = len(rows[0][1])
-    fig = Figure(figsize=(max(4.0, 0.75 * n_shown), 0.9 * len(rows) + 0.6), layout="constrained")
+    fig = new_figure((max(4.0, 0.75 * n_shown), 0.9 * len(rows) + 0.6))
     axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
     for ax, (label, images) in zip(axes, rows, strict=True):
         _show_mosaic(ax, _mosaic(images, n_shown))
@@ -113,7 +114,7 @@ def plot_samples(images, image_shape=(8, 8), n_cols=10, row_labels=None, title=N
     images = _as_images(images, image_shape)
     n_cols = min(int(n_cols), len(images))
     n_rows = -(-len(images) // n_cols)
-    fig = Figure(figsize=(0.6 * n_cols + 1.2, 0.6 * n_rows + 0.8), layout="constrained")
+    fig = new_figure((0.6 * n_cols + 1.2, 0.6 * n_rows + 0.8))
     ax = fig.subplots()
     _show_mosaic(ax, _mosaic(images, n_cols))
     if row_labels is not None:
@@ -150,7 +151,7 @@ def plot_latent_manifold(images, coordinates, image_shape=(8, 8), title=None):
     images = _as_images(images, image_shape)
     if len(images) != n * n:
         raise ValueError(f"{n} coordinates make a grid of {n * n} images; got {len(images)}")
-    fig = Figure(figsize=(6.0, 6.0), layout="constrained")
+    fig = new_figure((6.0, 6.0))
     ax = fig.subplots()
     _show_mosaic(ax, _mosaic(images, n))
     h, w = image_shape
@@ -181,11 +182,65 @@ def plot_interpolation(images, image_shape=(8, 8), title=None):
     """
     images = _as_images(images, image_shape)
     steps, w = len(images), image_shape[1]
-    fig = Figure(figsize=(0.75 * steps + 1.0, 1.9), layout="constrained")
+    fig = new_figure((0.75 * steps + 1.0, 1.9))
     ax = fig.subplots()
     _show_mosaic(ax, _mosaic(images, steps))
     t = np.linspace(0.0, 1.0, steps)
     ax.set_xticks(np.arange(steps) * (w + 1) + (w - 1) / 2, [f"{v:.2g}" for v in t])
     ax.set_xlabel("t in z = (1 - t) z_a + t z_b")
     ax.set_title(title or "Interpolation in latent space")
+    return fig
+
+
+def plot_images(X, y=None, label=None, n=20, image_shape=(8, 8), n_cols=10, rng=0, title=None):
+    """A gallery of data, each image titled with its label (the course's ``showData``).
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    y : array_like of int, shape (n_samples,), optional
+        The labels, shown above each image.
+    label : int, optional
+        Show only images of this class (needs ``y``).
+    n : int, default=20
+        How many images: a random draw of that many (all of them, if fewer).
+    image_shape : tuple of int, default=(8, 8)
+    n_cols : int, default=10
+    rng : numpy.random.Generator or int, default=0
+        Which images are drawn; the same seed shows the same ones.
+    title : str, optional
+
+    Returns
+    -------
+    Figure
+        One axes per image.
+    """
+    images = _as_images(X, image_shape, "X")
+    labels = None if y is None else np.asarray(y)
+    if labels is not None and labels.shape != (len(images),):
+        raise ValueError(
+            f"y must hold one label per image, shape ({len(images)},); got {labels.shape}"
+        )
+    index = np.arange(len(images))
+    if label is not None:
+        if labels is None:
+            raise ValueError("label picks one class of y: pass the labels y as well")
+        index = np.flatnonzero(labels == label)
+        if index.size == 0:
+            raise ValueError(
+                f"no image has label {label!r}; y holds {sorted(set(labels.tolist()))}"
+            )
+    count = min(int(n), index.size)
+    index = np.sort(np.random.default_rng(rng).choice(index, count, replace=False))
+    n_cols = min(int(n_cols), count)
+    n_rows = -(-count // n_cols)
+    fig = new_figure((0.9 * n_cols + 0.4, 1.0 * n_rows + 0.6))
+    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+    for ax in axes:
+        ax.set_axis_off()
+    for ax, i in zip(axes, index, strict=False):
+        ax.imshow(images[i], **IMAGE_STYLE)
+        ax.set_title(f"{labels[i]}" if labels is not None else f"#{i}", fontsize=8)
+    what = f"class {label}" if label is not None else "a random draw"
+    fig.suptitle(title or f"{count} images, {what}")
     return fig

@@ -1,7 +1,18 @@
 """The one training loop every model uses (``fit``), its History and its callbacks."""
 
-from aelearn.training.callbacks import Callback, EarlyStopping
+from aelearn.training.callbacks import Callback, CSVLogger, EarlyStopping
 from aelearn.training.history import History
 from aelearn.training.loop import Trainer, TrainingDiverged, fit
+from aelearn.training.progress import EpochLines, ProgressDisplay
 
-__all__ = ["Callback", "EarlyStopping", "History", "Trainer", "TrainingDiverged", "fit"]
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "EarlyStopping",
+    "EpochLines",
+    "History",
+    "ProgressDisplay",
+    "Trainer",
+    "TrainingDiverged",
+    "fit",
+]

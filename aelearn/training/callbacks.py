@@ -1,5 +1,8 @@
 """Callbacks: code that acts at the boundaries of epochs while ``fit`` trains."""
 
+import csv
+from pathlib import Path
+
 import numpy as np
 
 from aelearn.validation import check_positive_int
@@ -62,3 +65,34 @@ class EarlyStopping(Callback):
     def on_train_end(self, trainer):
         if self.restore_best and self.best_weights is not None:
             trainer.model.load_state_dict(self.best_weights)
+
+
+class CSVLogger(Callback):
+    """Write every epoch's logs to a CSV file as training runs, a row per epoch.
+
+    The header names each column with its unit, e.g. ``loss [nats/example]``; the file
+    is complete after every epoch, so a long run can be watched (or plotted) meanwhile.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file, replaced at the start of training.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def on_train_begin(self, trainer):
+        self.columns = None
+
+    def on_epoch_end(self, epoch, logs, trainer):
+        history = trainer.history
+        if self.columns is None:
+            self.columns = list(logs)
+            header = ["epoch"] + [
+                f"{k} [{history.unit(k)}]" if history.unit(k) else k for k in logs
+            ]
+            with open(self.path, "w", newline="") as file:
+                csv.writer(file).writerow(header)
+        with open(self.path, "a", newline="") as file:
+            csv.writer(file).writerow([epoch] + [repr(float(logs[k])) for k in self.columns])

@@ -18,8 +18,10 @@ import time
 import numpy as np
 
 from aelearn.autograd import no_grad
-from aelearn.optim import Adam
+from aelearn.optim import SGD, Adam, RMSprop
+from aelearn.threads import chosen_threads
 from aelearn.training.history import History
+from aelearn.training.progress import progress_callback
 from aelearn.validation import check_positive_int, check_rng
 
 
@@ -36,14 +38,7 @@ class Trainer:
 
     def __init__(self, model, optimizer):
         self.model, self.optimizer = model, optimizer
-        self.history, self.stop = History(), None
-
-
-def _format_logs(epoch, epochs, logs):
-    parts = [f"epoch {epoch:>{len(str(epochs))}}/{epochs}"]
-    parts += [f"{k} {v:.5g}" for k, v in logs.items() if k != "time"]
-    parts.append(f"{logs['time']:.2f}s")
-    return "  ".join(parts)
+        self.history, self.stop = History(getattr(model, "loss_units", None)), None
 
 
 def _evaluate(model, X, y, batch_size, seed=0):
@@ -74,10 +69,10 @@ def fit(
     epochs=10,
     batch_size=64,
     lr=1e-3,
-    optimizer=None,
+    optimizer="adam",
     validation_data=None,
     callbacks=(),
-    verbose=False,
+    verbose="auto",
     rng=None,
 ):
     """Train ``model`` on X (and labels y, for models that use them) by minibatch descent.
@@ -91,14 +86,17 @@ def fit(
     epochs : int, default=10
     batch_size : int, default=64
     lr : float, default=1e-3
-        Learning rate of the default optimiser, Adam.
-    optimizer : Optimizer, optional
-        Built over ``model.parameters()`` when not given.
+        Learning rate of an optimiser built here.
+    optimizer : {"adam", "rmsprop", "sgd"} or Optimizer, default="adam"
+        An optimiser built over ``model.parameters()`` with ``lr`` and its own defaults
+        (``aelearn.optim``), or one built beforehand.
     validation_data : (X_val, y_val), optional
         y_val None for models without labels.
     callbacks : sequence of Callback
-    verbose : bool or int, default=False
-        Print a line per epoch (True), every n epochs (an int n), or nothing.
+    verbose : "auto", bool or int, default="auto"
+        "auto": a live progress line once training has run two seconds, in a terminal or
+        a notebook (see ``aelearn.training.progress``); True: a printed line per epoch; an
+        int n: a line every n epochs; False: nothing.
     rng : numpy.random.Generator or int, optional
         Shuffles the batches and is passed to ``loss_terms`` (noise, eps draws).
 
@@ -113,13 +111,24 @@ def fit(
         weights are then those of the last epoch that finished with a finite loss and
         finite weights (the initial weights if none did).
     """
+    settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer)
+    settings.update(validation_data=validation_data, callbacks=callbacks, verbose=verbose)
+    # The BLAS threads aelearn chooses for this model's products (aelearn.threads).
+    with chosen_threads(model.parameters()):
+        return _fit(model, X, y, rng=rng, **settings)
+
+
+def _fit(
+    model, X, y, *, epochs, batch_size, lr, optimizer, validation_data, callbacks, verbose, rng
+):
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     rng = check_rng(rng)
-    optimizer = optimizer or Adam(model.parameters(), lr=lr)
+    optimizer = _optimizer(optimizer, model, lr)
     trainer = Trainer(model, optimizer)
     history = trainer.history
-    every = int(verbose) if verbose is not True else 1
+    progress = progress_callback(verbose, epochs)
+    callbacks = [*callbacks, *([progress] if progress else [])]
     last_good = model.state_dict()
     n = X.shape[0]
     model.train()
@@ -163,8 +172,6 @@ def fit(
                 last_good = model.state_dict()
                 for callback in callbacks:
                     callback.on_epoch_end(epoch, logs, trainer)
-                if every and (epoch % every == 0 or epoch == epochs or trainer.stop):
-                    print(_format_logs(epoch, epochs, logs), flush=True)
                 if trainer.stop:
                     history.stopped = trainer.stop
                     break
@@ -180,6 +187,20 @@ def fit(
         for callback in callbacks:
             callback.on_train_end(trainer)
     return history
+
+
+#: The optimisers ``fit`` builds by name, each with its own defaults but the learning rate.
+OPTIMIZERS = {"adam": Adam, "rmsprop": RMSprop, "sgd": SGD}
+
+
+def _optimizer(optimizer, model, lr):
+    """The optimiser to train with: one given, or one built by name over the model."""
+    if optimizer is None or isinstance(optimizer, str):
+        name = optimizer or "adam"
+        if name not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer")
+        return OPTIMIZERS[name](model.parameters(), lr=lr)
+    return optimizer
 
 
 def _diverged(model, last_good, history, epoch, what):

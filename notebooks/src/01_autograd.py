@@ -12,7 +12,6 @@
 # %%
 # %matplotlib inline
 import numpy as np
-from IPython.display import display
 
 from aelearn import Tensor, gradcheck
 from aelearn.autograd import Function
@@ -82,7 +81,6 @@ for name, p in params.items():
 # %%
 fig = plot_graph(loss_t, title="Computation graph of the tiny network's loss")
 fig.savefig("figures/01_autograd.png", dpi=120)
-display(fig)
 
 # %% [markdown]
 # ## A new op: softsign
@@ -116,7 +114,7 @@ print(report)
 # agree; the dashed line is the tolerance.
 
 # %%
-plot_gradcheck(report)
+fig = plot_gradcheck(report)
 
 # %% [markdown]
 # ## A wrong backward is caught
@@ -134,7 +132,7 @@ class WrongSoftsign(Softsign):
 
 wrong = gradcheck(lambda t: WrongSoftsign.apply(t), [z])
 print(wrong)
-plot_gradcheck(wrong)
+fig = plot_gradcheck(wrong)
 
 # %% [markdown]
 # ## Exercises

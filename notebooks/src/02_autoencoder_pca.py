@@ -11,8 +11,7 @@
 # %%
 # %matplotlib inline
 import numpy as np
-from IPython.display import display
-from matplotlib.figure import Figure
+import matplotlib.pyplot as plt
 
 from aelearn.baselines import fit_pca, reconstruction_error_table, subspace_angles_to_pca
 from aelearn.datasets import load_digits
@@ -40,7 +39,7 @@ print(data)
 ae = Autoencoder((64, 128, 8), output="sigmoid", loss="mse", rng=SEED)
 ae.fit(data.X_train, epochs=120, validation_data=data.X_test)
 print(f"test MSE per pixel: {ae.reconstruction_error(data.X_test):.4f}")
-plot_reconstructions(data.X_test, ae.reconstruct(data.X_test), title="64-128-8 autoencoder")
+fig = plot_reconstructions(data.X_test, ae.reconstruct(data.X_test), title="64-128-8 autoencoder")
 
 # %% [markdown]
 # ## Error against code size
@@ -68,7 +67,6 @@ for row in rows:
 print(format_table(rows))
 fig = plot_error_vs_code_size(rows, title="Test reconstruction error: PCA and autoencoders")
 fig.savefig("figures/02_autoencoder_pca.png", dpi=120)
-display(fig)
 
 # %% [markdown]
 # ## The linear autoencoder finds PCA's subspace...
@@ -95,14 +93,13 @@ print("principal angles (degrees):", np.round(angles, 2))
 components = fit_pca(data.X_train, k).components_
 rows_unit = W / np.linalg.norm(W, axis=1, keepdims=True)
 cosines = np.abs(rows_unit @ components.T)
-fig = Figure(figsize=(4.6, 3.8), layout="constrained")
+fig = plt.figure(figsize=(4.6, 3.8), layout="constrained")
 ax = fig.subplots()
 image = ax.imshow(cosines, cmap="viridis", vmin=0, vmax=1)
 fig.colorbar(image, ax=ax, label="|cosine|")
 ax.set_xlabel("principal component")
 ax.set_ylabel("decoder unit (row of W)")
 ax.set_title("Linear autoencoder units against PCA components")
-display(fig)
 
 # %% [markdown]
 # ## What a non-linear code buys
@@ -115,7 +112,7 @@ codes = {
     "PCA (2 components)": fit_pca(data.X_train, 2).transform(data.X_test),
     "autoencoder (64-128-2)": nonlinear[2].encode(data.X_test),
 }
-plot_latent_scatter(codes, data.y_test, title="Two-number codes of the test digits")
+fig = plot_latent_scatter(codes, data.y_test, title="Two-number codes of the test digits")
 
 # %% [markdown]
 # ## Which units matter?
@@ -127,13 +124,12 @@ plot_latent_scatter(codes, data.y_test, title="Two-number codes of the test digi
 # %%
 importance = ae.latent_importance(data.X_test)
 explained = fit_pca(data.X_train, 8).explained_variance_ratio_
-fig = Figure(figsize=(8.5, 3.2), layout="constrained")
+fig = plt.figure(figsize=(8.5, 3.2), layout="constrained")
 left, right = fig.subplots(1, 2)
 left.bar(np.arange(8), explained)
 left.set(title="PCA: explained variance", xlabel="component", ylabel="fraction of variance")
 right.bar(np.arange(8), importance, color="C1")
 right.set(title="Autoencoder: latent importance", xlabel="latent unit", ylabel="rise in MSE")
-display(fig)
 
 # %% [markdown]
 # ## Decoding codes that no image produced
@@ -145,7 +141,9 @@ display(fig)
 # %%
 train_codes = ae.encode(data.X_train)
 z = train_codes.mean(axis=0) + train_codes.std(axis=0) * rng.standard_normal((20, 8))
-plot_samples(ae.decode(z.astype(np.float32)), title="Decoded random codes (vanilla autoencoder)")
+fig = plot_samples(
+    ae.decode(z.astype(np.float32)), title="Decoded random codes (vanilla autoencoder)"
+)
 
 # %% [markdown]
 # ## Exercises

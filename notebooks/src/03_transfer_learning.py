@@ -12,8 +12,7 @@
 # %%
 # %matplotlib inline
 import numpy as np
-from IPython.display import display
-from matplotlib.figure import Figure
+import matplotlib.pyplot as plt
 
 from aelearn.datasets import load_digits
 from aelearn.models import Autoencoder
@@ -66,7 +65,7 @@ print(format_table(rows, floatfmt=".3f"))
 # three at most label counts.
 
 # %%
-fig = Figure(figsize=(5.5, 3.8), layout="constrained")
+fig = plt.figure(figsize=(5.5, 3.8), layout="constrained")
 ax = fig.subplots()
 for name in ["raw pixels", "frozen encoder", "fine-tuned encoder"]:
     ax.plot([r["labels"] for r in rows], [r[name] for r in rows], marker="o", label=name)
@@ -74,7 +73,6 @@ ax.set(xscale="log", xlabel="labelled training images", ylabel="test accuracy")
 ax.set_title("Classifying digits with few labels")
 ax.legend(frameon=False)
 fig.savefig("figures/03_transfer_learning.png", dpi=120)
-display(fig)
 
 # %% [markdown]
 # ## Frozen means frozen

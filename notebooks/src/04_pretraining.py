@@ -12,8 +12,7 @@
 # %%
 # %matplotlib inline
 import numpy as np
-from IPython.display import display
-from matplotlib.figure import Figure
+import matplotlib.pyplot as plt
 
 from aelearn.datasets import load_digits
 from aelearn.models.classifier import Classifier
@@ -55,7 +54,7 @@ validation = (data.X_test, data.y_test)
 for clf in (pretrained, random_start):
     clf.fit(X_few, y_few, epochs=150, lr=3e-3, validation_data=validation)
 
-fig = Figure(figsize=(9, 3.4), layout="constrained")
+fig = plt.figure(figsize=(9, 3.4), layout="constrained")
 left, right = fig.subplots(1, 2)
 for name, clf, color in [("pre-trained", pretrained, "C0"), ("random start", random_start, "C1")]:
     epochs = np.arange(1, len(clf.history_) + 1)
@@ -68,7 +67,6 @@ left.legend(frameon=False, fontsize=8)
 right.legend(frameon=False)
 fig.suptitle("Deep sigmoid classifier on 200 labels: pre-trained vs random start")
 fig.savefig("figures/04_pretraining.png", dpi=120)
-display(fig)
 
 # %%
 rows = [
@@ -89,7 +87,7 @@ before = deep.reconstruction_error(data.X_test)
 deep.fit(data.X_train, epochs=40)
 after = deep.reconstruction_error(data.X_test)
 print(f"test MSE per pixel: {before:.4f} before fine-tuning, {after:.4f} after")
-plot_reconstructions(data.X_test, deep.reconstruct(data.X_test), title="Deep autoencoder")
+fig = plot_reconstructions(data.X_test, deep.reconstruct(data.X_test), title="Deep autoencoder")
 
 # %% [markdown]
 # ## Exercises

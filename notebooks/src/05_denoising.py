@@ -11,7 +11,6 @@
 # %%
 # %matplotlib inline
 import numpy as np
-from IPython.display import display
 
 from aelearn.datasets import load_digits
 from aelearn.models import Autoencoder, DenoisingAutoencoder
@@ -33,7 +32,7 @@ data = load_digits()
 clean = data.X_test[:10]
 kinds = [("gaussian", 0.3), ("masking", 0.4), ("salt_and_pepper", 0.2)]
 noisy = {kind: corrupt(clean, kind, level, rng) for kind, level in kinds}
-plot_samples(
+fig = plot_samples(
     np.concatenate([clean, *noisy.values()]),
     row_labels=["clean"] + [f"{kind} {level}" for kind, level in kinds],
     title="The same ten digits under three corruptions",
@@ -50,7 +49,7 @@ sizes = (64, 128, 16)
 dae = DenoisingAutoencoder(sizes, noise="masking", noise_level=0.3, loss="mse", rng=SEED)
 dae.fit(data.X_train, epochs=120, validation_data=data.X_test)
 plain = Autoencoder(sizes, loss="mse", rng=SEED).fit(data.X_train, epochs=120)
-plot_history(dae.history_, title="Denoising autoencoder (masking 0.3)")
+fig = plot_history(dae.history_, title="Denoising autoencoder (masking 0.3)")
 
 # %% [markdown]
 # ## Noisy, clean and denoised side by side
@@ -63,7 +62,6 @@ fig = plot_reconstructions(
     data.X_test, dae.denoise(masked), noisy=masked, title="Denoising masked test digits"
 )
 fig.savefig("figures/05_denoising.png", dpi=120)
-display(fig)
 
 # %% [markdown]
 # ## How much does the training help?

@@ -12,8 +12,7 @@
 # %%
 # %matplotlib inline
 import numpy as np
-from IPython.display import display
-from matplotlib.figure import Figure
+import matplotlib.pyplot as plt
 
 from aelearn import Tensor, gradcheck, reparameterize
 from aelearn.baselines import fit_pca
@@ -44,7 +43,7 @@ ae = Autoencoder((64, 128, 2), loss="mse", rng=SEED).fit(data.X_train, epochs=80
 ae_codes = ae.encode(data.X_test)
 print("code range per unit:", np.round(ae_codes.min(axis=0), 1), np.round(ae_codes.max(axis=0), 1))
 z = rng.standard_normal((20, 2)).astype(np.float32)
-plot_samples(ae.decode(z), title="Vanilla autoencoder decoding z ~ N(0, I)")
+fig = plot_samples(ae.decode(z), title="Vanilla autoencoder decoding z ~ N(0, I)")
 
 # %% [markdown]
 # ## Training a VAE
@@ -57,7 +56,7 @@ plot_samples(ae.decode(z), title="Vanilla autoencoder decoding z ~ N(0, I)")
 # %%
 vae = VAE((64, 128, 2), rng=SEED)
 vae.fit(data.X_train, epochs=200, validation_data=data.X_test)
-plot_history(vae.history_, title="VAE 64-128-2: the two terms of the negative ELBO")
+fig = plot_history(vae.history_, title="VAE 64-128-2: the two terms of the negative ELBO")
 
 # %% [markdown]
 # ## The reparameterisation op and its eps
@@ -121,14 +120,13 @@ K_values = [1, 10, 100, 500]
 iw = [vae.log_likelihood(X_eval, n_draws=K).mean() for K in K_values]
 for K, value in zip(K_values, iw, strict=True):
     print(f"K = {K:>3}: log p(x) estimate {value:8.3f} nats   (ELBO {elbo:.3f})")
-fig = Figure(figsize=(5, 3.4), layout="constrained")
+fig = plt.figure(figsize=(5, 3.4), layout="constrained")
 ax = fig.subplots()
 ax.plot(K_values, iw, marker="o", label="importance-weighted estimate")
 ax.axhline(elbo, color="black", linestyle="--", label="ELBO")
 ax.set(xscale="log", xlabel="K (importance-weighted draws of z)", ylabel="mean log p(x), nats")
 ax.set_title("Tighter bounds with more samples")
 ax.legend(frameon=False)
-display(fig)
 
 # %% [markdown]
 # ## Samples, interpolation and the latent manifold
@@ -137,17 +135,16 @@ display(fig)
 # digits too, and decoding a grid through the prior's quantiles shows the whole map.
 
 # %%
-plot_samples(vae.sample(30), title="VAE samples, z ~ N(0, I)")
+fig = plot_samples(vae.sample(30), title="VAE samples, z ~ N(0, I)")
 
 # %%
 a, b = data.X_test[data.y_test == 0][0], data.X_test[data.y_test == 7][0]
-plot_interpolation(vae.interpolate(a, b, steps=10), title="From a 0 to a 7 in latent space")
+fig = plot_interpolation(vae.interpolate(a, b, steps=10), title="From a 0 to a 7 in latent space")
 
 # %%
 images, coordinates = vae.latent_grid(n=15)
 fig = plot_latent_manifold(images, coordinates, title="The VAE's 2-D latent manifold")
 fig.savefig("figures/06_vae.png", dpi=120)
-display(fig)
 
 # %% [markdown]
 # The codes side by side: PCA's linear projection, the vanilla autoencoder's codes spread
@@ -161,7 +158,6 @@ codes = {
 }
 fig = plot_latent_scatter(codes, data.y_test, title="2-D codes of the test digits")
 fig.savefig("figures/06_latent_codes.png", dpi=120)
-display(fig)
 
 # %% [markdown]
 # ## Exercises

@@ -11,7 +11,6 @@
 # %%
 # %matplotlib inline
 import numpy as np
-from IPython.display import display
 
 from aelearn.datasets import load_digits
 from aelearn.models import CVAE
@@ -31,7 +30,7 @@ data = load_digits()
 cvae = CVAE((64, 128, 2), n_classes=10, rng=SEED)
 cvae.fit(data.X_train, data.y_train, epochs=200, validation_data=(data.X_test, data.y_test))
 print({k: round(v, 3) for k, v in cvae.evaluate(data.X_test, data.y_test).items()})
-plot_history(cvae.history_, title="CVAE 64-128-2 (+ label)")
+fig = plot_history(cvae.history_, title="CVAE 64-128-2 (+ label)")
 
 # %% [markdown]
 # ## Generating a chosen class
@@ -43,7 +42,6 @@ plot_history(cvae.history_, title="CVAE 64-128-2 (+ label)")
 grid = np.concatenate([cvae.sample(10, label=c) for c in range(10)])
 fig = plot_samples(grid, row_labels=[f"c = {c}" for c in range(10)], title="CVAE samples by class")
 fig.savefig("figures/07_cvae.png", dpi=120)
-display(fig)
 
 # %% [markdown]
 # ## z carries the style
@@ -55,7 +53,7 @@ display(fig)
 z = rng.standard_normal((8, 2)).astype(np.float32)
 labels = np.repeat(np.arange(10), len(z))
 styles = cvae.decode(np.tile(z, (10, 1)), labels)
-plot_samples(
+fig = plot_samples(
     styles,
     n_cols=len(z),
     row_labels=[f"c = {c}" for c in range(10)],
@@ -69,7 +67,7 @@ plot_samples(
 # say which digit it is: look for the colours mixing.
 
 # %%
-plot_latent_scatter(
+fig = plot_latent_scatter(
     {"CVAE: mean of q(z | x, c)": cvae.encode(data.X_test, data.y_test)},
     data.y_test,
     title="CVAE codes of the test digits",

@@ -1,0 +1,56 @@
+"""The encoder of a VAE: x -> the mean and log-variance of q(z|x)."""
+
+import numpy as np
+
+from aelearn.models.config import Configurable
+from aelearn.nn import MLP, Dense, Identity, Module
+from aelearn.nn.dense import DEFAULT_INIT
+from aelearn.validation import check_positive_int
+
+
+def check_sizes(sizes):
+    """(n_in, hidden..., latent_dim) as a tuple of at least two positive ints, or raise."""
+    sizes = tuple(sizes)
+    if len(sizes) < 2:
+        raise ValueError(
+            f"sizes must be (n_features, hidden..., latent_dim), at least two widths; got {sizes}"
+        )
+    return tuple(check_positive_int(s, "each entry of sizes") for s in sizes)
+
+
+class GaussianEncoder(Configurable, Module):
+    """x (batch, n_in) -> (mu, logvar), each (batch, latent_dim): a trunk and two heads.
+
+    logvar, not sigma, is the output: it ranges over all reals, so no activation is
+    needed to keep sigma = exp(logvar / 2) positive, and log sigma^2 enters the KL as is.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        (n_in, hidden..., latent_dim).
+    activation : str, default="relu"
+    init : {"he", "glorot", "normal"}, optional
+        Initialisation of the trunk and of both heads; None means ``DEFAULT_INIT`` (Glorot).
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights. None draws fresh entropy from the operating system
+        (unseeded, not reproducible); pass an int or a Generator for reproducible runs.
+    dtype : dtype, default=np.float32
+    """
+
+    def __init__(self, sizes, activation="relu", init=None, rng=None, dtype=np.float32):
+        self.sizes, self.activation = check_sizes(sizes), activation
+        self.init, self.dtype = init, dtype
+        trunk, latent_dim = self.sizes[:-1], self.sizes[-1]
+        rng = np.random.default_rng(rng)  # one Generator for trunk and heads, even from an int
+        self.trunk = (
+            MLP(trunk, activation, activation, init=init, rng=rng, dtype=dtype)
+            if len(trunk) > 1
+            else Identity()
+        )
+        head_init = init or DEFAULT_INIT
+        self.mu_head = Dense(trunk[-1], latent_dim, head_init, rng, dtype)
+        self.logvar_head = Dense(trunk[-1], latent_dim, head_init, rng, dtype)
+
+    def forward(self, x):
+        h = self.trunk(x)
+        return self.mu_head(h), self.logvar_head(h)

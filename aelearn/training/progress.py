@@ -1,0 +1,161 @@
+"""What ``fit`` shows while it trains: a live progress line, or a line per epoch.
+
+``verbose="auto"`` (the default) shows a live line once training has run for
+``DELAY_SECONDS``, and only where someone can watch it: in a terminal, one line
+rewritten in place; in a Jupyter notebook, one output that updates. A script whose
+output goes to a file, and a test, see nothing. ``verbose=True`` prints a line per epoch
+instead (``verbose=n``: every n epochs), for logs; ``False`` prints nothing.
+
+The line names each loss term with its unit, the validation loss, the time per epoch and
+the time left, e.g.::
+
+    epoch  40/300  loss 24.1 nats/example (reconstruction 20.6, kl 3.49)  val_loss 24.6
+    15 ms/epoch, about 4 s left
+"""
+
+import sys
+import time
+
+from aelearn.training.callbacks import Callback
+
+#: A live display starts only after training has run this long, so quick fits stay quiet.
+DELAY_SECONDS = 2.0
+
+
+def format_duration(seconds):
+    """``seconds`` as a short human reading: "850 ms", "12.3 s", "4 min 05 s"."""
+    if seconds < 1.0:
+        return f"{1e3 * seconds:.0f} ms"
+    if seconds < 60.0:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def format_epoch(epoch, epochs, logs, history, seconds_left=None):
+    """One line: the epoch, every logged term with the loss's unit, time per epoch, time left."""
+    terms = {k: v for k, v in logs.items() if k != "time"}
+    train = [k for k in terms if not k.startswith("val_")]
+    shown = [f"epoch {epoch:>{len(str(epochs))}}/{epochs}"]
+    for group in (train, [k for k in terms if k.startswith("val_")]):
+        if not group:
+            continue
+        main, others = group[0], group[1:]
+        text = f"{main} {terms[main]:.4g} {history.unit(main)}".rstrip()
+        if others:
+            text += (
+                " (" + ", ".join(f"{k.removeprefix('val_')} {terms[k]:.4g}" for k in others) + ")"
+            )
+        shown.append(text)
+    timing = f"{format_duration(logs['time'])}/epoch"
+    if seconds_left is not None and epoch < epochs:
+        timing += f", about {format_duration(seconds_left)} left"
+    shown.append(timing)
+    return "  ".join(shown)
+
+
+def _in_notebook():
+    """Whether this runs inside a Jupyter kernel (where outputs can update in place)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None or "ipykernel" not in sys.modules:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+class _TerminalLine:
+    def __init__(self, stream):
+        self.stream, self.width = stream, 0
+
+    def update(self, text):
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def close(self):
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+class _NotebookOutput:
+    def __init__(self):
+        from IPython.display import Pretty, display  # present: this runs in a kernel
+
+        self._pretty = Pretty
+        self.handle = display(Pretty(""), display_id=True)
+
+    def update(self, text):
+        self.handle.update(self._pretty(text))
+
+    def close(self):
+        pass
+
+
+class ProgressDisplay(Callback):
+    """The live line of ``verbose="auto"``; see the module docstring.
+
+    Parameters
+    ----------
+    epochs : int
+    delay : float, default=DELAY_SECONDS
+        Seconds of training before the display appears.
+    stream : file, optional
+        Where a terminal line goes (default: sys.stdout); ignored in a notebook.
+    force : bool, default=False
+        Show it even where nobody seems to watch (a stream that is not a terminal).
+    """
+
+    def __init__(self, epochs, delay=DELAY_SECONDS, stream=None, force=False):
+        self.epochs, self.delay, self.force = epochs, delay, force
+        self.stream = stream or sys.stdout
+        self.output = None
+
+    def _open(self):
+        if _in_notebook():
+            return _NotebookOutput()
+        if self.force or getattr(self.stream, "isatty", lambda: False)():
+            return _TerminalLine(self.stream)
+        return None
+
+    def on_train_begin(self, trainer):
+        self.start, self.output, self.opened = time.perf_counter(), None, False
+
+    def on_epoch_end(self, epoch, logs, trainer):
+        elapsed = time.perf_counter() - self.start
+        if not self.opened and elapsed >= self.delay:
+            self.output, self.opened = self._open(), True
+        if self.output is not None:
+            left = elapsed / epoch * (self.epochs - epoch)
+            self.output.update(format_epoch(epoch, self.epochs, logs, trainer.history, left))
+
+    def on_train_end(self, trainer):
+        if self.output is not None:
+            self.output.close()
+
+
+class EpochLines(Callback):
+    """A printed line every ``every`` epochs (and at the last and a stopping one)."""
+
+    def __init__(self, epochs, every=1):
+        self.epochs, self.every = epochs, every
+
+    def on_epoch_end(self, epoch, logs, trainer):
+        if epoch % self.every == 0 or epoch == self.epochs or trainer.stop:
+            print(format_epoch(epoch, self.epochs, logs, trainer.history), flush=True)
+
+
+def progress_callback(verbose, epochs):
+    """The callback that shows what ``verbose`` asks for, or None."""
+    if verbose == "auto":
+        return ProgressDisplay(epochs)
+    if verbose is True:
+        return EpochLines(epochs)
+    if verbose is False or verbose is None:
+        return None
+    if isinstance(verbose, int) and verbose > 0:
+        return EpochLines(epochs, verbose)
+    if verbose == 0:
+        return None
+    raise ValueError(
+        f'verbose must be "auto", True, False or a positive int (every n epochs); got {verbose!r}'
+    )
