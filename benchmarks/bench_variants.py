@@ -31,6 +31,14 @@ WARM_UP = 50
 
 
 # ----- the plain forms of the tricks aelearn keeps ----------------------------------------
+def copy_leaf_grad(leaf, grad, alone):
+    """Every leaf's first gradient copied, instead of kept when the leaf may own it."""
+    if leaf.grad is not None:
+        np.add(leaf.grad, grad, out=leaf.grad)
+    else:
+        leaf.grad = np.array(grad, dtype=leaf.dtype, copy=True)
+
+
 def where_sigmoid(x):
     """The sigmoid's numerator picked by np.where, as a textbook writes it."""
     e = np.exp(-np.abs(x))
@@ -43,17 +51,6 @@ def unfused_dense(self, x):
 
 
 # ----- alternatives tried and not taken --------------------------------------------------
-def owned_leaf_grad(leaf, grad):
-    """A leaf keeps an op's fresh gradient array instead of a copy when nothing else can
-    hold it (a timing variant only: it does not check for sharing)."""
-    if leaf.grad is not None:
-        np.add(leaf.grad, grad, out=leaf.grad)
-    elif grad.base is None and grad.flags.writeable and grad.dtype == leaf.dtype:
-        leaf.grad = grad
-    else:
-        leaf.grad = np.array(grad, dtype=leaf.dtype, copy=True)
-
-
 def chunked_step(chunk_size):
     """Adam's rule applied to each parameter in chunks of ``chunk_size`` elements, so that
     its dozen passes find a chunk still in cache."""
@@ -106,9 +103,9 @@ VARIANTS = {
         [(activations, "stable_sigmoid", where_sigmoid)],
     ),
     "unfused dense": ("plain: x @ W + b as two ops", [(Dense, "forward", unfused_dense)]),
-    "leaf keeps the op's array": (
-        "not taken: no copy of a leaf's first gradient",
-        [(graph, "_accumulate_leaf_grad", owned_leaf_grad)],
+    "copy every leaf gradient": (
+        "plain: a leaf copies its first gradient",
+        [(graph, "_accumulate_leaf_grad", copy_leaf_grad)],
     ),
     "Adam in 64K chunks": (
         "not taken: each parameter in chunks of 65536",

@@ -64,6 +64,7 @@ rows = reconstruction_error_table(
 )
 for row in rows:
     row["linear_autoencoder_mse"] = linear[row["code_size"]].reconstruction_error(data.X_test)
+print("test MSE per pixel")
 print(format_table(rows))
 fig = plot_error_vs_code_size(rows, title="Test reconstruction error: PCA and autoencoders")
 fig.savefig("figures/02_autoencoder_pca.png", dpi=120)

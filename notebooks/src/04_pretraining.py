@@ -73,6 +73,7 @@ rows = [
     {"start": name, "test_accuracy": clf.score(data.X_test, data.y_test)}
     for name, clf in [("pre-trained", pretrained), ("random N(0, 0.01^2)", random_start)]
 ]
+print("test accuracy (fraction of the test digits)")
 print(format_table(rows, floatfmt=".3f"))
 
 # %% [markdown]

@@ -104,6 +104,7 @@ for name, model in models.items():
             "active_units": model.active_units(data.X_test),
         }
     )
+print("nats per test example (reconstruction summed over 64 pixels, KL over 2 dimensions)")
 print(format_table(rows, floatfmt=".2f"))
 
 # %% [markdown]
