@@ -54,6 +54,10 @@ class Model(Configurable, Module):
     def loss_terms(self, x, y, rng):
         raise NotImplementedError
 
+    def training_callbacks(self):
+        """Callbacks the model itself trains with, before the user's (a VAE's KL warm-up)."""
+        return []
+
     def fit(
         self,
         X,
@@ -100,7 +104,7 @@ class Model(Configurable, Module):
             lr=lr,
             optimizer=optimizer,
             validation_data=validation_data,
-            callbacks=callbacks,
+            callbacks=[*self.training_callbacks(), *callbacks],
             verbose=verbose,
             rng=self.rng,
         )

@@ -214,33 +214,9 @@ class VAE(VAEEvaluation, VAEGeneration, Model):
         loss = negative_elbo(reconstruction * self.reconstruction_weight, kl, self.kl_weight)
         return {"loss": loss, "reconstruction": reconstruction, "kl": kl}
 
-    def fit(
-        self,
-        X,
-        y=None,
-        *,
-        epochs=10,
-        batch_size=64,
-        lr=1e-3,
-        validation_data=None,
-        callbacks=(),
-        verbose="auto",
-        optimizer="adam",
-    ):
-        """Train by minimising the negative ELBO, with the KL warm-up of ``warmup_epochs``;
-        the parameters are those of ``Model.fit``. Returns self."""
-        warmup = [KLWarmup(self.warmup_epochs)] if self.warmup_epochs > 0 else []
-        return super().fit(
-            X,
-            y,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            validation_data=validation_data,
-            callbacks=[*warmup, *callbacks],
-            verbose=verbose,
-            optimizer=optimizer,
-        )
+    def training_callbacks(self):
+        """The KL warm-up of ``warmup_epochs`` (see ``Model.training_callbacks``)."""
+        return [KLWarmup(self.warmup_epochs)] if self.warmup_epochs > 0 else []
 
     # ----- the two networks, on arrays, without a graph ----------------------------------
     def _posterior(self, X, labels=None):
