@@ -26,6 +26,11 @@ def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=Fal
     -------
     ndarray of shape (n_samples, n_features) and dtype ``dtype``
     """
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):  # scipy.sparse, without importing it
+        raise TypeError(
+            f"{name} is a scipy.sparse matrix; aelearn's models take dense arrays. Densify "
+            f"it first: {name}.toarray() (it then holds every zero, so check it fits in memory)"
+        )
     try:
         array = np.asarray(X)
     except ValueError as error:  # ragged nested lists
@@ -49,6 +54,14 @@ def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=Fal
         )
     if dtype is None:
         dtype = array.dtype if array.dtype.kind == "f" else np.float64
+    if array.dtype.kind == "f" and np.dtype(dtype).itemsize < array.dtype.itemsize:
+        finite = array[np.isfinite(array)]
+        limit = np.finfo(dtype).max
+        if finite.size and np.abs(finite).max() > limit:
+            raise ValueError(
+                f"{name} holds values up to {np.abs(finite).max():.3g}, beyond the largest "
+                f"{np.dtype(dtype).name} ({limit:.3g}); scale the data, or use dtype=np.float64"
+            )
     array = np.asarray(array, dtype=dtype)
     if not np.all(np.isfinite(array)):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))

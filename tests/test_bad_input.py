@@ -260,3 +260,18 @@ def test_interrupted_estimator_is_fitted_with_the_finished_epochs(name, capsys):
     assert len(est.history_) == 2
     reference = ESTIMATORS[name]().set_params(epochs=2, batch_size=8).fit(X)
     np.testing.assert_array_equal(est.transform(X), reference.transform(X))
+
+
+def test_sparse_input_is_refused_with_how_to_densify_it():
+    import scipy.sparse
+
+    X = scipy.sparse.random(20, 64, density=0.1, format="csr", random_state=0)
+    with pytest.raises(TypeError, match=r"scipy.sparse matrix.*X.toarray\(\)"):
+        Autoencoder(rng=0).fit(X, epochs=1)
+
+
+def test_a_finite_value_too_large_for_float32_is_not_called_nan_or_infinite():
+    X = np.full((4, 64), 0.5)
+    X[0, 0] = 1e39
+    with pytest.raises(ValueError, match=r"up to 1e\+39, beyond the largest float32"):
+        Autoencoder(output="identity", rng=0).fit(X, epochs=1)

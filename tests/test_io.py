@@ -318,10 +318,10 @@ def test_a_checkpoint_keeps_the_best_model_seen_while_training(tmp_path):
     assert best.history_["val_loss"][-1] == val.min()
 
 
-def test_a_checkpoint_of_a_term_the_logs_lack_says_what_they_hold(tmp_path):
+def test_a_checkpoint_of_a_validation_loss_without_validation_data_fails_at_once(tmp_path):
     from aelearn.io import ModelCheckpoint
 
-    with pytest.raises(KeyError, match="monitors 'val_loss'"):
+    with pytest.raises(ValueError, match="monitors 'val_loss', a validation loss, but fit"):
         Autoencoder((12, 4), rng=0).fit(
             X, epochs=1, callbacks=[ModelCheckpoint(tmp_path / "m.npz")], verbose=False
         )

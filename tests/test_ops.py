@@ -180,3 +180,17 @@ def test_log_of_zero_is_refused_with_a_message():
 def test_matmul_of_vectors_is_refused_with_shapes_in_the_message():
     with pytest.raises(ValueError, match=r"\(3,\)"):
         Tensor(np.ones(3)) @ Tensor(np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (3, 3, 3)])
+@pytest.mark.parametrize("axes", [(-1, 0, 1), (2, -3, -2), (-1, -2, -3)])
+def test_transpose_with_negative_axes_has_the_gradient_of_numpy_transpose(shape, axes):
+    x = Tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    gradcheck(lambda x: x.transpose(axes), [x], raise_on_failure=True)
+    np.testing.assert_array_equal(x.transpose(axes).data, np.transpose(x.data, axes))
+
+
+def test_the_zeroth_power_has_gradient_zero_even_at_zero():
+    x = Tensor(np.array([0.0, 2.0, -1.5]), requires_grad=True)
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros(3))

@@ -192,8 +192,8 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
 
 
 def test_early_stopping_on_a_missing_key_names_the_keys_it_has():
-    with pytest.raises(KeyError, match="val_loss.*loss"):
-        small_autoencoder().fit(indexed_data(), epochs=2, callbacks=[EarlyStopping()])
+    with pytest.raises(KeyError, match="'kl'.*loss"):
+        small_autoencoder().fit(indexed_data(), epochs=2, callbacks=[EarlyStopping("kl")])
 
 
 def test_kl_warmup_rises_linearly_from_zero_to_beta():
@@ -329,3 +329,19 @@ def test_fit_refuses_an_optimizer_it_does_not_know():
     X = np.random.default_rng(0).uniform(size=(16, 6)).astype(np.float32)
     with pytest.raises(ValueError, match=r"optimizer must be one of \['adam', 'rmsprop', 'sgd'\]"):
         Autoencoder((6, 2), rng=0).fit(X, epochs=1, optimizer="adagrad")
+
+
+def test_early_stopping_on_a_validation_loss_without_validation_data_fails_before_training():
+    class Count(Callback):
+        epochs = 0
+
+        def on_epoch_end(self, epoch, logs, trainer):
+            Count.epochs += 1
+
+    X = np.random.default_rng(0).uniform(size=(16, 6)).astype(np.float32)
+    model = Autoencoder((6, 2), rng=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="no validation_data; pass validation_data=X_val"):
+        model.fit(X, epochs=3, callbacks=[Count(), EarlyStopping()], verbose=False)
+    assert Count.epochs == 0
+    assert all(np.array_equal(v, model.state_dict()[k]) for k, v in before.items())

@@ -86,9 +86,10 @@ class Neg(Function):
 class Pow(Function):
     """out = x ** p for a constant exponent p.
 
-    d(out)/dx = p * x ** (p - 1), so dL/dx = grad * p * x ** (p - 1).
+    d(out)/dx = p * x ** (p - 1), so dL/dx = grad * p * x ** (p - 1). For p = 0, out = 1
+    and the derivative is 0 everywhere (the formula would give 0 * 0 ** -1, NaN, at 0).
     Domain: for a fractional p, x must be positive (a negative base gives NaN); for
-    p < 1, the derivative at x = 0 is infinite. Neither is checked here.
+    0 < p < 1, the derivative at x = 0 is infinite. Neither is checked here.
     """
 
     def forward(self, x, exponent):
@@ -99,6 +100,8 @@ class Pow(Function):
     def backward(self, grad):
         (x,) = self.saved
         p = self.exponent
+        if p == 0.0:
+            return (np.zeros_like(grad),)
         return (grad * p * x ** (p - 1.0),)
 
 

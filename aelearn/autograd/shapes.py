@@ -24,11 +24,13 @@ class Transpose(Function):
     """out = x with its axes permuted by ``axes`` (reversed when None).
 
     out[..., i, ...] = x[permuted index], so dL/dx is grad permuted back by the inverse
-    permutation (argsort of ``axes``).
+    permutation (argsort of ``axes``). Negative axes count from the end, as in NumPy; they
+    are made positive first, or argsort would not invert the permutation.
     """
 
     def forward(self, x, axes=None):
-        self.axes = tuple(range(x.ndim))[::-1] if axes is None else axes
+        axes = tuple(range(x.ndim))[::-1] if axes is None else axes
+        self.axes = tuple(int(a) % x.ndim for a in axes)
         return np.transpose(x, self.axes)
 
     def backward(self, grad):

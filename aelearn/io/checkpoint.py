@@ -4,6 +4,7 @@ import numpy as np
 
 from aelearn.io.files import save
 from aelearn.training import Callback
+from aelearn.training.callbacks import check_monitor
 
 
 class ModelCheckpoint(Callback):
@@ -32,6 +33,7 @@ class ModelCheckpoint(Callback):
         self.path, self.monitor, self.save_best_only = path, monitor, save_best_only
 
     def on_train_begin(self, trainer):
+        check_monitor(self.monitor, trainer, "ModelCheckpoint")
         self.best, self.best_epoch = np.inf, None
 
     def on_epoch_end(self, epoch, logs, trainer):

@@ -28,6 +28,16 @@ class Callback:
         pass
 
 
+def check_monitor(monitor, trainer, who):
+    """Refuse, before the first epoch, to monitor a validation loss with no validation data."""
+    if monitor.startswith("val_") and not trainer.has_validation:
+        raise ValueError(
+            f"{who} monitors {monitor!r}, a validation loss, but fit was given no "
+            f"validation_data; pass validation_data=X_val (or (X_val, y_val)), or monitor "
+            f"{monitor.removeprefix('val_')!r}"
+        )
+
+
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
 
@@ -47,6 +57,7 @@ class EarlyStopping(Callback):
         self.min_delta, self.restore_best = float(min_delta), restore_best
 
     def on_train_begin(self, trainer):
+        check_monitor(self.monitor, trainer, "EarlyStopping")
         self.best, self.best_epoch, self.best_weights, self.wait = np.inf, None, None, 0
 
     def on_epoch_end(self, epoch, logs, trainer):

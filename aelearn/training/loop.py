@@ -36,8 +36,8 @@ class TrainingDiverged(RuntimeError):
 class Trainer:
     """The state of one ``fit`` call, handed to callbacks."""
 
-    def __init__(self, model, optimizer):
-        self.model, self.optimizer = model, optimizer
+    def __init__(self, model, optimizer, has_validation=False):
+        self.model, self.optimizer, self.has_validation = model, optimizer, has_validation
         self.history, self.stop = History(getattr(model, "loss_units", None)), None
 
 
@@ -125,16 +125,18 @@ def _fit(
     batch_size = check_positive_int(batch_size, "batch_size")
     rng = check_rng(rng)
     optimizer = _optimizer(optimizer, model, lr)
-    trainer = Trainer(model, optimizer)
+    trainer = Trainer(model, optimizer, validation_data is not None)
     history = trainer.history
     progress = progress_callback(verbose, epochs)
     callbacks = [*callbacks, *([progress] if progress else [])]
     last_good = model.state_dict()
     n = X.shape[0]
     model.train()
+    begun = []
     try:
         for callback in callbacks:
             callback.on_train_begin(trainer)
+            begun.append(callback)
         # A diverging run overflows before its loss turns NaN. The loop detects that itself
         # and raises TrainingDiverged, so NumPy's overflow warnings are silenced here: shown,
         # they would only precede the clear message, and under ``-W error`` they would
@@ -184,7 +186,7 @@ def _fit(
         )
     finally:
         model.eval()
-        for callback in callbacks:
+        for callback in begun:  # those that began: the clean-up of what each set up
             callback.on_train_end(trainer)
     return history
 
