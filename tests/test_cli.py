@@ -208,3 +208,12 @@ def test_an_output_folder_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     taken.write_text("")
     assert main(["demo", "--quick", "--output", str(taken)]) == 2
     assert "usage: aelearn demo" in capsys.readouterr().err
+
+
+def test_train_with_a_learning_rate_that_explodes_exits_1_and_saves_nothing(tmp_path, capsys):
+    from aelearn.cli import main
+
+    path = tmp_path / "m.npz"
+    code = main(["train", "--lr", "1e6", "--epochs", "3", "--output", str(path)])
+    assert code == 1 and not path.exists()
+    assert "diverged" in capsys.readouterr().err

@@ -345,3 +345,28 @@ def test_early_stopping_on_a_validation_loss_without_validation_data_fails_befor
         model.fit(X, epochs=3, callbacks=[Count(), EarlyStopping()], verbose=False)
     assert Count.epochs == 0
     assert all(np.array_equal(v, model.state_dict()[k]) for k, v in before.items())
+
+
+@pytest.mark.parametrize("kind", ["bce_ae", "dae", "classifier"])
+def test_a_loss_that_explodes_without_turning_nan_stops_training_with_the_last_good_weights(kind):
+    from aelearn.models import Classifier, DenoisingAutoencoder
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(64, 16)).astype(np.float32)
+    y = np.arange(64) % 3
+    model = {
+        "bce_ae": lambda: Autoencoder((16, 8, 2), rng=0),
+        "dae": lambda: DenoisingAutoencoder((16, 8, 2), rng=0),
+        "classifier": lambda: Classifier(None, 3, (8,), n_features=16, rng=0),
+    }[kind]()
+    kept = [model.state_dict()]
+
+    class Keep(Callback):
+        def on_epoch_end(self, epoch, logs, trainer):
+            kept.append(trainer.model.state_dict())
+
+    with pytest.raises(TrainingDiverged, match="exploded|became"):
+        model.fit(X, y, epochs=50, batch_size=16, lr=1e6, callbacks=[Keep()], verbose=False)
+    after = model.state_dict()  # those of the last epoch that finished
+    assert all(np.array_equal(kept[-1][k], after[k]) for k in after)
+    assert len(kept) < 51

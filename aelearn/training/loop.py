@@ -8,7 +8,8 @@ dict of scalar Tensors, ``"loss"`` being the one to minimise and any others (a V
 - validation after each epoch, in evaluation mode, with its own fixed Generator;
 - a ``History`` of every term per epoch, and the time each epoch took;
 - callbacks (``EarlyStopping``, a VAE's KL warm-up) that act at epoch boundaries;
-- a loss that becomes NaN or infinite stops training with ``TrainingDiverged``, and a
+- a loss that becomes NaN or infinite, or explodes far beyond the first batch's (see
+  ``EXPLODED``), stops training with ``TrainingDiverged``, and a
   KeyboardInterrupt stops it quietly; both leave the weights of the last finished epoch,
   kept with ``model.state_dict()`` and put back with ``model.load_state_dict``.
 """
@@ -23,6 +24,11 @@ from aelearn.threads import chosen_threads
 from aelearn.training.history import History
 from aelearn.training.progress import progress_callback
 from aelearn.validation import check_positive_int, check_rng
+
+#: A batch loss this many times the first batch's (plus 1) has exploded: no training that
+#: works climbs a million-fold, while a learning rate far too high reaches 1e27 and more
+#: before the loss ever turns NaN.
+EXPLODED = 1e6
 
 
 class TrainingDiverged(RuntimeError):
@@ -132,7 +138,7 @@ def _fit(
     last_good = model.state_dict()
     n = X.shape[0]
     model.train()
-    begun = []
+    begun, first = [], None
     try:
         for callback in callbacks:
             callback.on_train_begin(trainer)
@@ -153,8 +159,12 @@ def _fit(
                     terms = model.loss_terms(X[index], None if y is None else y[index], rng)
                     loss = terms["loss"]
                     value = loss.item()
+                    first = value if first is None else first
                     if not np.isfinite(value):
                         _diverged(model, last_good, history, epoch, f"the loss became {value}")
+                    if abs(value) > EXPLODED * (abs(first) + 1.0):
+                        what = f"the loss exploded to {value:.3g} from {first:.3g} at the start"
+                        _diverged(model, last_good, history, epoch, what)
                     optimizer.zero_grad()
                     loss.backward()
                     optimizer.step()
@@ -209,10 +219,11 @@ def _diverged(model, last_good, history, epoch, what):
     """Put back the weights of the last good epoch and raise TrainingDiverged."""
     model.load_state_dict(last_good)
     history.stopped = f"diverged at epoch {epoch}"
+    kept = f"the weights from the end of epoch {epoch - 1}" if epoch > 1 else "its initial weights"
     raise TrainingDiverged(
-        f"training diverged at epoch {epoch}: {what}. The model keeps the weights from the "
-        f"end of epoch {epoch - 1}. Likely causes: a learning rate too high for this model "
-        "(try 10 times smaller), unscaled inputs, or a loss that does not fit the data.",
+        f"training diverged at epoch {epoch}: {what}. The model keeps {kept}. Likely "
+        "causes: a learning rate too high for this model (try 10 times smaller), unscaled "
+        "inputs, or a loss that does not fit the data.",
         epoch,
         history,
     )
