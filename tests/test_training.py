@@ -370,3 +370,25 @@ def test_a_loss_that_explodes_without_turning_nan_stops_training_with_the_last_g
     after = model.state_dict()  # those of the last epoch that finished
     assert all(np.array_equal(kept[-1][k], after[k]) for k in after)
     assert len(kept) < 51
+
+
+def test_after_a_divergence_the_kl_weight_returns_to_beta_and_early_stopping_restores_its_best():
+    X = np.random.default_rng(0).uniform(size=(64, 16)).astype(np.float32)
+    vae = VAE((16, 8, 2), beta=0.5, warmup_epochs=10, rng=0)
+    with pytest.raises(TrainingDiverged):
+        vae.fit(X, epochs=20, batch_size=16, lr=1e6, verbose=False)
+    assert vae.kl_weight == 0.5
+
+    model = Autoencoder((16, 8, 2), rng=0)
+    stopping = EarlyStopping("loss", patience=50)
+
+    class Blow(Callback):  # a good first epoch, then a learning rate that explodes
+        def on_epoch_end(self, epoch, logs, trainer):
+            for state in trainer.optimizer.state:
+                state["v"][:] = 0.0
+            trainer.optimizer.lr = 1e6
+
+    with pytest.raises(TrainingDiverged):
+        model.fit(X, epochs=20, batch_size=16, callbacks=[stopping, Blow()], verbose=False)
+    assert stopping.best_epoch == 1
+    assert all(np.array_equal(v, model.state_dict()[k]) for k, v in stopping.best_weights.items())
