@@ -11,11 +11,16 @@ Usage (from the repository root)::
     python notebooks/build_notebooks.py            # build and execute all of them
     python notebooks/build_notebooks.py 06_vae     # only those whose name starts so
 
-Each notebook runs from notebooks/ as its working directory and saves its key figure to
-notebooks/figures/. Threads are left to aelearn, which chooses its BLAS threads itself.
+Each notebook runs in a temporary folder and writes nothing; a code cell with a line
+``# README figure: NAME.png`` has its figure saved here, to notebooks/figures/NAME.png,
+from the executed notebook's output, for the README. Threads are left to aelearn, which
+chooses its BLAS threads itself.
 """
 
+import base64
+import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -79,14 +84,33 @@ def execute(nb, workdir, timeout=300):
     return time.perf_counter() - start
 
 
+FIGURE_MARK = re.compile(r"^# README figure: ([\w.-]+\.png)", re.MULTILINE)
+
+
+def readme_figures(nb):
+    """{file name: PNG bytes} of the cells marked ``# README figure: NAME.png``."""
+    figures = {}
+    for cell in nb.cells:
+        mark = FIGURE_MARK.search(cell.source) if cell.cell_type == "code" else None
+        if mark:
+            images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+            if not images:
+                raise RuntimeError(f"the cell marked for {mark.group(1)} showed no figure")
+            figures[mark.group(1)] = base64.b64decode(images[-1]["data"]["image/png"])
+    return figures
+
+
 def main(prefixes):
     (HERE / "figures").mkdir(exist_ok=True)
     for source in sorted(SOURCES.glob("*.py")):
         if prefixes and not any(source.stem.startswith(p) for p in prefixes):
             continue
         nb = build(source)
-        seconds = execute(nb, HERE)
+        with tempfile.TemporaryDirectory() as folder:
+            seconds = execute(nb, folder)
         nbformat.write(nb, HERE / f"{source.stem}.ipynb")
+        for name, png in readme_figures(nb).items():
+            (HERE / "figures" / name).write_bytes(png)
         print(f"{source.stem}.ipynb  executed in {seconds:.1f} s", flush=True)
 
 

@@ -345,3 +345,15 @@ def test_log_likelihood_refuses_a_batch_size_that_is_not_positive(batch_size, di
     model = VAE(sizes=(64, 16, 3), rng=0)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         model.log_likelihood(digits.X_test[:5], n_draws=2, batch_size=batch_size)
+
+
+def test_a_label_conditioned_network_passes_a_finite_difference_check():
+    from aelearn import Tensor, gradcheck
+    from aelearn.models import LabelConditioned
+    from aelearn.nn import MLP
+
+    net = LabelConditioned(MLP((3 + 4, 5, 2), activation="tanh", rng=0, dtype=np.float64), 4)
+    x = Tensor(np.random.default_rng(1).standard_normal((6, 3)), requires_grad=True)
+    labels = np.array([0, 3, 1, 2, 3, 0])
+    params = net.parameters()
+    gradcheck(lambda x, *_: net(x, labels), [x, *params], raise_on_failure=True)

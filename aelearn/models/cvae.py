@@ -7,13 +7,15 @@ its networks, each a ``LabelConditioned`` network that joins the one-hot label t
 input. The VAE passes the labels on to its networks and knows nothing else of them.
 """
 
-import numpy as np
+import inspect
 
 from aelearn.autograd import Tensor, concatenate
 from aelearn.models.gaussian_encoder import GaussianEncoder, check_sizes
 from aelearn.models.vae import VAE
 from aelearn.nn import MLP, Module, one_hot
 from aelearn.validation import check_positive_int
+
+_VAE_DEFAULTS = {name: p.default for name, p in inspect.signature(VAE.__init__).parameters.items()}
 
 
 class LabelConditioned(Module):
@@ -57,8 +59,9 @@ class CVAE(VAE):
         self.n_classes = check_positive_int(n_classes, "n_classes")
         sizes = check_sizes(sizes)
         rng = self._set_rng(kwargs.pop("rng", None))
-        activation, init = kwargs.get("activation", "relu"), kwargs.get("init")
-        dtype = kwargs.get("dtype", np.float32)
+        # The VAE's own defaults, read from its signature rather than written again here.
+        settings = {**_VAE_DEFAULTS, **kwargs}
+        activation, init, dtype = settings["activation"], settings["init"], settings["dtype"]
         encoder_sizes = (sizes[0] + n_classes, *sizes[1:])
         decoder_sizes = (sizes[-1] + n_classes, *sizes[::-1][1:])
         encoder = GaussianEncoder(encoder_sizes, activation, init, rng, dtype)

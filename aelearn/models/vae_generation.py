@@ -29,9 +29,7 @@ class VAEGeneration:
                 f"0..{self.n_classes - 1}"
             )
         labels = np.asarray(label)
-        if labels.ndim == 0:
-            labels = np.full(n, labels)
-        elif labels.shape != (n,):
+        if labels.ndim and labels.shape != (n,):  # one int is broadcast by _labels
             raise ValueError(
                 f"label must be one int or {n} labels, one per generated example; got shape "
                 f"{labels.shape}"

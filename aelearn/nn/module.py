@@ -74,14 +74,23 @@ class Module:
         """All parameters of the tree, as a list (frozen ones included)."""
         return [p for _, p in self.named_parameters()]
 
+    def named_modules(self):
+        """Yield (dotted path, module) for this module ("") and every module below it,
+        depth first, in the order the attributes were set (as PyTorch's ``named_modules``)."""
+        stack = [("", self)]
+        while stack:
+            path, module = stack.pop()
+            yield path, module
+            children = [
+                (f"{path}.{name}" if path else name, value)
+                for name, value in module._children()
+                if isinstance(value, Module)
+            ]
+            stack.extend(reversed(children))
+
     def modules(self):
         """This module and every module below it."""
-        found, stack = [], [self]
-        while stack:
-            module = stack.pop()
-            found.append(module)
-            stack.extend(v for _, v in reversed(list(module._children())) if isinstance(v, Module))
-        return found
+        return [module for _, module in self.named_modules()]
 
     def n_parameters(self):
         """The number of scalar parameters."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from aelearn.autograd import Tensor, no_grad
 from aelearn.nn import module as module_file
-from aelearn.nn.module import Module, Parameter
+from aelearn.nn.module import Parameter
 
 
 def run_traced(run):
@@ -62,12 +62,12 @@ def summary_table(root, example=None, title=None):
     """
     shapes = run_traced(example) if example is not None else {}
     paths = {}
-    for path, module in _named_modules(root):
+    for path, module in root.named_modules():
         paths.setdefault(id(module), (path, module))
     leaves = [
         (path, module)
         for path, module in paths.values()
-        if module is not root and not any(True for _ in _child_modules(module))
+        if module is not root and module.modules() == [module]
     ]
     order = {key: i for i, key in enumerate(shapes)}
     leaves.sort(key=lambda item: order.get(id(item[1]), len(order)))
@@ -105,23 +105,3 @@ def summary_table(root, example=None, title=None):
     lines += [line(row) for row in rows]
     lines.append(f"total params: {total:,} (trainable {trainable:,}, frozen {total - trainable:,})")
     return "\n".join(lines)
-
-
-def _child_modules(module):
-    for _, value in module._children():
-        if isinstance(value, Module):
-            yield value
-
-
-def _named_modules(root):
-    """(dotted path, module) of root and every module below it, depth first."""
-    stack = [("", root)]
-    while stack:
-        path, module = stack.pop()
-        yield path, module
-        children = [
-            (f"{path}.{name}" if path else name, value)
-            for name, value in module._children()
-            if isinstance(value, Module)
-        ]
-        stack.extend(reversed(children))

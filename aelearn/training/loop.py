@@ -113,20 +113,19 @@ def fit(
     Raises
     ------
     TrainingDiverged
-        When a batch loss, or the weights at the end of an epoch, are NaN or infinite; the
-        weights are then those of the last epoch that finished with a finite loss and
-        finite weights (the initial weights if none did).
+        When a batch loss is NaN, infinite or exploded (``EXPLODED``), or the weights at the
+        end of an epoch are NaN or infinite; the weights are then those of the last epoch
+        that finished with a finite loss and finite weights (the initial weights if none did).
     """
-    settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer)
-    settings.update(validation_data=validation_data, callbacks=callbacks, verbose=verbose)
     # The BLAS threads aelearn chooses for this model's products (aelearn.threads).
     with chosen_threads(model.parameters()):
-        return _fit(model, X, y, rng=rng, **settings)
+        return _fit(
+            model, X, y, epochs, batch_size, lr, optimizer, validation_data, callbacks, verbose, rng
+        )
 
 
-def _fit(
-    model, X, y, *, epochs, batch_size, lr, optimizer, validation_data, callbacks, verbose, rng
-):
+def _fit(model, X, y, epochs, batch_size, lr, optimizer, validation_data, callbacks, verbose, rng):
+    """The body of ``fit``, inside its choice of BLAS threads."""
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     rng = check_rng(rng)

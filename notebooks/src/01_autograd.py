@@ -80,7 +80,7 @@ for name, p in params.items():
 
 # %%
 fig = plot_graph(loss_t, title="Computation graph of the tiny network's loss")
-fig.savefig("figures/01_autograd.png", dpi=120)
+# README figure: 01_autograd.png (the notebook builder saves this cell's figure)
 
 # %% [markdown]
 # ## A new op: softsign

@@ -67,7 +67,7 @@ for row in rows:
 print("test MSE per pixel")
 print(format_table(rows))
 fig = plot_error_vs_code_size(rows, title="Test reconstruction error: PCA and autoencoders")
-fig.savefig("figures/02_autoencoder_pca.png", dpi=120)
+# README figure: 02_autoencoder_pca.png (the notebook builder saves this cell's figure)
 
 # %% [markdown]
 # ## The linear autoencoder finds PCA's subspace...

@@ -73,7 +73,7 @@ for name in ["raw pixels", "frozen encoder", "fine-tuned encoder"]:
 ax.set(xscale="log", xlabel="labelled training images", ylabel="test accuracy")
 ax.set_title("Classifying digits with few labels")
 ax.legend(frameon=False)
-fig.savefig("figures/03_transfer_learning.png", dpi=120)
+# README figure: 03_transfer_learning.png (the notebook builder saves this cell's figure)
 
 # %% [markdown]
 # ## Frozen means frozen

@@ -66,7 +66,7 @@ right.set(title="Test accuracy", xlabel="epoch", ylabel="accuracy")
 left.legend(frameon=False, fontsize=8)
 right.legend(frameon=False)
 fig.suptitle("Deep sigmoid classifier on 200 labels: pre-trained vs random start")
-fig.savefig("figures/04_pretraining.png", dpi=120)
+# README figure: 04_pretraining.png (the notebook builder saves this cell's figure)
 
 # %%
 rows = [

@@ -61,7 +61,7 @@ masked = corrupt(data.X_test, "masking", 0.3, rng)
 fig = plot_reconstructions(
     data.X_test, dae.denoise(masked), noisy=masked, title="Denoising masked test digits"
 )
-fig.savefig("figures/05_denoising.png", dpi=120)
+# README figure: 05_denoising.png (the notebook builder saves this cell's figure)
 
 # %% [markdown]
 # ## How much does the training help?

@@ -145,7 +145,7 @@ fig = plot_interpolation(vae.interpolate(a, b, steps=10), title="From a 0 to a 7
 # %%
 images, coordinates = vae.latent_grid(n=15)
 fig = plot_latent_manifold(images, coordinates, title="The VAE's 2-D latent manifold")
-fig.savefig("figures/06_vae.png", dpi=120)
+# README figure: 06_vae.png (the notebook builder saves this cell's figure)
 
 # %% [markdown]
 # The codes side by side: PCA's linear projection, the vanilla autoencoder's codes spread
@@ -158,7 +158,7 @@ codes = {
     "VAE (posterior means)": vae.encode(data.X_test),
 }
 fig = plot_latent_scatter(codes, data.y_test, title="2-D codes of the test digits")
-fig.savefig("figures/06_latent_codes.png", dpi=120)
+# README figure: 06_latent_codes.png (the notebook builder saves this cell's figure)
 
 # %% [markdown]
 # ## Exercises

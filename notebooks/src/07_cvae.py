@@ -41,7 +41,7 @@ fig = plot_history(cvae.history_, title="CVAE 64-128-2 (+ label)")
 # %%
 grid = np.concatenate([cvae.sample(10, label=c) for c in range(10)])
 fig = plot_samples(grid, row_labels=[f"c = {c}" for c in range(10)], title="CVAE samples by class")
-fig.savefig("figures/07_cvae.png", dpi=120)
+# README figure: 07_cvae.png (the notebook builder saves this cell's figure)
 
 # %% [markdown]
 # ## z carries the style
