@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from aelearn.models import VAE, Autoencoder, DenoisingAutoencoder
 from aelearn.models.config import constructor_parameters
-from aelearn.validation import check_positive_int, check_rng
+from aelearn.validation import check_positive_int, check_real, check_rng
 
 try:
     from sklearn.utils.validation import validate_data
@@ -94,19 +94,21 @@ class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         X = validate_data(self, X, dtype=FLOAT_DTYPES)
         epochs = check_positive_int(self.epochs, "epochs")
         batch_size = check_positive_int(self.batch_size, "batch_size")
-        if not (isinstance(self.learning_rate, numbers.Real) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate must be a positive number; got {self.learning_rate!r}")
+        lr = check_real(self.learning_rate, "learning_rate", minimum=0, strictly=True)
         check_positive_int(self.latent_dim, "latent_dim")
         rng = check_rng(self.random_state)
-        self.model_ = self._build(X, rng)
-        self.model_.fit(
+        # Learned attributes are set only once training succeeded: an estimator whose
+        # training diverged stays unfitted, as scikit-learn expects of a failed fit.
+        model = self._build(X, rng)
+        model.fit(
             X,
             epochs=epochs,
             batch_size=batch_size,
-            lr=self.learning_rate,
+            lr=lr,
             callbacks=callbacks,
             verbose=self.verbose,
         )
+        self.model_ = model
         self.history_ = self.model_.history_
         self._n_features_out = self.latent_dim
         return self
@@ -116,12 +118,12 @@ class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def transform(self, X):
         """The codes of X: an array of shape (n_samples, latent_dim)."""
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")
         return self.model_.encode(validate_data(self, X, reset=False, dtype=FLOAT_DTYPES))
 
     def inverse_transform(self, X):
         """Decode codes of shape (n_samples, latent_dim) into (n_samples, n_features)."""
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")
         Z = check_array(X, dtype=FLOAT_DTYPES)
         if Z.shape[1] != self.latent_dim:
             raise ValueError(
@@ -210,7 +212,7 @@ class AutoencoderTransformer(_LatentTransformer):
 
     def score(self, X, y=None):
         """Minus the mean squared reconstruction error per element: higher is better."""
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES)
         return -self.model_.reconstruction_error(X)
 
@@ -285,6 +287,6 @@ class VAETransformer(_LatentTransformer):
 
         Estimated with 10 draws of z per example from a fixed seed, so it is repeatable.
         """
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES)
         return -self.model_.evaluate(X)["neg_elbo"]

@@ -1,9 +1,15 @@
 """Checks at the edge: arrays coming in from users, validated once, with messages that say
 what was wrong and what was expected. Inner loops trust what passed here."""
 
+import math
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
+
+#: The dtypes a model computes in: float16 is too narrow (Adam's eps = 1e-8 underflows to
+#: 0 in it, and exp overflows past 11), integers would truncate weights and data.
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=False):
@@ -48,6 +54,10 @@ def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=Fal
         )
     if array.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); expected at least one sample")
+    if array.shape[1] == 0:
+        raise ValueError(
+            f"{name} has no features (shape {array.shape}); expected at least one column"
+        )
     if n_features is not None and array.shape[1] != n_features:
         raise ValueError(
             f"{name} has {array.shape[1]} features per sample; this model expects {n_features}"
@@ -103,6 +113,63 @@ def check_positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive integer; got {value!r}")
     return int(value)
+
+
+def check_real(value, name, minimum=None, strictly=False):
+    """Return ``value`` as a finite float (>= ``minimum``, or > it if ``strictly``), or raise.
+
+    Strings, booleans and NaN are refused, so that ``beta="1"`` fails here with the
+    parameter's name rather than deep inside arithmetic.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; got {value!r}")
+    if minimum is not None and (value <= minimum if strictly else value < minimum):
+        bound = f"> {minimum}" if strictly else f">= {minimum}"
+        raise ValueError(f"{name} must be {bound}; got {value!r}")
+    return float(value)
+
+
+def check_sizes(sizes, name="sizes", layout="(n_features, hidden..., latent_dim)", min_len=2):
+    """Return layer widths as a tuple of positive ints, or raise saying what is expected.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+    name : str
+        The parameter, for the message.
+    layout : str
+        What the sequence lists, for the message.
+    min_len : int
+        The fewest widths allowed.
+    """
+    if isinstance(sizes, str | bytes) or not isinstance(sizes, Iterable):
+        hint = (
+            f" (one width w is written ({sizes!r},))" if isinstance(sizes, numbers.Number) else ""
+        )
+        raise TypeError(f"{name} must be a sequence of layer widths {layout}; got {sizes!r}{hint}")
+    widths = tuple(sizes)
+    if len(widths) < min_len:
+        raise ValueError(f"{name} must list at least {min_len} widths {layout}; got {widths}")
+    return tuple(check_positive_int(width, f"each entry of {name}") for width in widths)
+
+
+def check_dtype(dtype):
+    """Return ``dtype`` as np.float32 or np.float64 (a numpy dtype), or raise TypeError."""
+    try:
+        resolved = None if dtype is None else np.dtype(dtype)  # np.dtype(None) is float64
+    except TypeError:
+        resolved = None
+    # Not `resolved in FLOAT_DTYPES`: np.dtype(np.float64) == None is True.
+    if resolved is not None and resolved in FLOAT_DTYPES:
+        return resolved
+    if resolved is not None and resolved.kind == "f":
+        why = "float16 rounds Adam's eps = 1e-8 to 0 and overflows past 65504"
+    elif resolved is not None and resolved.kind in "iub":
+        why = "integer weights would be truncated to whole numbers and could not learn"
+    else:
+        why = "a model computes in floating point"
+    got = repr(dtype) if resolved is None else resolved.name
+    raise TypeError(f"dtype must be np.float32 or np.float64; got {got} ({why})")
 
 
 def check_rng(rng):

@@ -89,7 +89,14 @@ def pretraining_accuracies(data, seed, budget):
     out = {}
     for name, init in INITS.items():
         stack = pretrain_stack(
-            data.X_train, HIDDEN, "sigmoid", budget["pretrain_epochs"], BATCH, LR, rng=seed, **init
+            data.X_train,
+            HIDDEN,
+            activation="sigmoid",
+            epochs=budget["pretrain_epochs"],
+            batch_size=BATCH,
+            lr=LR,
+            rng=seed,
+            **init,
         )
         for per_class in LABELS_PER_CLASS:
             index = labelled_subset(data.y_train, per_class, seed)

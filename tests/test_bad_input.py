@@ -7,10 +7,11 @@ scikit-learn's conventions, so their messages are scikit-learn's.
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from aelearn.models import CVAE, VAE, Autoencoder
 from aelearn.sklearn import AutoencoderTransformer, VAETransformer
-from aelearn.training import Callback
+from aelearn.training import Callback, TrainingDiverged
 
 rng = np.random.default_rng(0)
 X = rng.random((30, 6)).astype(np.float32)
@@ -196,12 +197,22 @@ def test_estimator_refuses_non_positive_epochs_and_batch_size(name, setting, val
 
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_estimator_refuses_bad_learning_rate_and_hidden_sizes(name):
-    with pytest.raises(ValueError, match="learning_rate must be a positive number; got 0"):
-        ESTIMATORS[name]().set_params(learning_rate=0).fit(X)
+    for bad in (0, np.inf, "0.01"):
+        with pytest.raises(ValueError, match=f"learning_rate must be .*; got {bad!r}"):
+            ESTIMATORS[name]().set_params(learning_rate=bad).fit(X)
     with pytest.raises(ValueError, match="each hidden size must be a positive integer; got 0"):
         ESTIMATORS[name]().set_params(hidden_sizes=(8, 0)).fit(X)
     with pytest.raises(ValueError, match=r"hidden_sizes must be a sequence of positive ints"):
         ESTIMATORS[name]().set_params(hidden_sizes=1.5).fit(X)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_estimator_whose_training_diverges_raises_and_stays_unfitted(name):
+    estimator = ESTIMATORS[name]().set_params(learning_rate=1e6, epochs=20)
+    with pytest.raises(TrainingDiverged, match="training diverged at epoch"):
+        estimator.fit(X)
+    with pytest.raises(NotFittedError):
+        estimator.transform(X)
 
 
 # ----- KeyboardInterrupt --------------------------------------------------------------------------

@@ -21,7 +21,7 @@ ALLOWED = {
     "optim": set(),
     "autograd": {"autograd"},
     "gradient_check": {"autograd"},
-    "nn": {"autograd", "nn"},
+    "nn": {"autograd", "nn", "validation"},
     "losses": {"autograd", "validation"},
     "threads": set(),
     "training": {"autograd", "optim", "threads", "training", "validation"},

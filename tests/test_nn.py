@@ -338,10 +338,16 @@ def test_float32_is_preserved_through_mlp_forward_and_backward(activation):
 def test_constructors_refuse_bad_arguments():
     with pytest.raises(ValueError, match="init must be one of"):
         init_weights(3, 2, "xavier", np.random.default_rng(0), np.float64)
-    with pytest.raises(ValueError, match="positive widths"):
+    with pytest.raises(ValueError, match="n_in must be a positive integer; got 0"):
         Dense(0, 3)
-    with pytest.raises(ValueError, match="at least two positive sizes"):
+    with pytest.raises(ValueError, match="n_out must be a positive integer; got 2.5"):
+        Dense(3, 2.5)
+    with pytest.raises(TypeError, match="dtype must be np.float32 or np.float64; got int32"):
+        Dense(3, 2, dtype=np.int32)
+    with pytest.raises(ValueError, match=r"at least 2 widths \(n_in, hidden..., n_out\)"):
         MLP((4,))
+    with pytest.raises(TypeError, match=r"sizes must be a sequence .* got 4 \(one width"):
+        MLP(4)
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):
         get_activation("gelu")
     with pytest.raises(TypeError, match="Sequential takes Modules"):
@@ -403,10 +409,13 @@ def test_noise_layer_draws_fresh_noise_at_every_training_call(kind):
 @pytest.mark.parametrize(
     ("kind", "level"),
     [("masking", -0.1), ("masking", 1.5), ("salt_and_pepper", 2.0), ("gaussian", -0.5)]
-    + [(kind, np.nan) for kind in CORRUPTIONS],
+    + [(kind, bad) for kind in CORRUPTIONS for bad in (np.nan, "0.3", None)],
 )
 def test_corruption_refuses_a_bad_level(kind, level):
-    with pytest.raises(ValueError, match=f"{kind} noise takes"):
+    expected = f"{kind} noise takes" if isinstance(level, float) else "must be a finite number"
+    if isinstance(level, float) and np.isnan(level):
+        expected = f"the level of {kind} noise must be a finite number; got nan"
+    with pytest.raises(ValueError, match=expected):
         draw_corruption((2, 2), kind, level, np.random.default_rng(0))
     with pytest.raises(ValueError):
         Noise(kind, level)

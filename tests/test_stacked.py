@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aelearn.datasets import load_digits
-from aelearn.models import DenoisingAutoencoder
+from aelearn.models import Autoencoder, DenoisingAutoencoder
 from aelearn.models.stacked import StackedAutoencoder, pretrain_stack
 from aelearn.nn import Dense
 
@@ -145,3 +145,51 @@ def test_bad_arguments_and_unfitted_use_raise():
         StackedAutoencoder((8,), noise="blur")
     with pytest.raises(RuntimeError, match="fit"):
         StackedAutoencoder((8,)).to_classifier(10)
+
+
+def interrupt_at_batch(monkeypatch, n):
+    """Make the n-th batch of the whole pre-training (counted from 1) raise Ctrl-C."""
+    seen = []
+    original = Autoencoder.loss_terms
+
+    def loss_terms(self, x, y, rng):
+        seen.append(1)
+        if len(seen) == n:
+            raise KeyboardInterrupt
+        return original(self, x, y, rng)
+
+    monkeypatch.setattr(Autoencoder, "loss_terms", loss_terms)
+
+
+@pytest.mark.parametrize(
+    ("epoch", "kept"),
+    [(2, 2), (1, 1)],  # stage 2 interrupted in its second epoch, or in its first
+)
+def test_ctrl_c_stops_the_whole_stack_keeping_the_finished_stages(
+    digits, monkeypatch, capsys, epoch, kept
+):
+    batches = 300 // 100  # per epoch, with batch_size=100
+    interrupt_at_batch(monkeypatch, 2 * batches + (epoch - 1) * batches + 2)
+    stack = StackedAutoencoder((24, 12, 6), rng=0).fit(
+        digits[0], epochs=2, batch_size=100, verbose=False
+    )
+    assert len(stack.autoencoders_) == kept  # stage 3 never trained
+    assert stack.sizes_ == (64, 24, 12)[: kept + 1]
+    assert stack.stopped_ == f"stage 2 interrupted during epoch {epoch}"
+    assert [len(h) for h in stack.histories_] == [2, 1][:kept]
+    assert stack.transform(digits[0]).shape == (300, stack.sizes_[-1])
+    assert "training interrupted" in capsys.readouterr().out
+
+
+def test_a_stack_interrupted_before_any_stage_finished_an_epoch_is_not_pre_trained(
+    digits, monkeypatch, capsys
+):
+    interrupt_at_batch(monkeypatch, 1)
+    stack = StackedAutoencoder((24, 12), rng=0).fit(digits[0], epochs=2, verbose=False)
+    assert stack.autoencoders_ == [] and stack.stopped_ == "stage 1 interrupted during epoch 1"
+    with pytest.raises(RuntimeError, match="interrupted fit keeps only the stages"):
+        stack.encoder()
+
+
+def test_an_uninterrupted_stack_has_not_stopped(stack):
+    assert stack.stopped_ is None

@@ -272,9 +272,15 @@ def test_cvae_label_is_one_int_or_one_per_generated_example():
         ({"warmup_epochs": -1}, r"warmup_epochs must be a non-negative integer.*got -1"),
         ({"warmup_epochs": 2.7}, r"warmup_epochs must be a non-negative integer.*got 2\.7"),
         ({"reconstruction_weight": -0.5}, r"reconstruction_weight must be >= 0.*got -0\.5"),
-        ({"beta": float("nan")}, r"beta must be >= 0.*got nan"),
+        ({"beta": float("nan")}, r"beta must be a finite number; got nan"),
+        ({"beta": -1}, r"beta must be >= 0; got -1"),
+        ({"beta": "1"}, r"beta must be a finite number; got '1'"),
         ({"decoder_std": 0.0}, r"decoder_std must be > 0.*got 0\.0"),
-        ({"sizes": (64,)}, r"sizes must be \(n_features, hidden\.\.\., latent_dim\).*\(64,\)"),
+        (
+            {"sizes": (64,)},
+            r"sizes must list at least 2 widths \(n_features, hidden\.\.\., latent_dim\).*\(64,\)",
+        ),
+        ({"sizes": ("64", 8)}, r"each entry of sizes must be a positive integer; got '64'"),
         ({"sizes": (64, 16.5, 2)}, r"each entry of sizes must be a positive integer.*16\.5"),
     ],
 )

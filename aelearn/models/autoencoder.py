@@ -12,7 +12,7 @@ from aelearn.losses import BCEWithLogits, MSELoss
 from aelearn.models.base import Model, predict_in_batches
 from aelearn.models.config import Configurable
 from aelearn.nn import MLP, Module, get_activation
-from aelearn.validation import check_choice, check_data
+from aelearn.validation import check_choice, check_data, check_dtype, check_sizes
 
 OUTPUTS = ("sigmoid", "identity")
 LOSSES = ("auto", "bce", "mse")
@@ -37,7 +37,8 @@ class Encoder(Configurable, Module):
     """
 
     def __init__(self, sizes, activation="relu", init=None, rng=None, dtype=np.float32, net=None):
-        self.sizes, self.activation, self.dtype = tuple(int(s) for s in sizes), activation, dtype
+        self.sizes, self.activation = check_sizes(sizes), activation
+        self.dtype = dtype = check_dtype(dtype)
         self.init = init
         self.n_features, self.latent_dim = self.sizes[0], self.sizes[-1]
         self.net = net or MLP(self.sizes, activation, None, init=init, rng=rng, dtype=dtype)
@@ -78,7 +79,11 @@ class Decoder(Configurable, Module):
         dtype=np.float32,
         net=None,
     ):
-        self.sizes, self.activation, self.dtype = tuple(int(s) for s in sizes), activation, dtype
+        self.sizes, self.activation = (
+            check_sizes(sizes, layout="(latent_dim, hidden..., n_features)"),
+            activation,
+        )
+        self.dtype = dtype = check_dtype(dtype)
         self.init = init
         self.latent_dim, self.n_features = self.sizes[0], self.sizes[-1]
         self.output_activation = check_choice(output_activation, OUTPUTS, "output_activation")
@@ -148,13 +153,14 @@ class Autoencoder(Model):
         check_choice(loss, LOSSES, "loss")
         if loss == "bce" and output == "identity":
             raise ValueError("loss='bce' needs output='sigmoid' (cross-entropy of probabilities)")
+        dtype = check_dtype(dtype)
         rng = self._set_rng(rng)
         # A given half fixes the widths of the half built to match it.
         if encoder is not None:
             sizes = encoder.sizes
         elif decoder is not None:
             sizes = decoder.sizes[::-1]
-        sizes = tuple(int(s) for s in sizes)
+        sizes = check_sizes(sizes)
         self.encoder = encoder or Encoder(sizes, activation, init, rng, dtype)
         self.decoder = decoder or Decoder(sizes[::-1], activation, output, init, rng, dtype)
         if (self.encoder.n_features, self.encoder.latent_dim) != (

@@ -92,6 +92,12 @@ class Model(Configurable, Module):
         if validation_data is not None:
             if not isinstance(validation_data, tuple | list):
                 validation_data = (validation_data,)
+            if self.takes_labels and len(validation_data) != 2:
+                raise ValueError(
+                    f"validation_data for a {type(self).__name__} must be (X_val, y_val): it "
+                    f"needs the labels of the validation examples; got {len(validation_data)} "
+                    "item(s)"
+                )
             X_val = self._check(validation_data[0], "validation X")
             y_val = validation_data[1] if len(validation_data) > 1 else None
             validation_data = (X_val, self._labels(y_val, X_val.shape[0], "validation y"))

@@ -16,7 +16,7 @@ from aelearn.autograd.activations import log_softmax
 from aelearn.losses import softmax_cross_entropy
 from aelearn.models.base import Model, predict_in_batches
 from aelearn.nn import MLP, Module
-from aelearn.validation import check_labels, check_positive_int
+from aelearn.validation import check_dtype, check_labels, check_positive_int, check_sizes
 
 
 def _input_width(encoder, n_features):
@@ -36,6 +36,13 @@ def _code_width(encoder, n_features, dtype):
     """The width of the codes, found by encoding one all-zero input of shape (1, n_features)."""
     with no_grad():
         codes = encoder(Tensor(np.zeros((1, n_features), dtype=dtype)))
+    if isinstance(codes, tuple):
+        raise TypeError(
+            f"the encoder returns {len(codes)} arrays, as a VAE's encoder returns mu and logvar; "
+            "a Classifier needs one code per input. For a VAE, classify the posterior means: "
+            "Classifier(Sequential(vae.encoder.trunk, vae.encoder.mu_head), "
+            "n_features=vae.n_features)"
+        )
     if codes.ndim != 2:
         raise ValueError(
             f"the encoder must map (batch, n_features) to (batch, code_width); it returned "
@@ -121,20 +128,25 @@ class Classifier(Model):
     ):
         if encoder is not None and not isinstance(encoder, Module):
             raise TypeError(f"encoder must be a Module or None; got {type(encoder).__name__}")
+        if isinstance(encoder, Model):
+            raise TypeError(
+                f"encoder is a whole {type(encoder).__name__}; a Classifier goes on its encoder "
+                "alone: Classifier(model.encoder, ...)"
+            )
         if encoder is None and n_features is None:
             raise ValueError("a classifier on raw inputs (encoder=None) needs n_features")
         self.n_classes = check_positive_int(n_classes, "n_classes")
-        self.hidden = tuple(check_positive_int(h, "hidden width") for h in hidden)
+        self.hidden = check_sizes(hidden, "hidden", "of the head, e.g. (64,) or ()", min_len=0)
         rng = self._set_rng(rng)
         if encoder is None:
             self.n_features = check_positive_int(n_features, "n_features")
-            self.dtype = np.dtype(dtype or np.float32)
+            self.dtype = check_dtype(dtype or np.float32)
             self.code_width = self.n_features
         else:
             encoder = copy.deepcopy(encoder) if copy_encoder else encoder
             params = encoder.parameters()
             self.n_features = _input_width(encoder, n_features)
-            self.dtype = np.dtype(dtype or (params[0].dtype if params else np.float32))
+            self.dtype = check_dtype(dtype or (params[0].dtype if params else np.float32))
             self.code_width = _code_width(encoder, self.n_features, self.dtype)
             if freeze_encoder:
                 encoder.freeze()

@@ -10,10 +10,10 @@ input. The VAE passes the labels on to its networks and knows nothing else of th
 import inspect
 
 from aelearn.autograd import Tensor, concatenate
-from aelearn.models.gaussian_encoder import GaussianEncoder, check_sizes
+from aelearn.models.gaussian_encoder import GaussianEncoder
 from aelearn.models.vae import VAE
 from aelearn.nn import MLP, Module, one_hot
-from aelearn.validation import check_positive_int
+from aelearn.validation import check_positive_int, check_sizes
 
 _VAE_DEFAULTS = {name: p.default for name, p in inspect.signature(VAE.__init__).parameters.items()}
 

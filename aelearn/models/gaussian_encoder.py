@@ -5,17 +5,7 @@ import numpy as np
 from aelearn.models.config import Configurable
 from aelearn.nn import MLP, Dense, Identity, Module
 from aelearn.nn.dense import DEFAULT_INIT
-from aelearn.validation import check_positive_int
-
-
-def check_sizes(sizes):
-    """(n_in, hidden..., latent_dim) as a tuple of at least two positive ints, or raise."""
-    sizes = tuple(sizes)
-    if len(sizes) < 2:
-        raise ValueError(
-            f"sizes must be (n_features, hidden..., latent_dim), at least two widths; got {sizes}"
-        )
-    return tuple(check_positive_int(s, "each entry of sizes") for s in sizes)
+from aelearn.validation import check_dtype, check_sizes
 
 
 class GaussianEncoder(Configurable, Module):
@@ -39,7 +29,7 @@ class GaussianEncoder(Configurable, Module):
 
     def __init__(self, sizes, activation="relu", init=None, rng=None, dtype=np.float32):
         self.sizes, self.activation = check_sizes(sizes), activation
-        self.init, self.dtype = init, dtype
+        self.init, self.dtype = init, check_dtype(dtype)
         trunk, latent_dim = self.sizes[:-1], self.sizes[-1]
         rng = np.random.default_rng(rng)  # one Generator for trunk and heads, even from an int
         self.trunk = (

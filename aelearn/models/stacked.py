@@ -19,25 +19,18 @@ order; fine-tuned for reconstruction). Both get *copies* of the pre-trained weig
 one stack can start several networks and fine-tuning never changes the stack itself.
 """
 
-import copy
-
 import numpy as np
 
 from aelearn.models.autoencoder import LOSSES, Autoencoder, Decoder, Encoder
-from aelearn.models.classifier import Classifier
 from aelearn.models.denoising import DenoisingAutoencoder
+from aelearn.models.stacked_networks import StackedNetworks, copy_dense
 from aelearn.nn import Dense, Sequential, get_activation
 from aelearn.nn.dense import DEFAULT_INIT
 from aelearn.nn.noise import check_corruption
-from aelearn.validation import check_choice, check_data, check_positive_int, check_rng
+from aelearn.validation import check_choice, check_data, check_dtype, check_rng, check_sizes
 
 
-def copy_dense(layer):
-    """A trainable Dense layer holding copies of ``layer``'s weights and bias."""
-    return copy.deepcopy(layer).unfreeze()
-
-
-class StackedAutoencoder:
+class StackedAutoencoder(StackedNetworks):
     """Greedy layer-wise pre-training of the encoder (n_features, *hidden_sizes).
 
     Parameters
@@ -93,17 +86,23 @@ class StackedAutoencoder:
         rng=None,
         dtype=np.float32,
     ):
-        self.hidden_sizes = tuple(check_positive_int(h, "hidden size") for h in hidden_sizes)
-        if not self.hidden_sizes:
-            raise ValueError("hidden_sizes must list at least one layer width, e.g. (128, 64)")
+        layout = "of the encoder layers, bottom up, e.g. (128, 64)"
+        self.hidden_sizes = check_sizes(hidden_sizes, "hidden_sizes", layout, min_len=1)
         check_choice(loss, LOSSES, "loss")
+        # Cross-entropy needs every stage's input in [0, 1]: above the first stage that
+        # input is the codes below, in [0, 1] only under a sigmoid.
+        if loss == "bce" and activation != "sigmoid" and len(self.hidden_sizes) > 1:
+            raise ValueError(
+                f"loss='bce' needs each stage's input in [0, 1], but stage 2 sees {activation} "
+                "codes of stage 1, which are not; use activation='sigmoid' or loss='mse'"
+            )
         # Unknown names fail here rather than after a stage of training.
         get_activation(activation)
         if noise is not None:
             check_corruption(noise, noise_level)
         self.activation, self.loss = activation, loss
         self.noise, self.noise_level = noise, noise_level
-        self.init, self.init_std, self.dtype = init, init_std, dtype
+        self.init, self.init_std, self.dtype = init, init_std, check_dtype(dtype)
         self.rng = check_rng(rng)
 
     def _stage(self, n_in, n_out, inside_unit_interval):
@@ -132,6 +131,11 @@ class StackedAutoencoder:
     def fit(self, X, *, epochs=100, batch_size=64, lr=1e-3, verbose="auto"):
         """Pre-train the stack on X, one stage after the other. Returns self.
 
+        Ctrl-C stops the whole stack, not only the stage it interrupts: that stage keeps
+        the weights of its last finished epoch (as ``fit`` does) if it finished one, the
+        stages above it are not trained, ``sizes_`` lists the layers that were, and
+        ``stopped_`` says where pre-training stopped (None when every stage finished).
+
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
@@ -143,24 +147,35 @@ class StackedAutoencoder:
         verbose : "auto", bool or int, default="auto"
             As in ``aelearn.training.fit``; with True or an int, a line names each stage.
         """
-        codes = check_data(X, "X", dtype=self.dtype)
+        codes = check_data(X, "X", dtype=self.dtype, unit_interval=self.loss == "bce")
         self.sizes_ = (codes.shape[1], *self.hidden_sizes)
-        self.autoencoders_, self.histories_ = [], []
+        self.autoencoders_, self.histories_, self.stopped_ = [], [], None
         for level, (n_in, n_out) in enumerate(zip(self.sizes_[:-1], self.sizes_[1:], strict=True)):
             if verbose is True or (type(verbose) is int and verbose > 0):
                 print(f"stage {level + 1}: {n_in} -> {n_out} -> {n_in}", flush=True)
             inside = bool(codes.min() >= 0 and codes.max() <= 1)
             stage = self._stage(n_in, n_out, inside)
             stage.fit(codes, epochs=epochs, batch_size=batch_size, lr=lr, verbose=verbose)
-            stage.freeze()
-            self.autoencoders_.append(stage)
-            self.histories_.append(stage.history_)
+            if stage.history_.interrupted:
+                self.stopped_ = f"stage {level + 1} {stage.history_.stopped}"
+                if len(stage.history_):  # a stage interrupted in its first epoch learned nothing
+                    self._keep(stage.freeze())
+                self.sizes_ = self.sizes_[: len(self.autoencoders_) + 1]
+                break
+            self._keep(stage.freeze())
             codes = stage.encode(codes)
         return self
 
+    def _keep(self, stage):
+        self.autoencoders_.append(stage)
+        self.histories_.append(stage.history_)
+
     def _check_fitted(self):
-        if not hasattr(self, "autoencoders_"):
-            raise RuntimeError("the stack is not pre-trained yet: call fit(X) first")
+        if not getattr(self, "autoencoders_", None):
+            raise RuntimeError(
+                "the stack has no pre-trained layer: call fit(X) (an interrupted fit keeps "
+                "only the stages that finished an epoch)"
+            )
 
     def encoder_layers(self):
         """Copies of the pre-trained encoder layers, bottom up: Dense, activation, Dense, ..."""
@@ -178,81 +193,6 @@ class StackedAutoencoder:
     def transform(self, X):
         """The top codes h_L of X, shape (n_samples, hidden_sizes[-1])."""
         return self.encoder().encode(X)
-
-    def to_classifier(self, n_classes, hidden=(), freeze=False, rng=None):
-        """A classifier: copies of the pre-trained encoder layers, then a new head.
-
-        Parameters
-        ----------
-        n_classes : int
-        hidden : sequence of int, default=()
-            Hidden widths of the head (with the stack's activation); () is one Dense
-            layer from the top code to the logits.
-        freeze : bool, default=False
-            False, to fine-tune every layer end to end; True trains the head alone.
-        rng : numpy.random.Generator or int, optional
-            The head's initial weights and the batch order (default: the stack's rng).
-
-        Returns
-        -------
-        Classifier
-            Its lower layers hold exactly the pre-trained weights, as copies: training it
-            does not change the stack.
-        """
-        return Classifier(
-            self.encoder(),
-            n_classes,
-            hidden,
-            activation=self.activation,
-            freeze_encoder=freeze,
-            copy_encoder=False,  # the layers are fresh copies already
-            init=self.init,
-            init_std=self.init_std,
-            rng=self.rng if rng is None else rng,
-            dtype=self.dtype,
-        )
-
-    def to_deep_autoencoder(self, rng=None):
-        """The unrolled deep autoencoder: the encoders bottom up, then the decoders top down.
-
-        Each stage's decoder is followed by that stage's output activation, so the
-        decoder half rebuilds the codes of each layer in turn, down to x_hat, exactly as
-        the stages did one at a time. Loss and final output are those of the first stage.
-
-        Parameters
-        ----------
-        rng : numpy.random.Generator or int, optional
-            Batch order (and noise) when fine-tuning (default: the stack's rng).
-
-        Returns
-        -------
-        Autoencoder
-            Holding copies of the pre-trained weights; fine-tune it with ``fit``.
-        """
-        self._check_fitted()
-        decoder_layers = []
-        for stage in reversed(self.autoencoders_):
-            output = get_activation(stage.decoder.output_activation)
-            decoder_layers += [copy_dense(stage.decoder.net), output]
-        # The last output activation belongs to the Decoder itself (its forward returns logits).
-        decoder_net = Sequential(*decoder_layers[:-1])
-        first = self.autoencoders_[0]
-        decoder = Decoder(
-            self.sizes_[::-1],
-            output_activation=first.decoder.output_activation,
-            net=decoder_net,
-            dtype=self.dtype,
-        )
-        return Autoencoder(
-            self.sizes_,
-            activation=self.activation,
-            output=first.decoder.output_activation,
-            loss=first.loss_,
-            encoder=self.encoder(),
-            decoder=decoder,
-            rng=self.rng if rng is None else rng,
-            dtype=self.dtype,
-        )
 
     def summary(self):
         """The stages, each a one-hidden-layer autoencoder, as tables (see ``Model.summary``)."""
@@ -275,25 +215,12 @@ class StackedAutoencoder:
 
 
 def pretrain_stack(
-    X,
-    hidden_sizes,
-    activation="sigmoid",
-    epochs=100,
-    batch_size=64,
-    lr=1e-3,
-    noise=None,
-    noise_level=0.3,
-    init=None,
-    rng=None,
-    verbose="auto",
-    **kwargs,
+    X, hidden_sizes, *, epochs=100, batch_size=64, lr=1e-3, verbose="auto", **kwargs
 ):
     """Greedy layer-wise pre-training of a stack on X; returns the fitted StackedAutoencoder.
 
-    A shortcut for ``StackedAutoencoder(hidden_sizes, ...).fit(X, epochs=...)``; see there
-    for the parameters (``**kwargs`` takes ``loss``, ``init_std`` and ``dtype``).
+    A shortcut for ``StackedAutoencoder(hidden_sizes, **kwargs).fit(X, epochs=...)``; see
+    there for the parameters.
     """
-    stack = StackedAutoencoder(
-        hidden_sizes, activation, noise=noise, noise_level=noise_level, init=init, rng=rng, **kwargs
-    )
+    stack = StackedAutoencoder(hidden_sizes, **kwargs)
     return stack.fit(X, epochs=epochs, batch_size=batch_size, lr=lr, verbose=verbose)

@@ -24,13 +24,20 @@ from aelearn.autograd.activations import stable_sigmoid
 from aelearn.losses import BCEWithLogits, GaussianKL, MSELoss, negative_elbo
 from aelearn.models.base import Model
 from aelearn.models.gaussian import LOG_2PI, sample_posterior
-from aelearn.models.gaussian_encoder import GaussianEncoder, check_sizes
+from aelearn.models.gaussian_encoder import GaussianEncoder
 from aelearn.models.vae_evaluation import VAEEvaluation
 from aelearn.models.vae_generation import VAEGeneration
 from aelearn.nn import MLP
 from aelearn.threads import chosen_threads
 from aelearn.training import Callback
-from aelearn.validation import check_choice, check_data, check_positive_int
+from aelearn.validation import (
+    check_choice,
+    check_data,
+    check_dtype,
+    check_positive_int,
+    check_real,
+    check_sizes,
+)
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 
@@ -126,16 +133,12 @@ class VAE(VAEEvaluation, VAEGeneration, Model):
         decoder=None,
     ):
         check_choice(likelihood, LIKELIHOODS, "likelihood")
-        # "not x >= 0" rather than "x < 0", so that NaN is refused too.
-        if not beta >= 0:
-            raise ValueError(f"beta must be >= 0 (0 drops the KL term); got {beta!r}")
-        if not decoder_std > 0:
-            raise ValueError(f"decoder_std must be > 0; got {decoder_std!r}")
-        if not reconstruction_weight >= 0:
-            raise ValueError(
-                "reconstruction_weight must be >= 0 (0 drops the reconstruction term); "
-                f"got {reconstruction_weight!r}"
-            )
+        beta = check_real(beta, "beta", minimum=0)
+        decoder_std = check_real(decoder_std, "decoder_std", minimum=0, strictly=True)
+        reconstruction_weight = check_real(
+            reconstruction_weight, "reconstruction_weight", minimum=0
+        )
+        dtype = check_dtype(dtype)
         if (
             isinstance(warmup_epochs, bool)
             or not isinstance(warmup_epochs, numbers.Integral)

@@ -62,15 +62,35 @@ class VAEGeneration:
     def interpolate(self, x_a, x_b, steps=10, label=None):
         """Decode the straight line between the posterior means of x_a and x_b.
 
+        Parameters
+        ----------
+        x_a, x_b : array_like of shape (n_features,) or (1, n_features)
+            One example each.
+        steps : int, default=10
+        label : int, optional
+            The class, for a conditional VAE.
+
         Returns
         -------
         ndarray of shape (steps, n_features)
         """
-        X = self._check(np.stack([np.ravel(x_a), np.ravel(x_b)]))
+        X = self._check(
+            np.concatenate([self._one_example(x_a, "x_a"), self._one_example(x_b, "x_b")])
+        )
         mu = self._posterior(X, self._generation_labels(label, 2))[0]
         t = np.linspace(0.0, 1.0, check_positive_int(steps, "steps"), dtype=self.dtype)[:, None]
         Z = (1.0 - t) * mu[0] + t * mu[1]
         return self._mean_image(self._decoder_output(Z, self._generation_labels(label, steps)))
+
+    def _one_example(self, x, name):
+        """x as an array of shape (1, n_features), or raise saying what was given."""
+        example, width = np.asarray(x), self.n_features
+        if example.ndim not in (1, 2) or example.shape[-1] != width or example.size != width:
+            raise ValueError(
+                f"{name} must be one example of shape ({width},) or (1, {width}); got shape "
+                f"{example.shape}"
+            )
+        return example.reshape(1, -1)
 
     def latent_grid(self, n=15, label=None):
         """The 2-D latent manifold: decode an n x n grid of z through the prior's quantiles.

@@ -5,6 +5,7 @@ import numpy as np
 from aelearn.nn.activations import get_activation
 from aelearn.nn.dense import DEFAULT_INIT, Dense
 from aelearn.nn.module import Module
+from aelearn.validation import check_sizes
 
 
 class Sequential(Module):
@@ -71,9 +72,7 @@ class MLP(Sequential):
         dtype=np.float32,
         init_std=0.01,
     ):
-        sizes = tuple(int(s) for s in sizes)
-        if len(sizes) < 2 or min(sizes) <= 0:
-            raise ValueError(f"MLP needs at least two positive sizes (input, output); got {sizes}")
+        sizes = check_sizes(sizes, layout="(n_in, hidden..., n_out)")
         rng = np.random.default_rng(rng)
         layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):

@@ -4,6 +4,7 @@ import numpy as np
 
 from aelearn.autograd.arithmetic import Affine
 from aelearn.nn.module import Module, Parameter
+from aelearn.validation import check_dtype, check_positive_int
 
 INITS = ("he", "glorot", "normal")
 
@@ -70,10 +71,9 @@ class Dense(Module):
     """
 
     def __init__(self, n_in, n_out, init=DEFAULT_INIT, rng=None, dtype=np.float32, init_std=0.01):
-        if int(n_in) <= 0 or int(n_out) <= 0:
-            raise ValueError(f"Dense needs positive widths; got n_in={n_in}, n_out={n_out}")
+        self.n_in, self.n_out = check_positive_int(n_in, "n_in"), check_positive_int(n_out, "n_out")
+        dtype, self.init = check_dtype(dtype), init
         rng = np.random.default_rng(rng)
-        self.n_in, self.n_out, self.init = int(n_in), int(n_out), init
         self.W = Parameter(init_weights(self.n_in, self.n_out, init, rng, dtype, init_std), "W")
         self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
 

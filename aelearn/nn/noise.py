@@ -13,6 +13,7 @@ and the Noise layer, whose gradient with respect to x is then simply ``keep``.
 import numpy as np
 
 from aelearn.nn.module import Module
+from aelearn.validation import check_real
 
 CORRUPTIONS = ("gaussian", "masking", "salt_and_pepper")
 
@@ -40,8 +41,9 @@ def draw_corruption(shape, kind, level, rng, dtype=np.float32):
     """
     if kind not in CORRUPTIONS:
         raise ValueError(f"unknown corruption {kind!r}; expected one of {CORRUPTIONS}")
+    check_real(level, f"the level of {kind} noise")  # a number, before comparing it
     if kind == "gaussian":
-        if not level >= 0:  # also refuses NaN, which would make every corrupted value NaN
+        if level < 0:
             raise ValueError(f"gaussian noise takes a standard deviation >= 0; got {level}")
         return None, (level * rng.standard_normal(shape)).astype(dtype)
     if not 0.0 <= level <= 1.0:

@@ -5,6 +5,9 @@ import numpy as np
 #: The unit of the seconds every epoch records.
 TIME_UNIT = ("s/epoch", "seconds per epoch")
 
+#: How ``stopped`` begins when the user interrupted training (Ctrl-C).
+INTERRUPTED = "interrupted"
+
 
 class History:
     """Per-epoch records of a training run.
@@ -26,6 +29,11 @@ class History:
         self.epochs = []
         self.stopped = None
         self.units = {"time": TIME_UNIT, **(units or {})}
+
+    @property
+    def interrupted(self):
+        """Whether the user stopped this run (Ctrl-C) before its last epoch."""
+        return self.stopped is not None and self.stopped.startswith(INTERRUPTED)
 
     def append(self, epoch, logs):
         self.epochs.append(epoch)

@@ -21,7 +21,7 @@ import numpy as np
 from aelearn.autograd import no_grad
 from aelearn.optim import SGD, Adam, RMSprop
 from aelearn.threads import chosen_threads
-from aelearn.training.history import History
+from aelearn.training.history import INTERRUPTED, History
 from aelearn.training.progress import progress_callback
 from aelearn.validation import check_positive_int, check_rng
 
@@ -188,7 +188,7 @@ def _fit(model, X, y, epochs, batch_size, lr, optimizer, validation_data, callba
                     break
     except KeyboardInterrupt:
         model.load_state_dict(last_good)
-        history.stopped = f"interrupted during epoch {len(history) + 1}"
+        history.stopped = f"{INTERRUPTED} during epoch {len(history) + 1}"
         print(
             f"training interrupted: keeping the weights from the end of epoch {len(history)}",
             flush=True,
