@@ -15,6 +15,11 @@ Each notebook runs in a temporary folder and writes nothing; a code cell with a 
 ``# README figure: NAME.png`` has its figure saved here, to notebooks/figures/NAME.png,
 from the executed notebook's output, for the README. Threads are left to aelearn, which
 chooses its BLAS threads itself.
+
+Every notebook starts with one more cell, written here (``install_cell``), not in the sources:
+where aelearn is importable it does nothing; where it is not (a hosted service such as Colab)
+it runs ``%pip install`` of ``AELEARN_SOURCE``, which an instructor sets once below to the
+course's wheel or its URL before building.
 """
 
 import base64
@@ -65,10 +70,38 @@ def parse_cells(text):
     return cells
 
 
+#: What the first cell of every notebook installs where aelearn is missing: anything
+#: ``pip install`` accepts, such as the URL of the wheel ``python -m build`` makes, put where
+#: the class can download it. Empty, the cell says so instead of installing something else.
+AELEARN_SOURCE = ""
+
+
+INSTALL_CELL = """\
+# Installs aelearn where it is missing (a hosted service such as Colab); elsewhere it does
+# nothing. AELEARN_SOURCE: the wheel your course gives, its URL or its path once uploaded.
+import importlib.util
+
+AELEARN_SOURCE = {source!r}
+if importlib.util.find_spec("aelearn") is None:
+    if not AELEARN_SOURCE:
+        raise ModuleNotFoundError(
+            "aelearn is not installed here: set AELEARN_SOURCE in this cell to the wheel "
+            "(or its URL) your course gives, then run the cell again"
+        )
+    %pip install --quiet "{{AELEARN_SOURCE}}"
+    importlib.invalidate_caches()
+"""
+
+
+def install_cell(source=AELEARN_SOURCE):
+    """The code cell that installs aelearn from ``source`` where it cannot be imported."""
+    return nbformat.v4.new_code_cell(INSTALL_CELL.format(source=source).strip("\n"))
+
+
 def build(source):
-    """The notebook of one source file, not yet executed."""
+    """The notebook of one source file, not yet executed: the install cell, then its cells."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = parse_cells(source.read_text())
+    nb.cells = [install_cell(), *parse_cells(source.read_text())]
     kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["kernelspec"] = kernel
     nb.metadata["language_info"] = {"name": "python"}

@@ -1,11 +1,13 @@
-"""Every course notebook runs top to bottom in a fresh kernel without an error.
+"""Every course notebook matches its source and runs top to bottom in a fresh kernel.
 
-Each notebook is copied into a temporary folder (so the figures it saves land there, not
-in the repository) and executed with nbclient in a new python3 kernel. A cell that raises
-fails the test with the cell's traceback. The execution time is printed (``pytest -s``)
-and recorded as a user property for the JUnit report.
+Each committed notebook holds the cells its source in notebooks/src builds (outputs aside),
+so that the two cannot drift apart. Its first cell installs aelearn only where aelearn cannot
+be imported. Each notebook is copied alone into a temporary folder and executed with nbclient
+in a new python3 kernel. A cell that raises fails the test with the cell's traceback. The
+execution time is printed (``pytest -s``) and recorded as a user property for the JUnit report.
 """
 
+import importlib.util
 import shutil
 import sys
 import time
@@ -13,19 +15,80 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS))
-from build_notebooks import readme_figures  # noqa: E402
+from build_notebooks import SOURCES, build, install_cell, readme_figures  # noqa: E402
 
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+SOURCE_PATHS = sorted(SOURCES.glob("*.py"))
 
 
 def test_every_topic_of_the_course_has_a_notebook():
     stems = [p.stem for p in PATHS]
     assert [s[:2] for s in stems] == ["01", "02", "03", "04", "05", "06", "07"], stems
+    assert stems == [p.stem for p in SOURCE_PATHS], "a notebook without a source, or the reverse"
+
+
+def cells(nb):
+    """[(cell kind, source)] of a notebook: what its source decides, outputs aside."""
+    return [(cell.cell_type, cell.source) for cell in nb.cells]
+
+
+@pytest.mark.parametrize("source", SOURCE_PATHS, ids=[p.stem for p in SOURCE_PATHS])
+def test_committed_notebook_is_built_from_its_source(source):
+    committed = nbformat.read(NOTEBOOKS / f"{source.stem}.ipynb", as_version=4)
+    assert cells(committed) == cells(build(source)), (
+        f"notebooks/{source.stem}.ipynb differs from notebooks/src/{source.name}: rebuild it "
+        f"with python notebooks/build_notebooks.py {source.stem}"
+    )
+
+
+def test_a_source_edited_without_rebuilding_no_longer_matches(tmp_path):
+    source = SOURCE_PATHS[0]
+    committed = nbformat.read(NOTEBOOKS / f"{source.stem}.ipynb", as_version=4)
+    edited = tmp_path / source.name
+    edited.write_text(source.read_text().replace("# ", "# Edited: ", 1))
+    assert cells(committed) != cells(build(edited))
+
+
+@pytest.fixture
+def shell_without_aelearn(monkeypatch):
+    """An IPython shell in which aelearn cannot be found, whose %pip records its line."""
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "aelearn" else find_spec(name, *a),
+    )
+    shell = InteractiveShell()
+    shell.pip_lines = []
+    shell.register_magic_function(shell.pip_lines.append, magic_kind="line", magic_name="pip")
+    return shell
+
+
+def test_the_install_cell_installs_the_given_source_where_aelearn_is_missing(shell_without_aelearn):
+    wheel = "https://example.org/course/aelearn-0.1.0-py3-none-any.whl"
+    assert shell_without_aelearn.run_cell(install_cell(wheel).source).success
+    assert shell_without_aelearn.pip_lines == [f'install --quiet "{wheel}"']
+
+
+def test_the_install_cell_without_a_source_says_what_to_set(shell_without_aelearn):
+    result = shell_without_aelearn.run_cell(install_cell("").source)
+    assert isinstance(result.error_in_exec, ModuleNotFoundError)
+    assert "set AELEARN_SOURCE" in str(result.error_in_exec)
+    assert shell_without_aelearn.pip_lines == []
+
+
+def test_the_install_cell_does_nothing_where_aelearn_is_importable():
+    shell = InteractiveShell()
+    pip_lines = []
+    shell.register_magic_function(pip_lines.append, magic_kind="line", magic_name="pip")
+    assert shell.run_cell(install_cell("https://example.org/aelearn.whl").source).success
+    assert pip_lines == []
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])

@@ -21,6 +21,12 @@ def test_the_readme_backward_pass_is_the_code_of_the_op():
     assert snippet == inspect.getsource(SigmoidOp)
 
 
+def test_the_first_two_commands_set_up_the_demo_and_the_tests():
+    blocks = re.findall(r"^```\w*\n(.*?)^```", README, flags=re.S | re.M)
+    assert blocks[0].strip().endswith("pip install -e . && aelearn demo"), blocks[0]
+    assert blocks[1].strip().endswith("pip install -e '.[test]' && python -m pytest"), blocks[1]
+
+
 def test_the_readme_states_the_layering_rule_the_tests_check():
     rule = test_layering.__doc__.split("\n\n", 1)[1]
     assert normalised(rule) in normalised(README)

@@ -11,12 +11,18 @@
 
 # %%
 # %matplotlib inline
+import inspect
+from pathlib import Path
+
 import numpy as np
 
+import aelearn
 from aelearn import Tensor, gradcheck
 from aelearn.autograd import Function
+from aelearn.autograd.ops import MatMul
 from aelearn.losses import mse_loss
 from aelearn.plotting import plot_gradcheck, plot_graph
+from aelearn.reporting import format_table
 
 rng = np.random.default_rng(0)
 
@@ -81,6 +87,43 @@ for name, p in params.items():
 # %%
 fig = plot_graph(loss_t, title="Computation graph of the tiny network's loss")
 # README figure: 01_autograd.png (the notebook builder saves this cell's figure)
+
+# %% [markdown]
+# ## Reading any op's backward
+#
+# Each blue box is labelled with the class of its op, a `Function`: the box fed by x and W1
+# is a `MatMul`, the last one the `MSELoss` of `aelearn.losses`.
+# `inspect.getsource` prints the code of any op from inside the notebook. Here is `MatMul`,
+# the derivation in its docstring and the backward it ran above: look for dL/da = grad @ b.T
+# and dL/db = a.T @ grad, the hand-written `dh = d_y_hat @ W2.T` and `dW2 = h.T @ d_y_hat`.
+
+# %%
+print(inspect.getsource(MatMul))
+
+# %% [markdown]
+# Every op aelearn defines is a subclass of `Function`, so the library itself can list them:
+# this table is built from `Function.__subclasses__()`, with the file and line where each op
+# is written and the first line of its docstring. Open the file, or print
+# `inspect.getsource(NAME)` with `NAME` from `aelearn.autograd.ops` or `aelearn.losses`, to
+# read any of them.
+
+
+# %%
+def ops(cls=Function):
+    """Every subclass of ``cls``, at any depth."""
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from ops(sub)
+
+
+package_folder = Path(aelearn.__file__).parent.parent
+table = []
+for op in ops():
+    file = Path(inspect.getsourcefile(op)).relative_to(package_folder).as_posix()
+    line = inspect.getsourcelines(op)[1]
+    summary = op.__doc__.split("\n")[0]
+    table.append({"op": op.__name__, "file": file, "line": line, "computes": summary})
+print(format_table(sorted(table, key=lambda row: (row["file"], row["line"]))))
 
 # %% [markdown]
 # ## A new op: softsign

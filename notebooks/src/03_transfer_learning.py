@@ -3,77 +3,118 @@
 #
 # Labels are expensive; images are not. An autoencoder trained on every image, labelled or
 # not, gives an encoder whose codes may make classification easier. With few labels we
-# compare three classifiers: logistic regression on raw pixels, a linear head on the frozen
-# encoder (the "linear probe"), and the same network fine-tuned end to end.
+# compare four classifiers: logistic regression on the raw pixels, a linear head on PCA's
+# first 32 components, a linear head on the frozen 32-unit encoder (the "linear probe"),
+# and that encoder fine-tuned end to end with its head.
 
 # %% [markdown]
-# The seed, the data, and an autoencoder trained on all training images, without labels.
+# The seed, the data, and what the classifiers start from: an autoencoder and a PCA, both
+# fitted on all training images without their labels. PCA is a linear encoder,
+# z = (x - mean) @ components.T, so it fits in a frozen `Dense(64, 32)` layer and every
+# classifier reads the same pixels.
 
 # %%
 # %matplotlib inline
 import numpy as np
 import matplotlib.pyplot as plt
 
+from aelearn.baselines import fit_pca
 from aelearn.datasets import load_digits
 from aelearn.models import Autoencoder
 from aelearn.models.classifier import Classifier
+from aelearn.nn import Dense
 from aelearn.reporting import format_table
 
 SEED = 0
 rng = np.random.default_rng(SEED)
 data = load_digits()
-ae = Autoencoder((64, 128, 32), loss="mse", rng=SEED).fit(data.X_train, epochs=80)
+ae = Autoencoder((64, 128, 32), loss="mse", rng=SEED).fit(data.X_train, epochs=100)
 print(f"autoencoder test MSE per pixel: {ae.reconstruction_error(data.X_test):.4f}")
 
+pca = fit_pca(data.X_train, 32)
+pca_encoder = Dense(64, 32, rng=SEED)
+pca_encoder.W.data = pca.components_.T.astype(np.float32)  # (n_features, 32)
+pca_encoder.b.data = (-pca.mean_ @ pca.components_.T).astype(np.float32)
+gap = np.abs(pca_encoder(data.X_test).data - pca.transform(data.X_test)).max()
+print(f"max |Dense layer - PCA.transform| on the test digits: {gap:.1e}")
+
 # %% [markdown]
-# ## Few labels
+# ## Few labels, several draws
 #
-# `labelled(n)` picks n training images, the same number per class. The three classifiers
-# see only those; the test accuracy is measured on the full test set.
+# `labelled(n, seed)` picks n training images, the same number per class, with a Generator
+# of its own. The classifiers see only those, each trained by 300 full-batch Adam steps; the
+# test accuracy is measured on the full test set. Which images are labelled matters a great
+# deal when there are few, so each count is drawn with five seeds (a seed also starts the
+# heads), and we look at the mean and the spread over the five. (About 15 seconds.)
 
 
 # %%
-def labelled(n):
-    per_class = n // 10
+def labelled(n, seed=SEED):
+    """n training images and their labels, n // 10 of each class, drawn with ``seed``."""
+    draw = np.random.default_rng(seed)
     index = np.concatenate(
-        [rng.choice(np.flatnonzero(data.y_train == c), per_class, replace=False) for c in range(10)]
+        [draw.choice(np.flatnonzero(data.y_train == c), n // 10, replace=False) for c in range(10)]
     )
     return data.X_train[index], data.y_train[index]
 
 
-def classifiers():
+def classifiers(seed=SEED):
+    """The four classifiers, untrained; each reads the raw pixels."""
     return {
-        "raw pixels": Classifier(None, 10, n_features=64, rng=SEED),
-        "frozen encoder": Classifier(ae.encoder, 10, freeze_encoder=True, rng=SEED),
-        "fine-tuned encoder": Classifier(ae.encoder, 10, freeze_encoder=False, rng=SEED),
+        "raw pixels": Classifier(None, 10, n_features=64, rng=seed),
+        "PCA (32)": Classifier(pca_encoder, 10, n_features=64, freeze_encoder=True, rng=seed),
+        "frozen encoder": Classifier(ae.encoder, 10, freeze_encoder=True, rng=seed),
+        "fine-tuned encoder": Classifier(ae.encoder, 10, freeze_encoder=False, rng=seed),
     }
 
 
-rows = []
-for n in [20, 50, 100, 300]:
-    X, y = labelled(n)
-    row = {"labels": n}
-    for name, clf in classifiers().items():
-        row[name] = clf.fit(X, y, epochs=150, lr=3e-3).score(data.X_test, data.y_test)
-    rows.append(row)
-print("test accuracy (fraction of the 360 test digits)")
-print(format_table(rows, floatfmt=".3f"))
+def mean_and_spread(values):
+    return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
+
+
+label_counts, seeds, names = [10, 30, 100, 300], range(5), list(classifiers())
+accuracy = {}  # (labels, classifier name) -> test accuracy, one per seed
+for n in label_counts:
+    for seed in seeds:
+        X, y = labelled(n, seed)
+        for name, clf in classifiers(seed).items():
+            clf.fit(X, y, epochs=300, batch_size=n, lr=1e-2)
+            accuracy.setdefault((n, name), []).append(clf.score(data.X_test, data.y_test))
+rows = [
+    {"labels": n} | {name: mean_and_spread(accuracy[n, name]) for name in names}
+    for n in label_counts
+]
+print("test accuracy on the 360 test digits, mean ± standard deviation over 5 draws")
+print(format_table(rows))
 
 # %% [markdown]
-# Read the table honestly: on the digits, the frozen 32-unit code is no better than the raw
-# pixels. It was trained to redraw pixels, not to separate classes, and 64 pixels are already
-# a small input. Fine-tuning, which starts from the encoder and adapts it, is the best of the
-# three at most label counts.
+# The same, drawn: each point a mean over the five draws, each bar one standard deviation.
 
 # %%
-fig = plt.figure(figsize=(5.5, 3.8), layout="constrained")
+fig = plt.figure(figsize=(6, 4), layout="constrained")
 ax = fig.subplots()
-for name in ["raw pixels", "frozen encoder", "fine-tuned encoder"]:
-    ax.plot([r["labels"] for r in rows], [r[name] for r in rows], marker="o", label=name)
-ax.set(xscale="log", xlabel="labelled training images", ylabel="test accuracy")
-ax.set_title("Classifying digits with few labels")
+for shift, name in zip([0.9, 0.96, 1.02, 1.08], names, strict=True):
+    means = [np.mean(accuracy[n, name]) for n in label_counts]
+    spreads = [np.std(accuracy[n, name]) for n in label_counts]
+    x = [n * shift for n in label_counts]  # side by side, so that the bars do not hide
+    ax.errorbar(x, means, yerr=spreads, marker="o", capsize=3, label=name)
+ax.set(xscale="log", xlabel="labelled training images (10 classes)", ylabel="test accuracy")
+ax.set_xticks(label_counts, [str(n) for n in label_counts])
+ax.set_xticks([], minor=True)
+ax.set_title("Classifying digits with few labels (5 draws each)")
 ax.legend(frameon=False)
 # README figure: 03_transfer_learning.png (the notebook builder saves this cell's figure)
+
+# %% [markdown]
+# Read the figure honestly. The frozen encoder helps where it stands in for a code of the
+# same size: with 32 numbers per image, its linear probe is 3 to 9 points more accurate than
+# a head on PCA's 32 components at every label count, the most with the fewest labels. It
+# does not beat the 64 raw pixels: with 10 and 30 labels logistic regression on the pixels
+# is ahead of every other classifier by about 3 points on average, less than the spread
+# from one draw of labelled images to another, and from 100 labels the three are level.
+# The autoencoder's code was trained to redraw pixels, not to separate classes, and 64
+# pixels are already a small input. Fine-tuning the encoder with its head is the best of
+# the four only at 300 labels (0.939 ± 0.005 against 0.924 ± 0.010 for the pixels).
 
 # %% [markdown]
 # ## Frozen means frozen
