@@ -74,6 +74,8 @@ class Dense(Module):
             raise ValueError(f"Dense needs positive widths; got n_in={n_in}, n_out={n_out}")
         rng = np.random.default_rng(rng)
         self.n_in, self.n_out, self.init = int(n_in), int(n_out), init
+        # Kept, as every argument is, so that aelearn.io can rebuild the layer from them.
+        self.dtype, self.init_std = np.dtype(dtype), init_std
         self.W = Parameter(init_weights(self.n_in, self.n_out, init, rng, dtype, init_std), "W")
         self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
 
