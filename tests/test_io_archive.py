@@ -179,3 +179,35 @@ def test_a_saved_file_keeps_the_usual_permissions(tmp_path):
     path = save(_model(), tmp_path / "ae.npz")
     (tmp_path / "plain").write_bytes(b"")
     assert path.stat().st_mode == (tmp_path / "plain").stat().st_mode
+
+
+def test_a_model_file_recompressed_with_savez_compressed_still_loads(tmp_path):
+    model = _model().fit(X, epochs=1, verbose=False)
+    path = save(model, tmp_path / "ae.npz")
+    np.savez_compressed(tmp_path / "small.npz", **_members(path))
+    loaded = load(tmp_path / "small.npz")
+    np.testing.assert_array_equal(loaded.reconstruct(X), model.reconstruct(X))
+
+
+def _claim_size(data, member, size):
+    """Zip bytes whose central directory says ``member`` unpacks to ``size`` bytes."""
+    data = bytearray(data)
+    start = data.index(b"PK\x01\x02")
+    while True:
+        name_length = int.from_bytes(data[start + 28 : start + 30], "little")
+        if data[start + 46 : start + 46 + name_length] == member.encode():
+            data[start + 24 : start + 28] = size.to_bytes(4, "little")
+            return bytes(data)
+        start = data.index(b"PK\x01\x02", start + 4)
+
+
+def test_a_member_claiming_more_than_any_compression_gives_is_refused(tmp_path):
+    # A bomb: the directory promises 4 GB where a few kilobytes are stored, and the .npy
+    # header a matching shape, so that the two declared sizes agree with each other.
+    members = _members(save(_model(), tmp_path / "ae.npz"))
+    header = {"descr": "<f4", "fortran_order": False, "shape": (2**30 - 32,)}
+    members["encoder.net.layers.0.W"] = _npy(header=header, data=b"\0" * 4096)
+    path = _write(tmp_path / "bomb.npz", members)
+    path.write_bytes(_claim_size(path.read_bytes(), "encoder.net.layers.0.W.npy", 2**32 - 1))
+    with pytest.raises(ModelFileError, match="more than any real compression gives"):
+        load(path)

@@ -30,16 +30,22 @@ NETWORKS = {
     "stacked-classifier": lambda: _stack().to_classifier(3, hidden=(5,), rng=2),
     "stacked-classifier-frozen": lambda: _stack().to_classifier(3, freeze=True, rng=2),
     "deep-autoencoder": lambda: _stack().to_deep_autoencoder(rng=3),
+    "stacked-encoder": lambda: _stack().encoder(),
+    "stack-stage": lambda: _stack().autoencoders_[0].unfreeze(),
 }
 
 
 def _fit(model, epochs=1):
+    if not hasattr(model, "fit"):
+        return model
     return model.fit(
         X, Y if model.takes_labels else None, epochs=epochs, batch_size=16, verbose=False
     )
 
 
 def _outputs(model):
+    if isinstance(model, Encoder):
+        return model.encode(X)
     return model.decision_function(X) if model.takes_labels else model.reconstruct(X)
 
 
@@ -63,6 +69,12 @@ def test_networks_built_from_parts_save_and_load_bit_exactly(tmp_path, name):
     _fit(model)
     _fit(loaded)
     _assert_same(loaded, model)
+
+
+def test_a_stack_itself_is_refused_naming_what_to_save_instead(tmp_path):
+    with pytest.raises(TypeError, match=r"StackedAutoencoder: .*saves models and layers.*to_class"):
+        save(_stack(), tmp_path / "stack.npz")
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_frozen_encoder_stays_frozen_after_loading(tmp_path):
@@ -185,3 +197,14 @@ def test_a_registered_layer_whose_arguments_cannot_be_read_back_fails_at_save(
     with pytest.raises(TypeError, match=message):
         save(Autoencoder(encoder=Encoder((12, 3), net=net), rng=0), tmp_path / "m.npz")
     assert not list(tmp_path.iterdir())
+
+
+def test_the_weights_a_description_implies_never_exceed_those_it_builds():
+    # load refuses a file whose widths imply more weights than it holds: the bound must
+    # stay below the truth for every kind of network, or big real models would be refused.
+    from aelearn.io.layers import build_module, describe_module, implied_weights
+
+    for name, network in NETWORKS.items():
+        description = describe_module(network())
+        held = build_module(description).n_parameters()
+        assert implied_weights(description) <= held, name

@@ -152,6 +152,12 @@ def _arguments(module, where):
 
 def _check_registered(module, where):
     name = type(module).__name__
+    if not isinstance(module, Module):
+        raise TypeError(
+            f"cannot save a {name}{_at(where)}: aelearn.io saves models and layers (Modules); "
+            "save the networks it holds or builds instead (for a StackedAutoencoder: "
+            "stack.encoder(), to_classifier(...), to_deep_autoencoder() or its autoencoders_)"
+        )
     if REGISTRY.get(name) is not type(module):
         kind = f"{type(module).__module__}.{type(module).__qualname__}"
         raise TypeError(
@@ -191,7 +197,13 @@ def describe_module(module, where=""):
             )
             for name, value in modules.items()
         }
-    difference = first_difference(module, build_module(description))
+    try:
+        difference = first_difference(module, build_module(description))
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"cannot save a {type(module).__name__}{_at(where)}: its constructor refuses the "
+            f"arguments it stores, {settings} ({error})"
+        ) from None
     if difference is not None:
         raise TypeError(
             f"cannot describe this {type(module).__name__}{_at(where)} by its constructor "
@@ -249,8 +261,19 @@ _WIDTH_PAIRS = (("n_in", "n_out"),)
 
 
 def implied_weights(description):
-    """A lower bound on the weights the widths of a description ask for: per list of
-    widths, the products of neighbours (the Dense weights of an MLP over them)."""
+    """A lower bound on the weights a description asks for, read from its widths.
+
+    A module built from its settings alone has, per list of widths, at least the products
+    of neighbours (the Dense weights of an MLP over them); a module built from parts has
+    at least the weights of its parts (its own widths may then not be weights at all).
+    """
+    parts = dict(description.get("modules", {}))
+    if parts:
+        return sum(
+            implied_weights(part) if isinstance(part, dict) else 0
+            for value in parts.values()
+            for part in (value if isinstance(value, list) else [value])
+        )
     total, config = 0, description.get("config", {})
     for key in _WIDTH_LISTS:
         widths = config.get(key)
@@ -259,7 +282,4 @@ def implied_weights(description):
     for a, b in _WIDTH_PAIRS:
         if type(config.get(a)) is int and type(config.get(b)) is int:
             total += config[a] * config[b]
-    for value in dict(description.get("modules", {})).values():
-        for part in value if isinstance(value, list) else [value]:
-            total += implied_weights(part) if isinstance(part, dict) else 0
     return total
