@@ -211,3 +211,64 @@ def test_a_member_claiming_more_than_any_compression_gives_is_refused(tmp_path):
     path.write_bytes(_claim_size(path.read_bytes(), "encoder.net.layers.0.W.npy", 2**32 - 1))
     with pytest.raises(ModelFileError, match="more than any real compression gives"):
         load(path)
+
+
+def _leaves(value, path=()):
+    """Every path into a JSON value, itself included."""
+    yield path
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        yield from _leaves(item, (*path, key))
+
+
+def _replace_at(value, path, new):
+    """``value`` with the item at ``path`` replaced by ``new`` (in place, unless path is ())."""
+    if not path:
+        return new
+    inner = value
+    for key in path[:-1]:
+        inner = inner[key]
+    inner[path[-1]] = new
+    return value
+
+
+def test_randomly_damaged_files_load_or_fail_with_a_model_file_error(tmp_path):
+    # Seeded damage of two kinds: bytes flipped anywhere in the archive, and one value of
+    # the JSON description replaced by a value of another type or an absurd size.
+    from aelearn.models import VAE, StackedAutoencoder
+
+    stack = StackedAutoencoder((8, 4), rng=0).fit(X, epochs=1, verbose=False)
+    models = [VAE((12, 8, 2), rng=0).fit(X, epochs=1, verbose=False), stack.to_classifier(3)]
+    odd = [None, -1, 0, 10**12, 1e308, float("nan"), "x", "int32", [], {}, [1, 2], True, 2.5]
+    rng = np.random.default_rng(0)
+    outcomes = {"loaded": 0, "refused": 0}
+    for model in models:
+        raw = save(model, tmp_path / "model.npz").read_bytes()
+        members = _members(tmp_path / "model.npz")
+        header = json.loads(str(members["__config__"]))
+        for trial in range(40):
+            path = tmp_path / f"damaged{trial}.npz"
+            if trial % 2:
+                data = bytearray(raw)
+                data[rng.integers(len(data))] = rng.integers(256)
+                path.write_bytes(bytes(data))
+            else:
+                paths = list(_leaves(header))
+                damaged = _replace_at(
+                    json.loads(json.dumps(header)),
+                    paths[rng.integers(len(paths))],
+                    odd[rng.integers(len(odd))],
+                )
+                _write(path, {**members, "__config__": np.array(json.dumps(damaged))})
+            try:
+                load(path)
+                outcomes["loaded"] += 1
+            except ModelFileError:  # anything else fails the test
+                outcomes["refused"] += 1
+    assert outcomes["refused"] > 40 and sum(outcomes.values()) == 80

@@ -132,12 +132,12 @@ def _restore(model, header, path):
     if "rng_state" in header and hasattr(model, "rng"):
         try:
             model.rng = generator_from_state(header["rng_state"])
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
             raise ModelFileError(f"{path}: {error}") from None
     if "history" in header:
         try:
             model.history_ = History.from_dict(header["history"])
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise ModelFileError(
                 f"{path}: the saved training history is not readable ({error!r}); expected "
                 'JSON with "epochs" and "records", as History.to_dict writes'
