@@ -5,16 +5,19 @@
     aelearn evaluate vae.npz
     aelearn sample cvae.npz --n 16 --label 3 --output samples.png
 
-Bad arguments end with argparse's usage message and exit code 2; so do bad values found
-later, without a traceback: the ``USAGE_ERRORS`` below (a label the model does not know,
-an unreadable model or data file, a path that cannot be read or written). Any other
-exception is a bug and ends with its traceback.
+A user's mistake ends with one line on stderr that says what was wrong and what is
+expected, and exit code 2, never a traceback: a bad argument (argparse's message) and a
+bad value found later, the ``USAGE_ERRORS`` below (a label the model does not know, an
+unreadable model or data file, a path that cannot be read or written, an image format
+matplotlib cannot write). Any other exception is a bug and ends with its traceback.
 """
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
+from matplotlib.backend_bases import FigureCanvasBase
 
 import aelearn
 from aelearn import io
@@ -50,6 +53,18 @@ USAGE_ERRORS = (
     NotADirectoryError,
     PermissionError,
 )
+
+
+def one_line(message):
+    """``message`` on one line: a message of several lines joined by spaces."""
+    return " ".join(str(message).split())
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (what was wrong, where to look), exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
 # ----- argument types -------------------------------------------------------------------------
@@ -88,6 +103,31 @@ def hidden_sizes(text):
         raise argparse.ArgumentTypeError(
             f"expected comma-separated positive integers such as 128,64; got {text!r}"
         ) from None
+
+
+def image_path(text):
+    """A path whose suffix names an image format matplotlib writes (.png, .pdf, .svg...)."""
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    if Path(text).suffix.lower().lstrip(".") not in formats:
+        raise argparse.ArgumentTypeError(
+            f"cannot write an image to {text!r}; expected a file name ending in one of "
+            f"{', '.join('.' + f for f in formats)}"
+        )
+    return text
+
+
+def model_path(text):
+    """A path where a model file can be written: not a folder, in a folder that exists."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a folder; expected a file name such as {str(path / 'model.npz')!r}"
+        )
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"the folder of {text!r} does not exist; expected a file in an existing folder"
+        )
+    return text
 
 
 # ----- shared pieces --------------------------------------------------------------------------
@@ -192,9 +232,7 @@ def _add_data_arguments(parser):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="aelearn", description="Autoencoders from first principles in NumPy."
-    )
+    parser = Parser(prog="aelearn", description="Autoencoders from first principles in NumPy.")
     parser.add_argument("--version", action="version", version=f"aelearn {aelearn.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -202,7 +240,7 @@ def build_parser():
     demo.add_argument("--output", default="aelearn-output", help="folder for figures and metrics")
     demo.add_argument("--quick", action="store_true", help="a few epochs only (a smoke test)")
     demo.add_argument("--seed", type=non_negative_int, default=DEMO["seed"])
-    demo.set_defaults(run=run_demo_command, usage=demo.format_usage)
+    demo.set_defaults(run=run_demo_command)
 
     train = commands.add_parser("train", help="train one model and save it")
     train.add_argument("--kind", choices=KINDS, default="ae")
@@ -214,13 +252,15 @@ def build_parser():
     train.add_argument("--beta", type=non_negative_float, default=1.0, help="KL weight (VAEs)")
     train.add_argument("--seed", type=non_negative_int, default=0)
     _add_data_arguments(train)
-    train.add_argument("--output", default="model.npz", help="where to save the model")
-    train.set_defaults(run=run_train, usage=train.format_usage)
+    train.add_argument(
+        "--output", type=model_path, default="model.npz", help="where to save the model"
+    )
+    train.set_defaults(run=run_train)
 
     evaluate = commands.add_parser("evaluate", help="test-set figures of a saved model")
     evaluate.add_argument("model", help="a .npz file written by train or demo")
     _add_data_arguments(evaluate)
-    evaluate.set_defaults(run=run_evaluate, usage=evaluate.format_usage)
+    evaluate.set_defaults(run=run_evaluate)
 
     sample = commands.add_parser("sample", help="draw images from a saved VAE or CVAE")
     sample.add_argument("model", help="a .npz file holding a VAE or CVAE")
@@ -229,8 +269,10 @@ def build_parser():
     sample.add_argument(
         "--seed", type=non_negative_int, help="seed the draws (default: the saved state)"
     )
-    sample.add_argument("--output", default="samples.png")
-    sample.set_defaults(run=run_sample, usage=sample.format_usage)
+    sample.add_argument(
+        "--output", type=image_path, default="samples.png", help=".png, .pdf, .svg..."
+    )
+    sample.set_defaults(run=run_sample)
     return parser
 
 
@@ -242,8 +284,7 @@ def main(argv=None):
         # No thread settings here: the models choose their BLAS threads (aelearn.threads).
         return args.run(args)
     except USAGE_ERRORS as error:
-        print(args.usage(), end="", file=sys.stderr)
-        print(f"aelearn {args.command}: error: {error}", file=sys.stderr)
+        print(f"aelearn {args.command}: error: {one_line(error)}", file=sys.stderr)
         return 2
     except TrainingDiverged as error:
         print(f"aelearn {args.command}: {error}", file=sys.stderr)

@@ -83,6 +83,13 @@ def test_sample_writes_a_png_for_a_cvae_class(tmp_path):
     assert grid.is_file()
 
 
+def assert_one_line_error(err, command):
+    """A user's mistake: one line on stderr, naming the command, and no traceback."""
+    prefix = f"aelearn {command}: error: " if command else "aelearn: error: "
+    assert err.startswith(prefix) and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
 def _write_idx(path, array):
     header = bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, ">u4").tobytes()
     path.write_bytes(header + array.astype(np.uint8).tobytes())
@@ -119,7 +126,8 @@ def test_bad_arguments_exit_2_with_argparse_message(args, message, capsys):
         main(args)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert "usage: aelearn" in err and message in err
+    assert_one_line_error(err, " ".join(args[:1]))
+    assert message in err
 
 
 def test_sampling_an_autoencoder_is_a_usage_error(tmp_path, capsys):
@@ -152,7 +160,8 @@ def test_evaluating_a_corrupt_file_is_a_usage_error(tmp_path, capsys):
     path.write_bytes(b"not a model")
     assert main(["evaluate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "usage: aelearn evaluate" in err and "truncated or corrupted" in err
+    assert_one_line_error(err, "evaluate")
+    assert "truncated or corrupted" in err
     assert main(["evaluate", str(tmp_path / "missing.npz")]) == 2
     assert "No such file" in capsys.readouterr().err
 
@@ -186,7 +195,8 @@ def test_corrupt_mnist_files_are_a_usage_error(tmp_path, capsys):
     args = [*TRAIN, "--data", "mnist", "--mnist-path", str(tmp_path)]
     assert main([*args, "--output", str(tmp_path / "m.npz")]) == 2
     err = capsys.readouterr().err
-    assert "usage: aelearn train" in err and "--data mnist: " in err and "not an IDX file" in err
+    assert_one_line_error(err, "train")
+    assert "--data mnist: " in err and "not an IDX file" in err
 
 
 def test_evaluating_a_cvae_on_data_with_more_classes_is_a_usage_error(tmp_path, capsys):
@@ -207,7 +217,7 @@ def test_an_output_folder_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     taken = tmp_path / "taken"
     taken.write_text("")
     assert main(["demo", "--quick", "--output", str(taken)]) == 2
-    assert "usage: aelearn demo" in capsys.readouterr().err
+    assert_one_line_error(capsys.readouterr().err, "demo")
 
 
 def test_train_with_a_learning_rate_that_explodes_exits_1_and_saves_nothing(tmp_path, capsys):

@@ -147,8 +147,80 @@ def test_load_mnist_finds_folder_from_environment_variable(tmp_path, monkeypatch
 def test_load_mnist_rejects_labels_that_do_not_match_images(tmp_path, no_openml):
     write_tiny_mnist(tmp_path)
     write_idx(tmp_path / MNIST_FILES["test_labels"], np.zeros(3, dtype=np.uint8))
-    with pytest.raises(ValueError, match="test files"):
+    with pytest.raises(
+        ValueError, match=r"t10k-labels-idx1-ubyte: labels of shape \(3,\); expected \(4,\)"
+    ):
         load_mnist(tmp_path)
+
+
+def _replace(folder, role, array):
+    write_idx(folder / MNIST_FILES[role], array)
+    return MNIST_FILES[role]
+
+
+@pytest.mark.parametrize(
+    ("role", "array", "message"),
+    [
+        ("train_images", np.full((6, 3, 2), 300, np.int16), "pixel values range from 300 to 300"),
+        ("train_images", np.full((6, 3, 2), -1, np.int8), "pixel values range from -1 to -1"),
+        ("test_images", np.full((4, 3, 2), np.nan, np.float32), "images hold NaN or infinite"),
+        ("test_images", np.full((4, 3, 2), np.inf, np.float64), "images hold NaN or infinite"),
+        ("train_labels", np.array([0, 1, 2, 10, 4, 12], np.uint8), "2 labels lie outside 0 to 9"),
+        ("test_labels", np.array([0, -1, 2, 3], np.int8), "1 labels lie outside 0 to 9"),
+        ("test_labels", np.zeros(4, np.float32), "labels of dtype float32; expected integers"),
+        ("test_images", np.zeros((4, 6), np.uint8), r"images of shape \(4, 6\); expected"),
+        ("test_images", np.zeros((4, 2, 3), np.uint8), r"height and width \(3, 2\)"),
+        ("train_images", np.zeros((0, 3, 2), np.uint8), r"images of shape \(0, 3, 2\)"),
+    ],
+)
+def test_load_mnist_checks_what_it_reads_and_names_the_file(
+    tmp_path, no_openml, role, array, message
+):
+    write_tiny_mnist(tmp_path)
+    name = _replace(tmp_path, role, array)
+    with pytest.raises(ValueError, match=f"{name}: .*{message}"):
+        load_mnist(tmp_path)
+
+
+def test_load_mnist_accepts_float_pixels_in_range(tmp_path, no_openml):
+    arrays = write_tiny_mnist(tmp_path)
+    _replace(tmp_path, "test_images", arrays["test_images"].astype(np.float32))
+    data = load_mnist(tmp_path)
+    np.testing.assert_allclose(data.X_test, arrays["test_images"].reshape(4, 6) / 255, rtol=1e-6)
+
+
+def test_a_truncated_mnist_file_is_refused_naming_it(tmp_path, no_openml):
+    write_tiny_mnist(tmp_path)
+    path = tmp_path / MNIST_FILES["train_images"]
+    path.write_bytes(path.read_bytes()[:-5])
+    with pytest.raises(ValueError, match=f"{path}: truncated"):
+        load_mnist(tmp_path)
+
+
+def test_the_openml_fallback_is_checked_too(tmp_path, monkeypatch):
+    images = np.zeros((70000, 784))
+    images[5, 5] = np.nan
+    bunch = SimpleNamespace(data=images, target=np.zeros(70000, dtype=int).astype(str))
+    monkeypatch.setattr("sklearn.datasets.fetch_openml", lambda *a, **k: bunch)
+    with pytest.raises(
+        ValueError, match="mnist_784 from sklearn.datasets.fetch_openml: images hold NaN"
+    ):
+        load_mnist(tmp_path / "nothing")
+
+
+def test_fashion_mnist_files_load_the_same_way(tmp_path, no_openml):
+    # Fashion-MNIST ships the same four IDX files under the same names: 28x28 uint8
+    # images of ten kinds of clothing, labels 0 to 9.
+    rng = np.random.default_rng(3)
+    for part, n in (("train", 8), ("test", 5)):
+        write_idx(
+            tmp_path / MNIST_FILES[f"{part}_images"],
+            rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
+        )
+        write_idx(tmp_path / MNIST_FILES[f"{part}_labels"], np.arange(n, dtype=np.uint8) % 10)
+    data = load_mnist(tmp_path)
+    assert data.X_train.shape == (8, 784) and data.image_shape == (28, 28)
+    np.testing.assert_array_equal(data.y_test, [0, 1, 2, 3, 4])
 
 
 def test_missing_mnist_error_says_where_it_looked_and_what_to_put_there(tmp_path, no_openml):

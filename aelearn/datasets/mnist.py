@@ -39,6 +39,53 @@ def _find_idx_files(folder):
     return found
 
 
+#: MNIST and Fashion-MNIST have ten classes, labelled 0 to 9.
+N_CLASSES = 10
+
+
+def _check_images(images, source):
+    """Raise ValueError unless ``images`` are pixels as MNIST stores them: uint8, or numbers
+    in [0, 255] without NaN; ``source`` names the file in the message."""
+    expected = "pixels in [0, 255], stored as uint8 (IDX type code 0x08) as in MNIST"
+    if images.dtype == np.uint8:
+        return
+    if images.dtype.kind not in "iuf":
+        raise ValueError(f"{source}: images of dtype {images.dtype}; expected {expected}")
+    if images.dtype.kind == "f" and not np.all(np.isfinite(images)):
+        raise ValueError(f"{source}: images hold NaN or infinite values; expected {expected}")
+    low, high = images.min(), images.max()
+    if low < 0 or high > 255:
+        raise ValueError(f"{source}: pixel values range from {low} to {high}; expected {expected}")
+
+
+def _check_labels(labels, source):
+    """Raise ValueError unless ``labels`` are integers 0 to 9, naming ``source``."""
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"{source}: labels of dtype {labels.dtype}; expected integers 0 to 9")
+    outside = labels[(labels < 0) | (labels >= N_CLASSES)]
+    if outside.size:
+        raise ValueError(
+            f"{source}: {outside.size} labels lie outside 0 to {N_CLASSES - 1} (the first is "
+            f"{outside[0]}); expected the class of each image, 0 to {N_CLASSES - 1}"
+        )
+
+
+def _check_part(images, labels, images_file, labels_file, image_shape):
+    """Check one part's images (n, height, width) against its labels (n,), naming the files."""
+    if images.ndim != 3 or images.shape[1:] != image_shape or len(images) == 0:
+        raise ValueError(
+            f"{images_file}: images of shape {images.shape}; expected (n, height, width) with "
+            f"n > 0 and the training images' height and width {image_shape}"
+        )
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(
+            f"{labels_file}: labels of shape {labels.shape}; expected ({len(images)},), one "
+            f"label per image of {images_file}"
+        )
+    _check_images(images, images_file)
+    _check_labels(labels, labels_file)
+
+
 def _first(array, n, what):
     if n is None:
         return array
@@ -87,6 +134,11 @@ def _scale_pixels(images, dtype):
 def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_home=None):
     """Load MNIST, 60000 training and 10000 test images of 28x28 pixels scaled into [0, 1].
 
+    Fashion-MNIST (Zalando's 70000 images of clothing, ten classes) comes in the same IDX
+    files under the same four names, so ``load_mnist("path/to/fashion-mnist")`` reads it
+    too. The fallback below fetches the digits, though: for Fashion-MNIST, make sure all
+    four files are in the folder.
+
     The four IDX files are looked for in ``path``, else in the folder named by the environment
     variable ``AELEARN_MNIST``, else in ``~/.aelearn/mnist``. When they are not all there,
     scikit-learn's ``fetch_openml("mnist_784", version=1)`` is tried, which reads its cache in
@@ -117,23 +169,19 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
         If neither the IDX files nor scikit-learn's fetch succeed; the message lists where it
         looked and how to get the files.
     ValueError
-        If a file is corrupt, or images and labels disagree in number.
+        Naming the file, if a file is corrupt or truncated, its images are not pixels in
+        [0, 255] (uint8 in MNIST; other numbers are checked, NaN refused), its labels are not
+        integers 0 to 9, or images and labels disagree in number or shape.
     """
     dtype = _float_dtype(dtype)
     folder, source = _mnist_folder(path)
     found = _find_idx_files(folder)
     if all(found.values()):
         arrays = {role: read_idx(file) for role, file in found.items()}
-        for part in ("train", "test"):
-            images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
-            shape_ok = images.ndim == 3 and images.shape[1:] == arrays["train_images"].shape[1:]
-            if not shape_ok or labels.ndim != 1 or len(images) != len(labels):
-                raise ValueError(
-                    f"{part} files in {folder}: expected images (n, height, width), the same "
-                    f"height and width as the training images, and labels (n,); got "
-                    f"{images.shape} and {labels.shape}"
-                )
         image_shape = arrays["train_images"].shape[1:]
+        for part in ("train", "test"):
+            roles = (f"{part}_images", f"{part}_labels")
+            _check_part(*(arrays[r] for r in roles), *(found[r] for r in roles), image_shape)
         train, test = [
             (
                 arrays[f"{part}_images"].reshape(len(arrays[f"{part}_labels"]), -1),
@@ -150,6 +198,9 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
             message = _not_found_message(folder, source, found, data_home, err)
             raise FileNotFoundError(message) from err
         image_shape = (28, 28)
+        fetched = "mnist_784 from sklearn.datasets.fetch_openml"
+        _check_images(images, fetched)
+        _check_labels(labels, fetched)
         train, test = (images[:60000], labels[:60000]), (images[60000:], labels[60000:])
 
     # Slice before converting so that a small subset never materialises the full float array.

@@ -83,6 +83,7 @@ class MLP(Sequential):
                 layers.append(get_activation(act))
         super().__init__(*layers)
         self.sizes, self.activation, self.output_activation = sizes, activation, output_activation
+        self.init, self.dtype, self.init_std = init, np.dtype(dtype), init_std
 
     @property
     def dense_layers(self):

@@ -74,6 +74,8 @@ class Dense(Module):
         self.n_in, self.n_out = check_positive_int(n_in, "n_in"), check_positive_int(n_out, "n_out")
         dtype, self.init = check_dtype(dtype), init
         rng = np.random.default_rng(rng)
+        # Kept, as every argument is, so that aelearn.io can rebuild the layer from them.
+        self.dtype, self.init_std = dtype, init_std
         self.W = Parameter(init_weights(self.n_in, self.n_out, init, rng, dtype, init_std), "W")
         self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
 
