@@ -123,7 +123,7 @@ def clear_solutions(code):
 
 
 def mark_exercises(nb, stem):
-    """Give solution cells and the check cells after them nbgrader's cell metadata.
+    """Give solution cells and the check cells after them nbgrader's cell metadata; ``nb``.
 
     The ids count the exercises (``06_vae-exercise-3``, ``06_vae-exercise-3-check``), so
     that they stay put when a cell is added above the exercises.
@@ -147,6 +147,12 @@ def mark_exercises(nb, stem):
             "solution": role == "solution",
             "task": False,
         }
+    return nb
+
+
+def instructor_version(source):
+    """The notebook of ``source`` with its exercises marked for nbgrader, not yet executed."""
+    return mark_exercises(build(source), source.stem)
 
 
 def student_version(nb):
@@ -160,10 +166,9 @@ def student_version(nb):
 
 
 def build(source):
-    """The (instructor) notebook of one source file, not yet executed."""
+    """The notebook of one source file, not yet executed."""
     nb = nbformat.v4.new_notebook()
     nb.cells = parse_cells(source.read_text())
-    mark_exercises(nb, source.stem)
     kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["kernelspec"] = kernel
     nb.metadata["language_info"] = {"name": "python"}
@@ -206,14 +211,14 @@ def sources(prefixes):
 def write_student_versions(prefixes, folder):
     folder.mkdir(parents=True, exist_ok=True)
     for source in sources(prefixes):
-        nbformat.write(student_version(build(source)), folder / f"{source.stem}.ipynb")
+        nbformat.write(student_version(instructor_version(source)), folder / f"{source.stem}.ipynb")
         print(f"{folder / source.stem}.ipynb  (student version)", flush=True)
 
 
 def main(prefixes):
     (HERE / "figures").mkdir(exist_ok=True)
     for source in sources(prefixes):
-        nb = build(source)
+        nb = instructor_version(source)
         with tempfile.TemporaryDirectory() as folder:
             seconds = execute(nb, folder)
         nbformat.write(nb, HERE / f"{source.stem}.ipynb")

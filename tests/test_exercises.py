@@ -38,7 +38,7 @@ from aelearn.exercises.verdict import NOT_ATTEMPTED, RIGHT, WRONG, CheckResult
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS))
-from build_notebooks import SOURCES, build, clear_solutions, student_version  # noqa: E402
+from build_notebooks import SOURCES, clear_solutions, instructor_version, student_version  # noqa: E402
 
 MODULES = [autograd, autoencoder_pca, transfer, pretraining, denoising, vae, cvae]
 STEMS = [source.stem for source in sorted(SOURCES.glob("*.py"))]
@@ -62,7 +62,7 @@ class _NoMagics:
 
 def exercise_program(stem, seed, student=False):
     """(setup code, [(exercise cell source, is_check)]) of a notebook, at ``seed``."""
-    nb = build(SOURCES / f"{stem}.py")
+    nb = instructor_version(SOURCES / f"{stem}.py")
     if student:
         nb = student_version(nb)
     cells = nb.cells
@@ -141,7 +141,7 @@ def test_every_check_is_called_by_exactly_one_notebook_cell():
 
 def test_the_student_version_keeps_no_solution():
     for stem in STEMS:
-        instructor = build(SOURCES / f"{stem}.py")
+        instructor = instructor_version(SOURCES / f"{stem}.py")
         student = student_version(instructor)
         for mine, theirs in zip(instructor.cells, student.cells, strict=True):
             if "### BEGIN SOLUTION" in mine.source:
