@@ -87,6 +87,41 @@ def parse_cells(text):
     return cells
 
 
+def build(source):
+    """The notebook of one source file, not yet executed."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = parse_cells(source.read_text())
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = kernel
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def execute(nb, workdir, timeout=300):
+    """Run every cell in a fresh python3 kernel started in ``workdir``; return seconds taken."""
+    start = time.perf_counter()
+    NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+    ).execute()
+    return time.perf_counter() - start
+
+
+FIGURE_MARK = re.compile(r"^# README figure: ([\w.-]+\.png)", re.MULTILINE)
+
+
+def readme_figures(nb):
+    """{file name: PNG bytes} of the cells marked ``# README figure: NAME.png``."""
+    figures = {}
+    for cell in nb.cells:
+        mark = FIGURE_MARK.search(cell.source) if cell.cell_type == "code" else None
+        if mark:
+            images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+            if not images:
+                raise RuntimeError(f"the cell marked for {mark.group(1)} showed no figure")
+            figures[mark.group(1)] = base64.b64decode(images[-1]["data"]["image/png"])
+    return figures
+
+
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB_IN_FUNCTION = ("# YOUR CODE HERE", "raise NotImplementedError()")
 STUB_AT_TOP_LEVEL = ("# YOUR CODE HERE", "answer = ...")
@@ -163,41 +198,6 @@ def student_version(nb):
             cell.source = clear_solutions(cell.source)
             cell.outputs, cell.execution_count = [], None
     return student
-
-
-def build(source):
-    """The notebook of one source file, not yet executed."""
-    nb = nbformat.v4.new_notebook()
-    nb.cells = parse_cells(source.read_text())
-    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["kernelspec"] = kernel
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
-
-
-def execute(nb, workdir, timeout=300):
-    """Run every cell in a fresh python3 kernel started in ``workdir``; return seconds taken."""
-    start = time.perf_counter()
-    NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
-    ).execute()
-    return time.perf_counter() - start
-
-
-FIGURE_MARK = re.compile(r"^# README figure: ([\w.-]+\.png)", re.MULTILINE)
-
-
-def readme_figures(nb):
-    """{file name: PNG bytes} of the cells marked ``# README figure: NAME.png``."""
-    figures = {}
-    for cell in nb.cells:
-        mark = FIGURE_MARK.search(cell.source) if cell.cell_type == "code" else None
-        if mark:
-            images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
-            if not images:
-                raise RuntimeError(f"the cell marked for {mark.group(1)} showed no figure")
-            figures[mark.group(1)] = base64.b64decode(images[-1]["data"]["image/png"])
-    return figures
 
 
 def sources(prefixes):
