@@ -50,8 +50,8 @@ def masked_pretraining(answer):
 def all_labels(answer):
     """``answer``: {"pretrained", "normal"} test accuracies after 20 epochs on every label."""
     a = accuracies(answer, ("pretrained", "normal"))
-    if a["pretrained"] < 0.9:
-        wrong(f"pretrained is {a['pretrained']:.3f}; with every label it should pass 0.9")
+    if a["pretrained"] < 0.8:
+        wrong(f"pretrained is {a['pretrained']:.3f}; with every label it should pass 0.8")
     if a["pretrained"] - a["normal"] < 0.3:
         wrong(
             f"pretrained ({a['pretrained']:.3f}) should beat normal ({a['normal']:.3f}) by 30 "
