@@ -34,15 +34,17 @@ def masked_pretraining(answer):
     if min(a.values()) < 0.7:
         wrong(
             f"{min(a, key=a.get)} is {min(a.values()):.3f}; a pre-trained classifier reaches "
-            "0.8 or more: check that each stack is turned into the classifier you fine-tune"
+            "0.8 or so: check that each stack is turned into the classifier you fine-tune"
         )
-    if a["masking"] > a["plain"] + 0.02:
+    difference = a["masking"] - a["plain"]
+    if abs(difference) > 0.12:
         wrong(
-            f"masking ({a['masking']:.3f}) beats plain ({a['plain']:.3f}) by more than 2 points; "
-            "at these settings it does not: check that both stacks see the same epochs"
+            f"masking and plain differ by {100 * difference:+.1f} points; at these settings they "
+            "are within a few points of each other: check that both stacks see the same epochs"
         )
     return (
-        f"{a['masking']:.3f} against {a['plain']:.3f}: at this budget masking noise does not help"
+        f"{a['masking']:.3f} against {a['plain']:.3f}: both pre-trainings rescue the deep "
+        "network; which is ahead changes with the seed, so masking buys nothing clear here"
     )
 
 

@@ -120,7 +120,8 @@ print(answer)
 check.glorot_start(answer)
 
 # %% [markdown]
-# **2.** Pre-train with `noise="masking"` (stacked denoising autoencoders). Better accuracy?
+# **2.** Pre-train with `noise="masking"` (stacked denoising autoencoders). Better accuracy,
+# or a difference within what another seed would change?
 # Pre-train two stacks for 20 epochs, one plain and one with masking noise, fine-tune each
 # on `X_few, y_few` (150 epochs, `lr=3e-3`) and set `answer` to their test accuracies.
 
