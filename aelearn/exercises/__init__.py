@@ -7,6 +7,8 @@ the student's solution. Each check prints one line and returns a ``CheckResult``
 wrong with a hint (which value, shape or gradient differs, and by how much), or not yet
 attempted (while the stub still raises NotImplementedError or the answer is ``...``).
 ``verdict`` holds what the checks share; ``ops`` checks a student's op with gradcheck.
+A new notebook adds a module of the same shape; tests/test_exercises.py finds it, runs the
+notebook's solutions and stubs through it, and wants a planted wrong answer for each check.
 
 The library never imports this package.
 """

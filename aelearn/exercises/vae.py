@@ -72,6 +72,21 @@ def logvar_gradient(gradient_wrt_logvar):
     return "dL/dlogvar = dL/dz * eps * sigma / 2 with the forward's own eps, as the op computes"
 
 
+@check("06 exercise 4: active units against beta")
+def active_units(answer):
+    """``answer``: {0.5: n, 1.0: n, 4.0: n}, active units of 8-unit VAEs by beta."""
+    n = entries(answer, (0.5, 1.0, 4.0))
+    if not n[0.5] >= n[1.0] >= n[4.0]:
+        wrong(f"the counts {n} should not rise with beta")
+    if n[4.0] >= n[0.5]:
+        wrong(
+            f"beta = 4 keeps {n[4.0]:.0f} units active, as many as beta = 0.5; it should keep fewer"
+        )
+    if max(n.values()) > 8:
+        wrong(f"{max(n.values()):.0f} active units, but the latent space has 8 dimensions")
+    return "the heavier the KL, the fewer latent dimensions carry information"
+
+
 def _two_gaussians():
     rng = np.random.default_rng(605)
     return [rng.normal(size=(5, 3)) for _ in range(4)]
@@ -108,18 +123,3 @@ def elbo_terms(elbo_terms_of):
     close(given(got[0], "reconstruction"), reconstruction, "reconstruction", rtol=1e-4)
     close(given(got[1], "kl"), kl, "kl", rtol=1e-4)
     return "both terms match the library's: the ELBO is -(reconstruction + kl)"
-
-
-@check("06 exercise 4: active units against beta")
-def active_units(answer):
-    """``answer``: {0.5: n, 1.0: n, 4.0: n}, active units of 8-unit VAEs by beta."""
-    n = entries(answer, (0.5, 1.0, 4.0))
-    if not n[0.5] >= n[1.0] >= n[4.0]:
-        wrong(f"the counts {n} should not rise with beta")
-    if n[4.0] >= n[0.5]:
-        wrong(
-            f"beta = 4 keeps {n[4.0]:.0f} units active, as many as beta = 0.5; it should keep fewer"
-        )
-    if max(n.values()) > 8:
-        wrong(f"{max(n.values()):.0f} active units, but the latent space has 8 dimensions")
-    return "the heavier the KL, the fewer latent dimensions carry information"
