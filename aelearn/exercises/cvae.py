@@ -4,14 +4,14 @@ The tolerances hold for the reference solutions at seeds 0, 1 and 2 (tests/test_
 runs them at another seed than the notebook's).
 """
 
-from aelearn.exercises.verdict import accuracies, check, entries, given, wrong
+from aelearn.exercises.verdict import check, entries, fraction, wrong
 
 
 @check("07 exercise 1: generating the chosen class")
 def chosen_class(answer):
     """``answer``: the fraction of ``sample(50, label=c)`` images, over c = 0..9, whose
     nearest training class mean is c."""
-    a = accuracies({"answer": given(answer)}, ("answer",))["answer"]
+    a = fraction(answer)
     if a < 0.8:
         wrong(f"{a:.3f} of the samples look like their label; expect 0.8 or more")
     return f"{a:.3f} of the samples are nearest the mean image of the class they were asked for"
@@ -21,7 +21,7 @@ def chosen_class(answer):
 def wrong_label(answer):
     """``answer``: the fraction of test 1s, encoded and decoded with c = 7, whose decoded
     image is nearest the training mean of the 7s."""
-    a = accuracies({"answer": given(answer)}, ("answer",))["answer"]
+    a = fraction(answer)
     if a < 0.8:
         wrong(f"{a:.3f} of the decoded images are nearest the 7s; decode with label 7 too")
     return "the decoder draws the digit it is told; z only carries the style of the 1"

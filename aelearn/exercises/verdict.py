@@ -149,10 +149,15 @@ def close(got, expected, name, rtol=1e-6, atol=1e-8):
         )
 
 
+def fraction(value, name="answer"):
+    """``value`` as a float in [0, 1], or the verdict "wrong" (or "not attempted")."""
+    value = number(given(value, name), name)
+    if not 0.0 <= value <= 1.0:
+        wrong(f"{name} is {value}; expected a fraction in [0, 1]")
+    return value
+
+
 def accuracies(answer, keys):
     """The test accuracies of a dict answer at ``keys``, each a fraction in [0, 1]."""
-    values = entries(answer, keys)
-    for key, value in values.items():
-        if not 0.0 <= value <= 1.0:
-            wrong(f"answer[{key!r}] is {value}; expected a test accuracy, a fraction in [0, 1]")
-    return values
+    entries(answer, keys)
+    return {key: fraction(answer[key], f"answer[{key!r}]") for key in keys}
