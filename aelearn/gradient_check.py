@@ -20,13 +20,20 @@ from aelearn.autograd import Tensor, no_grad
 
 @dataclass
 class GradcheckRow:
-    """The comparison for one tensor: the analytic gradient against the numeric one."""
+    """The comparison for one tensor: the analytic gradient against the numeric one.
+
+    ``worst_index`` is where the two differ most; ``analytic_at`` and ``numeric_at`` are
+    their values there (what a hint to a student names).
+    """
 
     name: str
     shape: tuple
     max_abs_error: float
     rel_error: float
     passed: bool
+    worst_index: tuple = ()
+    analytic_at: float = 0.0
+    numeric_at: float = 0.0
 
 
 @dataclass
@@ -170,8 +177,19 @@ def gradcheck(fn, inputs, names=None, h=1e-6, rtol=1e-6, atol=1e-8, raise_on_fai
         rel = float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0
         max_abs = float(diff.max()) if diff.size else 0.0
         largest = max(np.abs(analytic).max(initial=0.0), np.abs(numeric).max(initial=0.0))
+        worst = np.unravel_index(int(diff.argmax()), diff.shape) if diff.size else ()
+        worst = tuple(int(i) for i in worst)
         report.rows.append(
-            GradcheckRow(name, tuple(t.shape), max_abs, rel, rel < rtol or largest < atol)
+            GradcheckRow(
+                name,
+                tuple(t.shape),
+                max_abs,
+                rel,
+                rel < rtol or largest < atol,
+                worst,
+                float(analytic[worst]) if diff.size else 0.0,
+                float(numeric[worst]) if diff.size else 0.0,
+            )
         )
     if raise_on_failure:
         report.raise_if_failed()

@@ -10,6 +10,27 @@ Usage (from the repository root)::
 
     python notebooks/build_notebooks.py            # build and execute all of them
     python notebooks/build_notebooks.py 06_vae     # only those whose name starts so
+    python notebooks/build_notebooks.py --student  # student versions, in notebooks/student/
+    python notebooks/build_notebooks.py --student OUTDIR 06_vae
+
+Each notebook ends with exercises: a solution cell, then a check cell that calls
+``aelearn.exercises``. A solution is marked as nbgrader marks one, inside a code cell::
+
+    def kl_divergence(mu1, logvar1, mu2, logvar2):
+        ### BEGIN SOLUTION
+        ...
+        ### END SOLUTION
+
+The committed notebooks here are the instructor versions, solutions included. ``--student``
+writes the student versions (not executed, no outputs) to OUTDIR, by default
+notebooks/student/, which git ignores. As nbgrader's ``generate_assignment`` does, each
+region from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` becomes a stub indented like the
+markers: inside a function body nbgrader's own ``# YOUR CODE HERE`` and
+``raise NotImplementedError()``; at a cell's top level, where a solution ends by binding
+``answer``, ``# YOUR CODE HERE`` and ``answer = ...``, so that the student's notebook still
+runs to its end and each check says "not yet attempted". Both versions carry nbgrader's cell
+metadata (solution cells, and locked check cells), so an instructor can also give the
+instructor notebooks to nbgrader (whose top-level stub raises instead).
 
 Each notebook runs in a temporary folder and writes nothing; a code cell with a line
 ``# README figure: NAME.png`` has its figure saved here, to notebooks/figures/NAME.png,
@@ -22,9 +43,10 @@ it runs ``%pip install`` of ``AELEARN_SOURCE``, which an instructor sets once be
 course's wheel or its URL before building.
 """
 
+import argparse
 import base64
+import copy
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -133,12 +155,103 @@ def readme_figures(nb):
     return figures
 
 
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+STUB_IN_FUNCTION = ("# YOUR CODE HERE", "raise NotImplementedError()")
+STUB_AT_TOP_LEVEL = ("# YOUR CODE HERE", "answer = ...")
+
+
+def clear_solutions(code):
+    """``code`` with each solution region replaced by its stub (nbgrader's semantics).
+
+    The marker lines and everything between them go; the stub takes the indentation of the
+    ``### BEGIN SOLUTION`` line. A top-level region must bind ``answer``, the name its stub
+    binds to ``...``.
+    """
+    lines, region, out = code.split("\n"), None, []
+    for number, line in enumerate(lines, start=1):
+        if line.strip() == BEGIN_SOLUTION:
+            if region is not None:
+                raise ValueError(f"line {number}: a solution region opens inside another")
+            region, indent = [], line[: line.index(BEGIN_SOLUTION)]
+        elif line.strip() == END_SOLUTION:
+            if region is None:
+                raise ValueError(f"line {number}: {END_SOLUTION} without {BEGIN_SOLUTION}")
+            stub = STUB_IN_FUNCTION if indent else STUB_AT_TOP_LEVEL
+            if not indent and not any(re.match(r"answer\s*=", text) for text in region):
+                raise ValueError(f"line {number}: a top-level solution must bind `answer`")
+            out.extend(indent + text for text in stub)
+            region = None
+        elif region is not None:
+            region.append(line)
+        else:
+            out.append(line)
+    if region is not None:
+        raise ValueError(f"a {BEGIN_SOLUTION} is never closed by {END_SOLUTION}")
+    return "\n".join(out)
+
+
+def mark_exercises(nb, stem):
+    """Give solution cells and the check cells after them nbgrader's cell metadata; ``nb``.
+
+    The ids count the exercises (``06_vae-exercise-3``, ``06_vae-exercise-3-check``), so
+    that they stay put when a cell is added above the exercises.
+    """
+    exercise = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if BEGIN_SOLUTION in cell.source:
+            exercise += 1
+            role, locked, grade_id = "solution", False, f"{stem}-exercise-{exercise}"
+        elif cell.source.startswith("check."):
+            role, locked, grade_id = "check", True, f"{stem}-exercise-{exercise}-check"
+        else:
+            continue
+        cell.metadata["nbgrader"] = {
+            "grade": False,
+            "grade_id": grade_id,
+            "locked": locked,
+            "schema_version": 3,
+            "solution": role == "solution",
+            "task": False,
+        }
+    return nb
+
+
+def instructor_version(source):
+    """The notebook of ``source`` with its exercises marked for nbgrader, not yet executed."""
+    return mark_exercises(build(source), source.stem)
+
+
+def student_version(nb):
+    """A copy of the instructor notebook ``nb`` with its solutions stubbed, without outputs."""
+    student = copy.deepcopy(nb)
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            cell.source = clear_solutions(cell.source)
+            cell.outputs, cell.execution_count = [], None
+    return student
+
+
+def sources(prefixes):
+    return [
+        source
+        for source in sorted(SOURCES.glob("*.py"))
+        if not prefixes or any(source.stem.startswith(p) for p in prefixes)
+    ]
+
+
+def write_student_versions(prefixes, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in sources(prefixes):
+        nbformat.write(student_version(instructor_version(source)), folder / f"{source.stem}.ipynb")
+        print(f"{folder / source.stem}.ipynb  (student version)", flush=True)
+
+
 def main(prefixes):
     (HERE / "figures").mkdir(exist_ok=True)
-    for source in sorted(SOURCES.glob("*.py")):
-        if prefixes and not any(source.stem.startswith(p) for p in prefixes):
-            continue
-        nb = build(source)
+    for source in sources(prefixes):
+        nb = instructor_version(source)
         with tempfile.TemporaryDirectory() as folder:
             seconds = execute(nb, folder)
         nbformat.write(nb, HERE / f"{source.stem}.ipynb")
@@ -148,4 +261,19 @@ def main(prefixes):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    parser = argparse.ArgumentParser(description="Build the course notebooks.")
+    parser.add_argument("prefixes", nargs="*", help="only the notebooks whose name starts so")
+    parser.add_argument(
+        "--student",
+        nargs="?",
+        const=HERE / "student",
+        type=Path,
+        metavar="OUTDIR",
+        help="write student versions (solutions stubbed) to OUTDIR instead "
+        "(default notebooks/student/)",
+    )
+    args = parser.parse_args()
+    if args.student:
+        write_student_versions(args.prefixes, args.student)
+    else:
+        main(args.prefixes)

@@ -114,6 +114,12 @@ def test_notebook_runs_without_error(path, tmp_path, monkeypatch, record_propert
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert not errors
+    # Every exercise's check, run on the instructor's solution, prints one verdict: right
+    # (tests/test_exercises.py runs the same solutions at another seed, and the stubs).
+    checks = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("check.")]
+    assert checks, f"{path.name} has no exercise checks"
+    verdicts = [[o.get("text", o.output_type).strip() for o in c.outputs] for c in checks]
+    assert [v for v in verdicts if len(v) != 1 or "\n" in v[0] or "] right" not in v[0]] == []
     # A notebook writes nothing; its README figure is a cell output the builder saves.
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
     assert readme_figures(nb), f"{path.name} marks no figure for the README"

@@ -153,6 +153,24 @@ def test_a_broken_backward_is_caught_by_gradcheck():
         report.raise_if_failed()
 
 
+def test_gradcheck_names_where_a_wrong_gradient_differs_most():
+    class OneWrongEntry(Function):
+        """out = 2 x, with the backward wrong at index (1, 0) alone."""
+
+        def forward(self, x):
+            return 2.0 * x
+
+        def backward(self, grad):
+            dx = 2.0 * grad
+            dx[1, 0] += 5.0
+            return (dx,)
+
+    x = Tensor(np.random.default_rng(0).standard_normal((3, 2)), requires_grad=True)
+    (row,) = gradcheck(lambda x: OneWrongEntry.apply(x), [x]).rows
+    assert row.worst_index == (1, 0)
+    assert row.analytic_at - row.numeric_at == pytest.approx(5.0, abs=1e-6)
+
+
 def test_gradcheck_refuses_float32():
     x = Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
     with pytest.raises(TypeError, match="float64"):

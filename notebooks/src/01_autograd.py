@@ -180,11 +180,92 @@ fig = plot_gradcheck(wrong)
 # %% [markdown]
 # ## Exercises
 #
-# 1. Replace tanh by ReLU in the hand-written network. What changes in the backward pass, and
-#    why should the check keep inputs away from 0?
-# 2. Write `Cube(Function)` for x**3 and check it with `gradcheck`. Then break its backward
-#    by a factor of 2 and see by how much the relative error grows.
-# 3. Draw `plot_graph` for `(a * b + a) ** 2` with scalar leaves a and b. Why does `a` have
-#    two outgoing arrows, and how does `backward` add up its gradient?
-# 4. Run `gradcheck` on the tiny network in float32 (`Tensor(W1.astype(np.float32))`).
-#    What happens, and why does aelearn refuse it?
+# Write your answer in the cell after each exercise, where the stub says `YOUR CODE HERE`
+# (a function body that raises `NotImplementedError`, or `answer = ...`), then run the check
+# cell below it. A check says *right*, *wrong* with a hint (which value, shape or gradient
+# differs, and by how much), or *not yet attempted*.
+
+# %%
+from aelearn.exercises import autograd as check
+
+# %% [markdown]
+# **1.** Replace tanh by ReLU in the hand-written network: write its backward pass by hand,
+# returning the gradients of the same loss. Only one line changes: which, and why should a
+# finite-difference check keep the pre-activations `a` away from 0?
+
+
+# %%
+def relu_network_gradients(x, y, W1, b1, W2, b2):
+    """{"W1": dL/dW1, "b1": ..., "W2": ..., "b2": ...} for h = relu(x W1 + b1)."""
+    ### BEGIN SOLUTION
+    a = x @ W1 + b1
+    h = np.maximum(a, 0.0)
+    d_y_hat = 2 * (h @ W2 + b2 - y) / len(x)
+    da = (d_y_hat @ W2.T) * (a > 0)  # relu'(a) is 1 where a > 0, else 0; undefined at 0
+    return {"W1": x.T @ da, "b1": da.sum(axis=0), "W2": h.T @ d_y_hat, "b2": d_y_hat.sum(axis=0)}
+    ### END SOLUTION
+
+
+# %%
+check.relu_gradients(relu_network_gradients)
+
+# %% [markdown]
+# **2.** Write `Cube(Function)` for x**3, on the model of `Softsign`. The check runs
+# `gradcheck` on it. Then break its backward by a factor of 2 and run the check again: it
+# reports a relative error of 0.5. Why exactly 0.5?
+
+
+# %%
+class Cube(Function):
+    """out = x ** 3; d(out)/dx = 3 x^2."""
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        self.save_for_backward(x)
+        return x**3
+        ### END SOLUTION
+
+    def backward(self, grad):
+        ### BEGIN SOLUTION
+        (x,) = self.saved
+        return (grad * 3 * x**2,)
+        ### END SOLUTION
+
+
+# %%
+check.cube(Cube)
+
+# %% [markdown]
+# **3.** Draw `plot_graph` for L = (a * b + a) ** 2 with scalar leaves a and b: `a` has two
+# outgoing arrows. Derive dL/da and dL/db by hand; `backward` adds up the gradients that
+# reach `a` along both paths.
+
+
+# %%
+def gradients_by_hand(a, b):
+    """(dL/da, dL/db) for L = (a * b + a) ** 2, at floats a and b."""
+    ### BEGIN SOLUTION
+    u = a * b + a
+    return 2 * u * (b + 1), 2 * u * a  # du/da = b + 1: one term per path
+    ### END SOLUTION
+
+
+# %%
+check.two_paths(gradients_by_hand)
+
+# %% [markdown]
+# **4.** Why does aelearn refuse a float32 `gradcheck`? Compute, entirely in `np.float32`,
+# the central difference ((x + h)^3 - (x - h)^3) / 2h of f(x) = x^3 at x = 1.3 with
+# h = 1e-6, and set `answer` to its relative error against f'(x) = 3x^2. Compare it with
+# gradcheck's tolerance, 1e-6.
+
+# %%
+### BEGIN SOLUTION
+x32, h32 = np.float32(1.3), np.float32(1e-6)
+estimate = ((x32 + h32) ** 3 - (x32 - h32) ** 3) / (np.float32(2) * h32)
+exact = 3 * 1.3**2
+answer = abs(float(estimate) - exact) / exact
+### END SOLUTION
+
+# %%
+check.float32_difference(answer)

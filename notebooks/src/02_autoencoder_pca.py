@@ -173,10 +173,79 @@ fig = plot_samples(
 # %% [markdown]
 # ## Exercises
 #
-# 1. Train the linear autoencoder with `lr=1e-3` for the same number of epochs. Are the
-#    principal angles still small? What does that say about how the fit converges?
-# 2. Replace ReLU by `activation="identity"` in the 64-128-8 autoencoder. Does it beat PCA?
-# 3. Rank the 8 units of `ae` by `latent_importance`, hold the two least important at their
-#    mean, and plot the reconstructions. Is the image quality what the ranking predicted?
-# 4. Decode a straight line between the codes of two test digits. Where does it leave the
-#    digits?
+# Write your answer where the stub says `YOUR CODE HERE` (a function body that raises
+# `NotImplementedError`, or `answer = ...`), then run the check cell below it: it says
+# *right*, *wrong* with a hint, or *not yet attempted*.
+
+# %%
+from aelearn.exercises import autoencoder_pca as check
+
+# %% [markdown]
+# **1.** Train a fresh linear autoencoder (64-8, identity units) with `lr=1e-3` for the same
+# 150 epochs, and set `answer` to its 8 principal angles to PCA's subspace, in degrees. Are
+# they still small? What does that say about how the fit converges?
+
+# %%
+### BEGIN SOLUTION
+slow = Autoencoder((64, 8), activation="identity", output="identity", rng=SEED)
+slow.fit(data.X_train, epochs=150, lr=1e-3)
+W_slow = slow.decoder.net.dense_layers[0].W.data
+answer = subspace_angles_to_pca(W_slow, data.X_train)
+print("principal angles (degrees):", np.round(answer, 1))
+### END SOLUTION
+
+# %%
+check.slow_linear_angles(answer)
+
+# %% [markdown]
+# **2.** Make the 64-128-8 autoencoder linear (`activation="identity", output="identity"`),
+# train it for 60 epochs, and set `answer` to its test MSE per pixel. Does it beat PCA with
+# 8 components?
+
+# %%
+### BEGIN SOLUTION
+wide_linear = Autoencoder((64, 128, 8), activation="identity", output="identity", rng=SEED)
+answer = wide_linear.fit(data.X_train, epochs=60).reconstruction_error(data.X_test)
+### END SOLUTION
+
+# %%
+check.identity_against_pca(answer)
+
+# %% [markdown]
+# **3.** Write `reconstruct_with_units_held(model, X, units)`: encode X, replace the code
+# units `units` of every example by their mean over X, and decode. Then, on `ae`, hold its
+# two least important units (by `latent_importance`) and then its two most important, and
+# compare the errors and the images: is the quality what the ranking predicted?
+
+
+# %%
+def reconstruct_with_units_held(model, X, units):
+    """Reconstructions (n_samples, 64) with the code units ``units`` held at their mean."""
+    ### BEGIN SOLUTION
+    codes = model.encode(X)
+    codes[:, units] = codes[:, units].mean(axis=0)
+    return model.decode(codes)
+    ### END SOLUTION
+
+
+# %%
+check.hold_units_at_mean(reconstruct_with_units_held)
+
+# %% [markdown]
+# **4.** Write `decode_between(model, a, b, steps)`: the images decoded from the straight
+# line z = (1 - t) z_a + t z_b, t from 0 to 1 in `steps` steps, between the codes of images
+# a and b. Plot it for two test digits with `plot_samples`: where does it leave the digits?
+
+
+# %%
+def decode_between(model, a, b, steps):
+    """(steps, 64) images decoded along the line between the codes of a and b."""
+    ### BEGIN SOLUTION
+    z_a, z_b = model.encode(np.stack([a, b]))
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    return model.decode(((1 - t) * z_a + t * z_b).astype(np.float32))
+    ### END SOLUTION
+
+
+# %%
+check.decode_line(decode_between)

@@ -136,7 +136,84 @@ for name, clf in [("frozen", probe), ("fine-tuned", tuned)]:
 # %% [markdown]
 # ## Exercises
 #
-# 1. Give the frozen probe a hidden layer (`hidden=(64,)`). Does it close the gap to
-#    fine-tuning with 50 labels?
-# 2. Use the encoder of a denoising autoencoder (notebook 5) instead. Better codes?
-# 3. Shrink the code to 8 units. Which classifier suffers most, and why?
+# Write your answer where the stub says `YOUR CODE HERE` (a function body that raises
+# `NotImplementedError`, or `answer = ...`), then run the check cell below it: it says
+# *right*, *wrong* with a hint, or *not yet attempted*.
+
+# %%
+from aelearn.exercises import transfer as check
+
+# %% [markdown]
+# **1.** Give the frozen probe a hidden layer (`hidden=(64,)`). Does it close the gap to
+# fine-tuning with 50 labels? Train, on the same 50 labels and for 150 epochs at `lr=3e-3`,
+# the linear probe, the probe with a hidden layer and the fine-tuned encoder, on a fresh
+# 64-128-32 autoencoder trained for 40 epochs, and set `answer` to their test accuracies.
+
+# %%
+### BEGIN SOLUTION
+ae_32 = Autoencoder((64, 128, 32), loss="mse", rng=SEED).fit(data.X_train, epochs=40)
+X, y = labelled(50)
+heads = {
+    "probe": Classifier(ae_32.encoder, 10, freeze_encoder=True, rng=SEED),
+    "probe_hidden": Classifier(ae_32.encoder, 10, hidden=(64,), freeze_encoder=True, rng=SEED),
+    "fine_tuned": Classifier(ae_32.encoder, 10, freeze_encoder=False, rng=SEED),
+}
+answer = {
+    name: clf.fit(X, y, epochs=150, lr=3e-3).score(data.X_test, data.y_test)
+    for name, clf in heads.items()
+}
+print(answer)
+### END SOLUTION
+
+# %%
+check.hidden_probe(answer)
+
+# %% [markdown]
+# **2.** Use the encoder of a denoising autoencoder (notebook 5) instead: train
+# `DenoisingAutoencoder((64, 128, 32), noise="masking", noise_level=0.3, loss="mse")` and a
+# plain `Autoencoder` of the same sizes for 40 epochs each, put a frozen linear probe on
+# each (100 labels, 150 epochs, `lr=3e-3`), and set `answer` to their test accuracies.
+# Better codes?
+
+# %%
+### BEGIN SOLUTION
+from aelearn.models import DenoisingAutoencoder
+
+X, y = labelled(100)
+encoders = {
+    "autoencoder": Autoencoder((64, 128, 32), loss="mse", rng=SEED),
+    "denoising": DenoisingAutoencoder(
+        (64, 128, 32), noise="masking", noise_level=0.3, loss="mse", rng=SEED
+    ),
+}
+answer = {}
+for name, model in encoders.items():
+    model.fit(data.X_train, epochs=40)
+    probe = Classifier(model.encoder, 10, freeze_encoder=True, rng=SEED)
+    answer[name] = probe.fit(X, y, epochs=150, lr=3e-3).score(data.X_test, data.y_test)
+print(answer)
+### END SOLUTION
+
+# %%
+check.denoising_codes(answer)
+
+# %% [markdown]
+# **3.** Shrink the code to 8 units. With 100 labels, train a frozen probe and a fine-tuned
+# classifier on a 32-unit and on an 8-unit autoencoder (40 epochs each; 150 epochs at
+# `lr=3e-3` for the classifiers) and set `answer` to the four test accuracies. Which
+# classifier suffers most, and why?
+
+# %%
+### BEGIN SOLUTION
+X, y = labelled(100)
+answer = {}
+for k in (32, 8):
+    code = Autoencoder((64, 128, k), loss="mse", rng=SEED).fit(data.X_train, epochs=40)
+    for name, frozen in [("probe", True), ("fine_tuned", False)]:
+        clf = Classifier(code.encoder, 10, freeze_encoder=frozen, rng=SEED)
+        answer[f"{name}_{k}"] = clf.fit(X, y, epochs=150, lr=3e-3).score(data.X_test, data.y_test)
+print(answer)
+### END SOLUTION
+
+# %%
+check.small_code(answer)

@@ -105,7 +105,73 @@ fig = plot_reconstructions(data.X_test, deep.reconstruct(data.X_test), title="De
 # %% [markdown]
 # ## Exercises
 #
-# 1. Start the random network with `init="glorot"` instead. How much of the advantage of
-#    pre-training remains?
-# 2. Pre-train with `noise="masking"` (stacked denoising autoencoders). Better accuracy?
-# 3. Use all 1437 labels. Does pre-training still help?
+# Write your answer where the stub says `YOUR CODE HERE` (a function body that raises
+# `NotImplementedError`, or `answer = ...`), then run the check cell below it: it says
+# *right*, *wrong* with a hint, or *not yet attempted*.
+
+# %%
+from aelearn.exercises import pretraining as check
+
+# %% [markdown]
+# **1.** Start the random network with `init="glorot"` instead. How much of the advantage of
+# pre-training remains? Train both random starts (`init="normal"` and `init="glorot"`) on
+# `X_few, y_few` for 150 epochs at `lr=3e-3` and set `answer` to their test accuracies.
+
+# %%
+### BEGIN SOLUTION
+answer = {}
+for init in ("normal", "glorot"):
+    start = Classifier(
+        None, 10, hidden=(64, 32, 16), n_features=64, activation="sigmoid", init=init, rng=SEED
+    )
+    answer[init] = start.fit(X_few, y_few, epochs=150, lr=3e-3).score(data.X_test, data.y_test)
+print(answer)
+### END SOLUTION
+
+# %%
+check.glorot_start(answer)
+
+# %% [markdown]
+# **2.** Pre-train with `noise="masking"` (stacked denoising autoencoders). Better accuracy,
+# or a difference within what another seed would change?
+# Pre-train two stacks for 20 epochs, one plain and one with masking noise, fine-tune each
+# on `X_few, y_few` (150 epochs, `lr=3e-3`) and set `answer` to their test accuracies.
+
+# %%
+### BEGIN SOLUTION
+answer = {}
+for name, noise in [("plain", None), ("masking", "masking")]:
+    stack_ = pretrain_stack(
+        data.X_train, (64, 32, 16), activation="sigmoid", epochs=20, noise=noise, rng=SEED
+    )
+    clf = stack_.to_classifier(10, rng=SEED).fit(X_few, y_few, epochs=150, lr=3e-3)
+    answer[name] = clf.score(data.X_test, data.y_test)
+print(answer)
+### END SOLUTION
+
+# %%
+check.masked_pretraining(answer)
+
+# %% [markdown]
+# **3.** Use all 1437 labels. Does pre-training still help? Fine-tune a stack pre-trained for
+# 20 epochs and train the N(0, 0.01^2) random start on every training label, 20 epochs at
+# `lr=3e-3` each, and set `answer` to their test accuracies.
+
+# %%
+### BEGIN SOLUTION
+stack_all = pretrain_stack(data.X_train, (64, 32, 16), activation="sigmoid", epochs=20, rng=SEED)
+starts = {
+    "pretrained": stack_all.to_classifier(10, rng=SEED),
+    "normal": Classifier(
+        None, 10, hidden=(64, 32, 16), n_features=64, activation="sigmoid", init="normal", rng=SEED
+    ),
+}
+answer = {
+    name: clf.fit(data.X_train, data.y_train, epochs=20, lr=3e-3).score(data.X_test, data.y_test)
+    for name, clf in starts.items()
+}
+print(answer)
+### END SOLUTION
+
+# %%
+check.all_labels(answer)

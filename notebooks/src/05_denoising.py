@@ -96,9 +96,75 @@ print(format_table(rows, floatfmt=".4f"))
 # %% [markdown]
 # ## Exercises
 #
-# 1. Train with `noise="gaussian", noise_level=0.3` and test on masked inputs. Does a model
-#    trained on one corruption remove another?
-# 2. On clean test images, which reconstructs better, `plain` or `dae`? Why might the
-#    denoising model lose a little there?
-# 3. Widen the code to 64 units (as wide as the input). Does the plain autoencoder still
-#    learn anything useful? Does the denoising one?
+# Write your answer where the stub says `YOUR CODE HERE` (a function body that raises
+# `NotImplementedError`, or `answer = ...`), then run the check cell below it: it says
+# *right*, *wrong* with a hint, or *not yet attempted*.
+
+# %%
+from aelearn.exercises import denoising as check
+
+# %% [markdown]
+# **1.** Does a model trained on one corruption remove another? Train
+# `DenoisingAutoencoder((64, 128, 16), noise="gaussian", noise_level=0.3)` and one with
+# `noise="masking"` for 40 epochs each, mask the test images at 0.3, and set `answer` to the
+# MSE per pixel against the clean images of the masked input itself and of each model's
+# `denoise`.
+
+# %%
+### BEGIN SOLUTION
+masked_test = corrupt(data.X_test, "masking", 0.3, np.random.default_rng(SEED))
+answer = {"noisy_input": float(np.mean((masked_test - data.X_test) ** 2))}
+for kind in ("gaussian", "masking"):
+    model = DenoisingAutoencoder((64, 128, 16), noise=kind, noise_level=0.3, loss="mse", rng=SEED)
+    model.fit(data.X_train, epochs=40)
+    answer[f"{kind}_dae"] = float(np.mean((model.denoise(masked_test) - data.X_test) ** 2))
+print(answer)
+### END SOLUTION
+
+# %%
+check.other_corruption(answer)
+
+# %% [markdown]
+# **2.** On clean test images, which reconstructs better, a plain autoencoder or a denoising
+# one (masking 0.3)? Train both, 64-128-16, for 40 epochs and set `answer` to their test
+# MSE per pixel on clean images. Why might the denoising model lose a little there?
+
+# %%
+### BEGIN SOLUTION
+plain_40 = Autoencoder((64, 128, 16), loss="mse", rng=SEED).fit(data.X_train, epochs=40)
+dae_40 = DenoisingAutoencoder((64, 128, 16), noise="masking", noise_level=0.3, loss="mse", rng=SEED)
+dae_40.fit(data.X_train, epochs=40)
+answer = {
+    "plain": plain_40.reconstruction_error(data.X_test),
+    "denoising": float(np.mean((dae_40.reconstruct(data.X_test) - data.X_test) ** 2)),
+}
+print(answer)
+### END SOLUTION
+
+# %%
+check.clean_images(answer)
+
+# %% [markdown]
+# **3.** Widen the code to 64 units (as wide as the input): train a plain and a denoising
+# (masking 0.3) 64-128-64 autoencoder for 40 epochs, feed each the test images masked at
+# 0.3, and set `answer` to the MSE per pixel against the clean images of the masked input
+# and of each output. Does the plain autoencoder still learn anything useful? The denoising
+# one?
+
+# %%
+### BEGIN SOLUTION
+masked_test = corrupt(data.X_test, "masking", 0.3, np.random.default_rng(SEED))
+wide = (64, 128, 64)
+plain_64 = Autoencoder(wide, loss="mse", rng=SEED).fit(data.X_train, epochs=40)
+dae_64 = DenoisingAutoencoder(wide, noise="masking", noise_level=0.3, loss="mse", rng=SEED)
+dae_64.fit(data.X_train, epochs=40)
+answer = {
+    "noisy_input": float(np.mean((masked_test - data.X_test) ** 2)),
+    "plain_64": float(np.mean((plain_64.reconstruct(masked_test) - data.X_test) ** 2)),
+    "denoising_64": float(np.mean((dae_64.denoise(masked_test) - data.X_test) ** 2)),
+}
+print(answer)
+### END SOLUTION
+
+# %%
+check.wide_code(answer)

@@ -218,8 +218,123 @@ fig = plot_latent_scatter(codes, data.y_test, title="2-D codes of the test digit
 # %% [markdown]
 # ## Exercises
 #
-# 1. Train with `beta=4`. What happens to the reconstruction, the KL and the samples?
-# 2. Use `warmup_epochs=50`. Does the KL curve change shape? The final ELBO?
-# 3. Recompute the gradient of `logvar` with a *fresh* eps instead of `z.op.eps`. How wrong
-#    is it, and why is the saved draw the right one?
-# 4. Increase the latent size to 8 and compare `active_units` for `beta` in 0.5, 1, 2.
+# Write your answer where the stub says `YOUR CODE HERE` (a function body that raises
+# `NotImplementedError`, or `answer = ...`), then run the check cell below it: it says
+# *right*, *wrong* with a hint, or *not yet attempted*.
+
+# %%
+from aelearn.exercises import vae as check
+
+# %% [markdown]
+# **1.** Train with `beta=4`. What happens to the reconstruction, the KL and the samples?
+# Train a 64-128-2 VAE with `beta=1` and one with `beta=4` for 30 epochs each and set
+# `answer` to their test reconstruction and KL (from `evaluate`).
+
+# %%
+### BEGIN SOLUTION
+answer = {}
+for beta in (1, 4):
+    model = VAE((64, 128, 2), beta=beta, rng=SEED).fit(data.X_train, epochs=30)
+    scores = model.evaluate(data.X_test)
+    answer[f"reconstruction_{beta}"], answer[f"kl_{beta}"] = scores["reconstruction"], scores["kl"]
+print(answer)
+### END SOLUTION
+
+# %%
+check.beta_four(answer)
+
+# %% [markdown]
+# **2.** Use `warmup_epochs=20` in 40 epochs of training. Does the KL curve change shape?
+# The final ELBO? Set `answer` to the largest training KL of the first 10 epochs
+# (`history_["kl"]`) and the test negative ELBO, with and without the warm-up.
+
+# %%
+### BEGIN SOLUTION
+answer = {}
+for suffix, warmup_epochs in [("", 0), ("_warmup", 20)]:
+    model = VAE((64, 128, 2), warmup_epochs=warmup_epochs, rng=SEED).fit(data.X_train, epochs=40)
+    answer[f"kl_peak{suffix}"] = max(model.history_["kl"][:10])
+    answer[f"neg_elbo{suffix}"] = model.evaluate(data.X_test)["neg_elbo"]
+print(answer)
+### END SOLUTION
+
+# %%
+check.warmup(answer)
+
+# %% [markdown]
+# **3.** Write the reparameterisation's gradient with respect to logvar by hand, given the
+# upstream gradient dL/dz and the forward's eps. Then recompute `logvar.grad` of the cell
+# above with a *fresh* eps instead of `z_t.op.eps`: how wrong is it, and why is the saved
+# draw the right one?
+
+
+# %%
+def gradient_wrt_logvar(grad_z, eps, logvar):
+    """dL/dlogvar (batch, latent_dim) for z = mu + exp(logvar / 2) * eps."""
+    ### BEGIN SOLUTION
+    return grad_z * eps * np.exp(logvar / 2) / 2
+    ### END SOLUTION
+
+
+# %%
+check.logvar_gradient(gradient_wrt_logvar)
+
+# %% [markdown]
+# **4.** Increase the latent size to 8 and compare `active_units` for `beta` in 0.5, 1 and
+# 4 (30 epochs each). Set `answer` to {beta: active units on the test digits}.
+
+# %%
+### BEGIN SOLUTION
+answer = {}
+for beta in (0.5, 1.0, 4.0):
+    model = VAE((64, 128, 8), beta=beta, rng=SEED).fit(data.X_train, epochs=30)
+    answer[beta] = model.active_units(data.X_test)
+print(answer)
+### END SOLUTION
+
+# %%
+check.active_units(answer)
+
+# %% [markdown]
+# **5.** Derive the KL divergence of two diagonal Gaussians,
+# KL(N(mu1, exp(logvar1)) || N(mu2, exp(logvar2))), per example and summed over the latent
+# dimensions. With mu2 = 0 and logvar2 = 0 it must reduce to the VAE's KL term.
+
+
+# %%
+def kl_divergence(mu1, logvar1, mu2, logvar2):
+    """KL of q = N(mu1, e^logvar1) from p = N(mu2, e^logvar2); arrays (batch, latent_dim)
+    in, (batch,) out."""
+    ### BEGIN SOLUTION
+    var_ratio = np.exp(logvar1 - logvar2)
+    mean_term = (mu1 - mu2) ** 2 / np.exp(logvar2)
+    return 0.5 * np.sum(var_ratio + mean_term - 1.0 - (logvar1 - logvar2), axis=1)
+    ### END SOLUTION
+
+
+# %%
+check.kl_two_gaussians(kl_divergence)
+
+# %% [markdown]
+# **6.** Compute the ELBO's two terms for a batch by hand, from the VAE's networks: encode x
+# to (mu, logvar) with `vae.encoder(Tensor(x))`, form z = mu + sigma * eps with the given
+# eps, decode to logits with `vae.decoder`, and return the reconstruction term
+# -log p(x|z) (Bernoulli, summed over pixels) and the KL term, each per example.
+
+
+# %%
+def elbo_terms_of(vae, x, eps):
+    """(reconstruction, kl), each of shape (batch,), in nats."""
+    ### BEGIN SOLUTION
+    mu, logvar = (t.data for t in vae.encoder(Tensor(x)))
+    z = mu + np.exp(logvar / 2) * eps
+    logits = vae.decoder(Tensor(z)).data
+    # -log p(x|z) = sum softplus(l) - x l, written stably as logaddexp(0, l) - x l
+    reconstruction = np.sum(np.logaddexp(0.0, logits) - x * logits, axis=1)
+    kl = 0.5 * np.sum(mu**2 + np.exp(logvar) - 1.0 - logvar, axis=1)
+    return reconstruction, kl
+    ### END SOLUTION
+
+
+# %%
+check.elbo_terms(elbo_terms_of)

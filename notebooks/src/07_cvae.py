@@ -82,8 +82,73 @@ fig = plot_latent_scatter(
 # %% [markdown]
 # ## Exercises
 #
-# 1. Decode the 2-D latent grid (`cvae.latent_grid(n=10, label=3)`) with
-#    `plot_latent_manifold`. Which direction of z controls slant?
-# 2. Give the encoder a *wrong* label: encode a 1 with c = 7 and decode with c = 7. What
-#    comes out?
-# 3. Compare `cvae.active_units(X, y)` with the VAE's at latent size 8.
+# Write your answer where the stub says `YOUR CODE HERE` (a function body that raises
+# `NotImplementedError`, or `answer = ...`), then run the check cell below it: it says
+# *right*, *wrong* with a hint, or *not yet attempted*.
+
+# %%
+from aelearn.exercises import cvae as check
+
+# %% [markdown]
+# **1.** Does `sample(n, label=c)` give the class asked for? Train a CVAE (64-128-2) for 30
+# epochs, draw 50 samples of each class c, and give each sample the class whose mean
+# training image is nearest (in squared distance). Set `answer` to the fraction of samples
+# whose nearest class is the label they were drawn with.
+
+# %%
+### BEGIN SOLUTION
+cvae_30 = CVAE((64, 128, 2), n_classes=10, rng=SEED).fit(data.X_train, data.y_train, epochs=30)
+class_means = np.stack([data.X_train[data.y_train == c].mean(axis=0) for c in range(10)])
+
+
+def nearest_class(images):
+    return np.argmin(((images[:, None, :] - class_means) ** 2).sum(axis=2), axis=1)
+
+
+answer = np.mean([np.mean(nearest_class(cvae_30.sample(50, label=c)) == c) for c in range(10)])
+### END SOLUTION
+
+# %%
+check.chosen_class(answer)
+
+# %% [markdown]
+# **2.** Give the encoder a *wrong* label: encode the test 1s with c = 7 and decode them with
+# c = 7. What comes out? Set `answer` to the fraction of decoded images nearest the mean
+# training 7 (train a CVAE as in exercise 1).
+
+# %%
+### BEGIN SOLUTION
+cvae_30 = CVAE((64, 128, 2), n_classes=10, rng=SEED).fit(data.X_train, data.y_train, epochs=30)
+ones = data.X_test[data.y_test == 1]
+sevens = np.full(len(ones), 7)
+decoded = cvae_30.decode(cvae_30.encode(ones, sevens), sevens)
+means = np.stack([data.X_train[data.y_train == c].mean(axis=0) for c in range(10)])
+nearest = np.argmin(((decoded[:, None, :] - means) ** 2).sum(axis=2), axis=1)
+answer = np.mean(nearest == 7)
+### END SOLUTION
+
+# %%
+check.wrong_label(answer)
+
+# %% [markdown]
+# **3.** At latent size 8, how many nats does the label save? Train a CVAE and a VAE
+# (64-128-8, 30 epochs each) and set `answer` to the sums of their `kl_per_dimension` on
+# the test digits (the CVAE's with the test labels). Compare `active_units` too.
+
+# %%
+### BEGIN SOLUTION
+from aelearn.models import VAE
+
+cvae_8 = CVAE((64, 128, 8), n_classes=10, rng=SEED).fit(data.X_train, data.y_train, epochs=30)
+vae_8 = VAE((64, 128, 8), rng=SEED).fit(data.X_train, epochs=30)
+answer = {
+    "cvae_kl": float(cvae_8.kl_per_dimension(data.X_test, data.y_test).sum()),
+    "vae_kl": float(vae_8.kl_per_dimension(data.X_test).sum()),
+}
+print(answer)
+active = cvae_8.active_units(data.X_test, data.y_test), vae_8.active_units(data.X_test)
+print("active units (CVAE, VAE):", active)
+### END SOLUTION
+
+# %%
+check.kl_against_vae(answer)
