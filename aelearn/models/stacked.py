@@ -38,7 +38,7 @@ def copy_dense(layer):
 
 
 class StackedAutoencoder:
-    """Greedy layer-wise pre-training of the encoder (n_features, *hidden_sizes).
+    """Greedy layer-wise pre-training of the encoder ``(n_features, *hidden_sizes)``.
 
     Parameters
     ----------
@@ -69,7 +69,7 @@ class StackedAutoencoder:
     histories_ : list of History
         The training History of each stage.
     sizes_ : tuple of int
-        (n_features, *hidden_sizes).
+        ``(n_features, *hidden_sizes)``.
 
     Examples
     --------
