@@ -5,7 +5,7 @@ For a scalar function f of an array x, the central difference
     (f(x + h e_i) - f(x - h e_i)) / (2 h) = df/dx_i + O(h^2)
 
 approximates each partial derivative; its truncation error is O(h^2) and its rounding
-error about eps_machine * |f| / h. In float64 (eps_machine ~ 1e-16) with h ~ 1e-6 both
+error about ``eps_machine * |f| / h``. In float64 (eps_machine ~ 1e-16) with h ~ 1e-6 both
 are ~1e-10 to 1e-12, far below any real mistake. In float32 (eps_machine ~ 1e-7) the
 rounding error alone is ~0.1: a float32 check cannot tell a right backward from a
 wrong one, which is why this module refuses anything but float64.
@@ -117,7 +117,7 @@ def gradcheck(fn, inputs, names=None, h=1e-6, rtol=1e-6, atol=1e-8, raise_on_fai
 
     Parameters
     ----------
-    fn : callable (*inputs) -> Tensor
+    fn : callable ``(*inputs) -> Tensor``
         A function of the tensors; its output is reduced to a scalar L by summing
         against fixed random weights (so every output element is checked, with weights
         that no symmetric mistake can cancel).

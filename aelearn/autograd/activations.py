@@ -11,9 +11,9 @@ from aelearn.autograd.function import Function
 
 
 def stable_sigmoid(x):
-    """sigmoid(x) = 1 / (1 + exp(-x)) without overflow for large |x|.
+    """sigmoid(x) = 1 / (1 + exp(-x)) without overflow for large ``|x|``.
 
-    With e = exp(-|x|), which lies in (0, 1]: sigmoid(x) = 1 / (1 + e) for x >= 0 and
+    With ``e = exp(-|x|)``, which lies in (0, 1]: sigmoid(x) = 1 / (1 + e) for x >= 0 and
     e / (1 + e) for x < 0. exp is never taken of a large positive number.
 
     The numerator, 1 or e, is max(e, [x >= 0]): as e <= 1, the maximum with 1 is 1 and the
@@ -25,7 +25,7 @@ def stable_sigmoid(x):
 
 
 def stable_softplus(x):
-    """softplus(x) = log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), without overflow."""
+    """softplus(x) = log(1 + exp(x)) = ``max(x, 0) + log1p(exp(-|x|))``, without overflow."""
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 

@@ -92,10 +92,10 @@ class Classifier(Model):
     ----------
     encoder : Module or None
     head : MLP
-        (code_width, *hidden, n_classes), linear output (the logits).
+        ``(code_width, *hidden, n_classes)``, linear output (the logits).
     code_width : int
     history_ : History
-        Set by ``fit``; holds "loss" and "accuracy" per epoch (and "val_..." with
+        Set by ``fit``; holds "loss" and "accuracy" per epoch (and ``"val_..."`` with
         validation data).
 
     Examples

@@ -31,7 +31,7 @@ from aelearn.validation import check_choice, check_data, check_dtype, check_rng,
 
 
 class StackedAutoencoder(StackedNetworks):
-    """Greedy layer-wise pre-training of the encoder (n_features, *hidden_sizes).
+    """Greedy layer-wise pre-training of the encoder ``(n_features, *hidden_sizes)``.
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ class StackedAutoencoder(StackedNetworks):
     histories_ : list of History
         The training History of each stage.
     sizes_ : tuple of int
-        (n_features, *hidden_sizes).
+        ``(n_features, *hidden_sizes)``.
 
     Examples
     --------
