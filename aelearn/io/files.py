@@ -10,7 +10,9 @@ whose ``class`` and ``config`` describe the architecture (``aelearn.io.layers``)
 model built by its own constructor, the constructor arguments (``get_config()``); for a
 network built from parts (a Classifier on an encoder, the deep autoencoder unrolled from
 a stack), also a "modules" entry describing those parts, layer by layer, which makes the
-file format_version 2. ``frozen`` names the parameters that do not learn. Nothing is
+file format_version 2; for a model holding parts its ``fit`` built (a pre-trained
+StackedAutoencoder's stages), a "fitted" entry with those parts and what else it learned,
+format_version 3. ``frozen`` names the parameters that do not learn. Nothing is
 pickled, so ``load`` reads the file with ``allow_pickle=False``: opening a model file runs
 no code but the constructors of registered classes, and every size it declares is checked
 before anything is allocated (``aelearn.io.archive``).
@@ -28,8 +30,9 @@ from aelearn.io.archive import CONFIG_KEY
 from aelearn.io.generator import generator_state
 from aelearn.io.layers import describe_module
 
-#: The newest format this aelearn reads: 1, a model its config rebuilds; 2, with "modules".
-FORMAT_VERSION = 2
+#: The newest format this aelearn reads: 1, a model its config rebuilds; 2, with "modules";
+#: 3, with "fitted".
+FORMAT_VERSION = 3
 
 
 def describe(model):
@@ -71,7 +74,8 @@ def save(model, path, history=None):
     Parameters
     ----------
     model : Module
-        Any model or module of registered classes (``aelearn.io.REGISTRY``).
+        Any model or module of registered classes (``aelearn.io.REGISTRY``), a
+        StackedAutoencoder included (pre-trained or not).
     path : str or path-like
     history : History, optional
         Default: the model's ``history_``, if it has been trained.
@@ -97,7 +101,7 @@ def save(model, path, history=None):
         )
     description = describe(model)
     _check_finite(model)
-    version = 2 if "modules" in description else 1
+    version = 3 if "fitted" in description else 2 if "modules" in description else 1
     header = {"format_version": version, **description}
     header["frozen"] = [name for name, p in model.named_parameters() if not p.requires_grad]
     rng = getattr(model, "rng", None)

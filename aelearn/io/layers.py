@@ -12,8 +12,16 @@ under "modules", each described the same way:
 
 "modules" appears only where the settings alone do not rebuild the module (a network
 made by hand or by ``StackedAutoencoder``); a model built by its own constructor is its
-settings. Only classes in ``REGISTRY`` are rebuilt, so loading a file runs no code but
-those classes' constructors; ``register_layer`` adds a user's own layers.
+settings. A model whose ``fit`` builds sub-modules its constructor does not (a pre-trained
+``StackedAutoencoder``'s stages) says so with ``get_fitted()``, which returns what it
+learned as JSON-ready data and modules, saved under "fitted" (format_version 3):
+
+    "fitted": {"learned": {"sizes_": [12, 8, 4], ...},
+               "modules": {"autoencoders_": [{"class": "Autoencoder", ...}, ...]}}
+
+and takes them back, once rebuilt, with ``set_fitted(learned, modules)``. Only classes
+in ``REGISTRY`` are rebuilt, so loading a file runs no code but those classes'
+constructors (and ``set_fitted``); ``register_layer`` adds a user's own layers.
 """
 
 import inspect
@@ -31,8 +39,9 @@ from aelearn.models import (
     Encoder,
     GaussianEncoder,
     LabelConditioned,
+    StackedAutoencoder,
 )
-from aelearn.models.config import NOT_CONFIG, Configurable, plain
+from aelearn.models.config import NOT_CONFIG, Configurable, constructor_parameters, plain
 from aelearn.nn import (
     MLP,
     Dense,
@@ -92,6 +101,7 @@ def register_layer(cls):
 
 for _cls in (Autoencoder, DenoisingAutoencoder, VAE, CVAE, Encoder, Decoder, Classifier):
     register_layer(_cls)
+register_layer(StackedAutoencoder)
 for _cls in (GaussianEncoder, LabelConditioned, Dense, MLP, Sequential, Noise):
     register_layer(_cls)
 for _cls in (Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus):
@@ -99,14 +109,18 @@ for _cls in (Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus):
 
 
 def _parameters(cls):
-    """[(name, is *args, has a default)] of ``cls``'s constructor, ``self`` and rng left out."""
-    parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    found = []
-    for p in parameters:
-        if p.kind is inspect.Parameter.VAR_KEYWORD or p.name in NOT_CONFIG:
-            continue
-        star = p.kind is inspect.Parameter.VAR_POSITIONAL
-        found.append((p.name, star, star or p.default is not inspect.Parameter.empty))
+    """[(name, is *args, has a default)] of ``cls``'s constructor, ``self`` and rng left out;
+    with its parent's, when it passes ``**kwargs`` on (a DenoisingAutoencoder's encoder=)."""
+    found, names = [], set(NOT_CONFIG)
+    for klass in [k for k in cls.__mro__ if "__init__" in k.__dict__]:
+        parameters = list(inspect.signature(klass.__init__).parameters.values())[1:]
+        for p in parameters:
+            if p.kind is not inspect.Parameter.VAR_KEYWORD and p.name not in names:
+                names.add(p.name)
+                star = p.kind is inspect.Parameter.VAR_POSITIONAL
+                found.append((p.name, star, star or p.default is not inspect.Parameter.empty))
+        if all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in parameters):
+            break
     return found
 
 
@@ -155,8 +169,7 @@ def _check_registered(module, where):
     if not isinstance(module, Module):
         raise TypeError(
             f"cannot save a {name}{_at(where)}: aelearn.io saves models and layers (Modules); "
-            "save the networks it holds or builds instead (for a StackedAutoencoder: "
-            "stack.encoder(), to_classifier(...), to_deep_autoencoder() or its autoencoders_)"
+            "save the networks it holds or builds instead"
         )
     if REGISTRY.get(name) is not type(module):
         kind = f"{type(module).__module__}.{type(module).__qualname__}"
@@ -183,20 +196,17 @@ def describe_module(module, where=""):
     _check_registered(module, where)
     settings, modules = _arguments(module, where)
     description = {"class": type(module).__name__, "config": settings}
+    fitted = module.get_fitted() if hasattr(module, "get_fitted") else None
+    if fitted is not None:
+        learned, parts = fitted
+        description["fitted"] = {"learned": learned, "modules": _describe_parts(parts, where)}
     try:
         if first_difference(module, build_module(description)) is None:
             return description
     except (TypeError, ValueError):
         pass  # the settings alone do not build it (a Sequential's layers are arguments)
     if modules:
-        description["modules"] = {
-            name: (
-                [describe_module(v, _join(where, f"{name}.{i}")) for i, v in enumerate(value)]
-                if isinstance(value, list | tuple)
-                else describe_module(value, _join(where, name))
-            )
-            for name, value in modules.items()
-        }
+        description["modules"] = _describe_parts(modules, where)
     try:
         difference = first_difference(module, build_module(description))
     except (TypeError, ValueError) as error:
@@ -215,14 +225,41 @@ def describe_module(module, where=""):
     return description
 
 
+def _describe_parts(modules, where):
+    """{name: description, or list of descriptions} of {name: module, or list of modules}."""
+    return {
+        name: (
+            [describe_module(v, _join(where, f"{name}.{i}")) for i, v in enumerate(value)]
+            if isinstance(value, list | tuple)
+            else describe_module(value, _join(where, name))
+        )
+        for name, value in modules.items()
+    }
+
+
+def _build_parts(descriptions, rng):
+    """The modules ``_describe_parts``'s output describes, under the same names."""
+    return {
+        key: (
+            [build_module(v, rng) for v in value]
+            if isinstance(value, list)
+            else build_module(value, rng)
+        )
+        for key, value in dict(descriptions).items()
+    }
+
+
 def _join(where, name):
     return f"{where}.{name}" if where else name
 
 
-def build_module(description):
+def build_module(description, rng=None):
     """The module a description (``describe_module``'s output, or a file's) rebuilds.
 
-    Its weights are drawn with seed 0, to be replaced by the saved ones.
+    Its weights are drawn with seed 0, to be replaced by the saved ones. Every part that
+    takes a Generator gets the same one, ``rng``, so that a part which shared its model's
+    Generator (a DenoisingAutoencoder's Noise layer, a stack's stages) shares the rebuilt
+    model's, which ``load`` then replaces with the saved state.
 
     Raises
     ------
@@ -239,47 +276,21 @@ def build_module(description):
             f"layer of your own must be registered with aelearn.io.register_layer({name}) "
             "before loading"
         )
+    rng = np.random.default_rng(0) if rng is None else rng
     cls, config = REGISTRY[name], dict(description["config"])
-    modules = {
-        key: [build_module(v) for v in value] if isinstance(value, list) else build_module(value)
-        for key, value in dict(description.get("modules", {})).items()
-    }
+    modules = _build_parts(description.get("modules", {}), rng)
     if config.get("dtype") is not None:
         if config["dtype"] not in FLOAT_DTYPES:
             raise ValueError(f"dtype {config['dtype']!r}: expected one of {FLOAT_DTYPES}")
         config["dtype"] = np.dtype(config["dtype"])
     star = [name for name, is_star, _ in _parameters(cls) if is_star]
     positional = modules.pop(star[0], []) if star else []
-    if "rng" in inspect.signature(cls.__init__).parameters:
-        config["rng"] = 0
-    return cls(*positional, **config, **modules)
-
-
-#: Settings that give the widths of Dense layers, in the configs of aelearn's modules.
-_WIDTH_LISTS = ("sizes", "hidden", "hidden_sizes")
-_WIDTH_PAIRS = (("n_in", "n_out"),)
-
-
-def implied_weights(description):
-    """A lower bound on the weights a description asks for, read from its widths.
-
-    A module built from its settings alone has, per list of widths, at least the products
-    of neighbours (the Dense weights of an MLP over them); a module built from parts has
-    at least the weights of its parts (its own widths may then not be weights at all).
-    """
-    parts = dict(description.get("modules", {}))
-    if parts:
-        return sum(
-            implied_weights(part) if isinstance(part, dict) else 0
-            for value in parts.values()
-            for part in (value if isinstance(value, list) else [value])
-        )
-    total, config = 0, description.get("config", {})
-    for key in _WIDTH_LISTS:
-        widths = config.get(key)
-        if isinstance(widths, list) and all(type(w) is int for w in widths):
-            total += sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
-    for a, b in _WIDTH_PAIRS:
-        if type(config.get(a)) is int and type(config.get(b)) is int:
-            total += config[a] * config[b]
-    return total
+    if "rng" in constructor_parameters(cls):
+        config["rng"] = rng
+    module = cls(*positional, **config, **modules)
+    if "fitted" in description:
+        if not hasattr(module, "set_fitted"):
+            raise TypeError(f"a {name} learns no sub-modules in fit; its description has some")
+        fitted = dict(description["fitted"])
+        module.set_fitted(dict(fitted["learned"]), _build_parts(fitted["modules"], rng))
+    return module

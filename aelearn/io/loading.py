@@ -14,7 +14,7 @@ import aelearn
 from aelearn.io.archive import ModelArchive, ModelFileError
 from aelearn.io.files import FORMAT_VERSION
 from aelearn.io.generator import generator_from_state
-from aelearn.io.layers import FLOAT_DTYPES, REGISTRY, build_module, implied_weights
+from aelearn.io.layers import FLOAT_DTYPES, REGISTRY, build_module
 from aelearn.training import History
 
 #: Weights a file's widths may ask for beyond the numbers it holds, before loading refuses
@@ -31,6 +31,40 @@ BUILD_ERRORS = (
     MemoryError,
     RecursionError,
 )
+
+
+#: Settings that give the widths of Dense layers, in the configs of aelearn's modules (a
+#: stack's hidden_sizes give none: its constructor builds no layer, "fitted" holds them).
+_WIDTH_LISTS = ("sizes", "hidden")
+_WIDTH_PAIRS = (("n_in", "n_out"),)
+
+
+def implied_weights(description):
+    """A lower bound on the weights a description asks for, read from its widths.
+
+    A module built from its settings alone has, per list of widths, at least the products
+    of neighbours (the Dense weights of an MLP over them); a module built from parts, or
+    holding the parts its ``fit`` built, has at least the weights of its parts (its own
+    widths may then not be weights at all).
+    """
+    fitted = description.get("fitted", {})
+    parts = [*dict(description.get("modules", {})).values()]
+    parts += dict(fitted.get("modules", {}) if isinstance(fitted, dict) else {}).values()
+    if parts:
+        return sum(
+            implied_weights(part) if isinstance(part, dict) else 0
+            for value in parts
+            for part in (value if isinstance(value, list) else [value])
+        )
+    total, config = 0, description.get("config", {})
+    for key in _WIDTH_LISTS:
+        widths = config.get(key)
+        if isinstance(widths, list) and all(type(w) is int for w in widths):
+            total += sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+    for a, b in _WIDTH_PAIRS:
+        if type(config.get(a)) is int and type(config.get(b)) is int:
+            total += config[a] * config[b]
+    return total
 
 
 def _open(path):
@@ -131,9 +165,14 @@ def _restore(model, header, path):
         p.requires_grad = name not in frozen
     if "rng_state" in header and hasattr(model, "rng"):
         try:
-            model.rng = generator_from_state(header["rng_state"])
+            restored = generator_from_state(header["rng_state"])
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
             raise ModelFileError(f"{path}: {error}") from None
+        # The parts built to share the model's Generator (build_module) share the restored one.
+        for module in model.modules():
+            if getattr(module, "rng", None) is model.rng and module is not model:
+                module.rng = restored
+        model.rng = restored
     if "history" in header:
         try:
             model.history_ = History.from_dict(header["history"])

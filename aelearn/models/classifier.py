@@ -128,10 +128,12 @@ class Classifier(Model):
     ):
         if encoder is not None and not isinstance(encoder, Module):
             raise TypeError(f"encoder must be a Module or None; got {type(encoder).__name__}")
-        if isinstance(encoder, Model):
+        # A stack is a Module too, of its stages, but no network from x to codes.
+        if isinstance(encoder, Model) or hasattr(encoder, "to_classifier"):
             raise TypeError(
                 f"encoder is a whole {type(encoder).__name__}; a Classifier goes on its encoder "
-                "alone: Classifier(model.encoder, ...)"
+                "alone: Classifier(model.encoder, ...), or for a pre-trained stack "
+                "stack.to_classifier(n_classes)"
             )
         if encoder is None and n_features is None:
             raise ValueError("a classifier on raw inputs (encoder=None) needs n_features")

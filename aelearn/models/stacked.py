@@ -17,20 +17,26 @@ The stack then starts either a classifier (the encoders, then a new head; fine-t
 to end with labels) or a deep autoencoder (the encoders, then the decoders in reverse
 order; fine-tuned for reconstruction). Both get *copies* of the pre-trained weights, so
 one stack can start several networks and fine-tuning never changes the stack itself.
+
+The stack is a Module whose sub-modules are its stages, so ``aelearn.io.save`` writes it
+as any model: its settings, and once pre-trained what ``fit`` learned
+(``aelearn.models.stacked_state``).
 """
 
 import numpy as np
 
 from aelearn.models.autoencoder import LOSSES, Autoencoder, Decoder, Encoder
+from aelearn.models.config import Configurable
 from aelearn.models.denoising import DenoisingAutoencoder
 from aelearn.models.stacked_networks import StackedNetworks, copy_dense
-from aelearn.nn import Dense, Sequential, get_activation
+from aelearn.models.stacked_state import StackedState
+from aelearn.nn import Dense, Module, Sequential, get_activation
 from aelearn.nn.dense import DEFAULT_INIT
 from aelearn.nn.noise import check_corruption
 from aelearn.validation import check_choice, check_data, check_dtype, check_rng, check_sizes
 
 
-class StackedAutoencoder(StackedNetworks):
+class StackedAutoencoder(StackedNetworks, StackedState, Configurable, Module):
     """Greedy layer-wise pre-training of the encoder ``(n_features, *hidden_sizes)``.
 
     Parameters
@@ -63,6 +69,17 @@ class StackedAutoencoder(StackedNetworks):
         The training History of each stage.
     sizes_ : tuple of int
         ``(n_features, *hidden_sizes)``.
+    stopped_ : str or None
+        Where an interrupted ``fit`` stopped; None when every stage finished.
+
+    Notes
+    -----
+    ``aelearn.io.save(stack, path)`` writes the settings and the Generator's state, and
+    once pre-trained every stage (weights, frozen flags, output activation and loss),
+    ``sizes_``, ``histories_`` and ``stopped_``; ``aelearn.io.load`` gives a stack whose
+    ``transform``, ``to_classifier`` and ``to_deep_autoencoder`` are bit-identical to the
+    original's. An unfitted stack saves its settings alone, and loads ready to ``fit`` as
+    the original would.
 
     Examples
     --------
