@@ -25,8 +25,16 @@ whose dense part starts from the flattened feature map instead of the pixels.
 
 import numpy as np
 
-from aelearn.nn import MLP, Conv2d, ConvTranspose2d, Flatten, Module, Sequential, Unflatten
-from aelearn.nn import get_activation
+from aelearn.nn import (
+    MLP,
+    Conv2d,
+    ConvTranspose2d,
+    Flatten,
+    Module,
+    Sequential,
+    Unflatten,
+    get_activation,
+)
 from aelearn.validation import check_positive_int
 
 STRIDE = 2
