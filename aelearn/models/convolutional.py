@@ -35,6 +35,7 @@ from aelearn.nn import (
     Unflatten,
     get_activation,
 )
+from aelearn.nn.dense import DEFAULT_INIT
 from aelearn.validation import check_positive_int
 
 STRIDE = 2
@@ -142,8 +143,6 @@ class ConvolutionalImage(Sequential):
         for i in reversed(range(len(filters))):
             grown = [(n - 1) * STRIDE - 2 * padding + kernel_size for n in sides[i + 1]]
             output_padding = tuple(n - g for n, g in zip(sides[i], grown, strict=True))
-            if output_padding[0] == output_padding[1]:
-                output_padding = output_padding[0]
             conv = ConvTranspose2d(
                 channels,
                 filters[i],
@@ -210,7 +209,8 @@ def _settings(model):
 
 
 def _made(init, rng, dtype):
-    return {"rng": rng, "dtype": dtype}
+    """The keyword arguments of a convolution layer: None for init means the default."""
+    return {"init": init or DEFAULT_INIT, "rng": rng, "dtype": dtype}
 
 
 class ConvolutionalConstructor:
