@@ -45,9 +45,6 @@ class _ConvBase(Module):
         )
         self.bias = Parameter(np.zeros(self.out_channels, dtype=dtype), "bias") if bias else None
 
-    def _params(self):
-        return (self.weight,) if self.bias is None else (self.weight, self.bias)
-
     def _check(self, x):
         check_image(x, "input", self.in_channels, repr(self))
 
@@ -104,7 +101,7 @@ class Conv2d(_ConvBase):
     def forward(self, x):
         """x of shape (batch, in_channels, H, W) -> (batch, out_channels, Ho, Wo)."""
         self._check(x)
-        return conv2d(x, *self._params(), stride=self.stride, padding=self.padding)
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding)
 
     def __repr__(self):
         return (
@@ -164,7 +161,9 @@ class ConvTranspose2d(_ConvBase):
     def forward(self, x):
         """x of shape (batch, in_channels, H, W) -> (batch, out_channels, Ho, Wo)."""
         self._check(x)
-        return conv_transpose2d(x, *self._params(), self.stride, self.padding, self.output_padding)
+        return conv_transpose2d(
+            x, self.weight, self.bias, self.stride, self.padding, self.output_padding
+        )
 
     def __repr__(self):
         return (
