@@ -242,6 +242,7 @@ def dae_table(data, seeds, epochs):
             else:
                 runs = [train_torch_dae(kind, data, seed, epochs) for seed in seeds]
             values = [value for value, _ in runs]
+            print(f"  {kind}, {system}: {values}", flush=True)
             figures[kind, system] = float(np.mean(values))
             rows.append(
                 {
@@ -280,6 +281,7 @@ def vae_table(data, seeds, epochs, k):
         for system, train in (("aelearn", train_aelearn_vae), ("torch", train_torch_vae)):
             started = time.perf_counter()
             runs = [train(latent, data, seed, epochs, k) for seed in seeds]
+            print(f"  latent {latent}, {system}: {runs}", flush=True)
             row = {"latent": latent, "system": system}
             row.update({term: summary([r[term] for r in runs], ".2f") for term in TERMS})
             row["s/run"] = (time.perf_counter() - started) / len(seeds)

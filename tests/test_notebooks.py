@@ -25,7 +25,7 @@ PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 def test_every_topic_of_the_course_has_a_notebook():
     stems = [p.stem for p in PATHS]
-    assert [s[:2] for s in stems] == ["01", "02", "03", "04", "05", "06", "07"], stems
+    assert [s[:2] for s in stems] == ["01", "02", "03", "04", "05", "06", "07", "08"], stems
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
