@@ -118,7 +118,7 @@ class ConvolutionalFeatures(Sequential):
                 kernel_size,
                 STRIDE,
                 kernel_size // 2,
-                **_made(init, rng, dtype),
+                **_layer_options(init, rng, dtype),
             )
             layers += [conv, get_activation(activation)]
             channels = out_channels
@@ -150,12 +150,12 @@ class ConvolutionalImage(Sequential):
                 STRIDE,
                 padding,
                 output_padding,
-                **_made(init, rng, dtype),
+                **_layer_options(init, rng, dtype),
             )
             layers += [conv, get_activation(activation)]
             channels = filters[i]
         last = ConvTranspose2d(
-            channels, image_shape[0], kernel_size, 1, padding, **_made(init, rng, dtype)
+            channels, image_shape[0], kernel_size, 1, padding, **_layer_options(init, rng, dtype)
         )
         super().__init__(*layers, last, Flatten())
 
@@ -208,7 +208,7 @@ def _settings(model):
     return model.image_shape, model.filters, model.kernel_size, model.activation, model.init
 
 
-def _made(init, rng, dtype):
+def _layer_options(init, rng, dtype):
     """The keyword arguments of a convolution layer: None for init means the default."""
     return {"init": init or DEFAULT_INIT, "rng": rng, "dtype": dtype}
 
