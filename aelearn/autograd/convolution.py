@@ -183,7 +183,10 @@ class Conv2dOp(Function):
         n, c = x_shape[:2]
         kh, kw = W_shape[2:]
         G = channels_last(grad).reshape(-1, W_shape[0])  # a view when grad is NHWC memory
-        dW = weight_from_matrix(G.T @ X_col, W_shape) if self.needs_input_grad[1] else None
+        # dL/dW_row = G.T @ X_col, computed as its transpose (X_col.T @ G).T: OpenBLAS is
+        # several times faster when the long (batch Ho Wo) sum yields the taller output
+        # (kH kW C rows, not O), as benchmarks/bench_conv_speed.py measured.
+        dW = weight_from_matrix((X_col.T @ G).T, W_shape) if self.needs_input_grad[1] else None
         dx = None
         if self.needs_input_grad[0]:
             dX_col = (G @ W_row).reshape(n, ho, wo, kh, kw, c)

@@ -94,7 +94,8 @@ class ConvTranspose2dOp(Function):
         dx = None
         if self.needs_input_grad[0]:
             dx = channels_first((G_col @ W_col.T).reshape(n, h, w, c_in))
-        dW = weight_from_matrix(X.T @ G_col, W_shape) if self.needs_input_grad[1] else None
+        # dL/dW_col = X.T @ G_col as (G_col.T @ X).T, the faster orientation (see Conv2dOp).
+        dW = weight_from_matrix((G_col.T @ X).T, W_shape) if self.needs_input_grad[1] else None
         if len(self.inputs) == 2:
             return dx, dW
         db = gh.sum(axis=(0, 1, 2)) if self.needs_input_grad[2] else None
