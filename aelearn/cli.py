@@ -2,6 +2,7 @@
 
     aelearn demo [--quick] [--output DIR]
     aelearn train --kind vae --latent 8 --hidden 128 --epochs 100 --output vae.npz
+    aelearn train --kind dae --filters 32,64 --hidden '' --latent 16 --data mnist
     aelearn evaluate vae.npz
     aelearn sample cvae.npz --n 16 --label 3 --output samples.png
 
@@ -96,7 +97,7 @@ def non_negative_float(text):
 
 
 def hidden_sizes(text):
-    """'128,64' -> (128, 64); '' -> () (no hidden layer)."""
+    """'128,64' -> (128, 64); '' -> () (no hidden layer). Also reads --filters."""
     try:
         return tuple(positive_int(part) for part in text.split(",") if part.strip())
     except argparse.ArgumentTypeError:
@@ -152,7 +153,15 @@ def image_shape(n_features):
 def run_train(args):
     data = load_data(args.data, args.mnist_path)
     model = build_model(
-        args.kind, data.n_features, args.hidden, args.latent, args.beta, data.n_classes, args.seed
+        args.kind,
+        data.n_features,
+        args.hidden,
+        args.latent,
+        args.beta,
+        data.n_classes,
+        args.seed,
+        image_shape=(1, *data.image_shape),
+        filters=args.filters,
     )
     print(f"training {model!r} on {data.name} {data.X_train.shape} for {args.epochs} epochs")
     every = max(1, args.epochs // 20)
@@ -246,6 +255,13 @@ def build_parser():
     train.add_argument("--kind", choices=KINDS, default="ae")
     train.add_argument("--latent", type=positive_int, default=8, help="code size")
     train.add_argument("--hidden", type=hidden_sizes, default=(128,), help="e.g. 128,64")
+    train.add_argument(
+        "--filters",
+        type=hidden_sizes,
+        default=(),
+        help="convolutional: channels of each stride-2 convolution, e.g. 32,64 (--hidden then "
+        "gives the dense layers after them)",
+    )
     train.add_argument("--epochs", type=positive_int, default=100)
     train.add_argument("--batch-size", type=positive_int, default=64)
     train.add_argument("--lr", type=positive_float, default=1e-3)

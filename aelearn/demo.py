@@ -28,16 +28,21 @@ KIND_NAMES = {"ae": "autoencoder", "dae": "denoising AE", "vae": "VAE", "cvae": 
 DEMO = {"latent": 8, "hidden": (128,), "epochs": 300, "quick_epochs": 3, "lr": 2e-3, "seed": 0}
 
 
-def build_model(kind, n_features, hidden, latent, beta=1.0, n_classes=10, seed=0):
-    """A new model of ``kind`` (one of ``KINDS``) with sizes (n_features, *hidden, latent)."""
+def build_model(
+    kind, n_features, hidden, latent, beta=1.0, n_classes=10, seed=0, image_shape=None, filters=()
+):
+    """A new model of ``kind`` (one of ``KINDS``) with sizes (n_features, *hidden, latent);
+    convolutional when ``filters`` lists channels (then ``image_shape`` is
+    (channels, height, width) and ``hidden`` the dense layers after the convolutions)."""
     sizes = (n_features, *hidden, latent)
+    conv = {"image_shape": image_shape, "filters": tuple(filters)} if filters else {}
     if kind == "ae":
-        return Autoencoder(sizes, rng=seed)
+        return Autoencoder(sizes, rng=seed, **conv)
     if kind == "dae":
-        return DenoisingAutoencoder(sizes, noise="masking", noise_level=0.3, rng=seed)
+        return DenoisingAutoencoder(sizes, noise="masking", noise_level=0.3, rng=seed, **conv)
     if kind == "vae":
-        return VAE(sizes, beta=beta, rng=seed)
-    return CVAE(sizes, n_classes=n_classes, beta=beta, rng=seed)
+        return VAE(sizes, beta=beta, rng=seed, **conv)
+    return CVAE(sizes, n_classes=n_classes, beta=beta, rng=seed, **conv)
 
 
 def held_out_metrics(model, data):

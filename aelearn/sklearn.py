@@ -160,6 +160,14 @@ class AutoencoderTransformer(_LatentTransformer):
     batch_size : int, default=64
     learning_rate : float, default=1e-3
         Adam's step size.
+    image_shape : (channels, height, width), optional
+        Makes the networks convolutional (``aelearn.models.convolutional``): each row of X
+        is an image of this shape, so channels * height * width must be X's columns.
+        ``hidden_sizes`` then gives the dense layers between the convolutions and the code.
+    filters : sequence of int, default=(32, 64)
+        With ``image_shape``: the channels of each stride-2 convolution.
+    kernel_size : int, default=3
+        With ``image_shape``: the odd side of every kernel.
     random_state : int, numpy.random.Generator or None, default=None
         Seeds the Generator behind the initial weights, batch order and noise.
     verbose : "auto", bool or int, default="auto"
@@ -189,6 +197,9 @@ class AutoencoderTransformer(_LatentTransformer):
         learning_rate=1e-3,
         random_state=None,
         verbose="auto",
+        image_shape=None,
+        filters=(32, 64),
+        kernel_size=3,
     ):
         self.latent_dim = latent_dim
         self.hidden_sizes = hidden_sizes
@@ -202,6 +213,9 @@ class AutoencoderTransformer(_LatentTransformer):
         self.learning_rate = learning_rate
         self.random_state = random_state
         self.verbose = verbose
+        self.image_shape = image_shape
+        self.filters = filters
+        self.kernel_size = kernel_size
 
     def _model_class(self):
         return Autoencoder if self.noise is None else DenoisingAutoencoder
@@ -235,6 +249,14 @@ class VAETransformer(_LatentTransformer):
     epochs : int, default=100
     batch_size : int, default=64
     learning_rate : float, default=1e-3
+    image_shape : (channels, height, width), optional
+        Makes the networks convolutional (``aelearn.models.convolutional``): each row of X
+        is an image of this shape, so channels * height * width must be X's columns.
+        ``hidden_sizes`` then gives the dense layers between the convolutions and the code.
+    filters : sequence of int, default=(32, 64)
+        With ``image_shape``: the channels of each stride-2 convolution.
+    kernel_size : int, default=3
+        With ``image_shape``: the odd side of every kernel.
     random_state : int, numpy.random.Generator or None, default=None
     verbose : "auto", bool or int, default="auto"
 
@@ -261,6 +283,9 @@ class VAETransformer(_LatentTransformer):
         learning_rate=1e-3,
         random_state=None,
         verbose="auto",
+        image_shape=None,
+        filters=(32, 64),
+        kernel_size=3,
     ):
         self.latent_dim = latent_dim
         self.hidden_sizes = hidden_sizes
@@ -274,6 +299,9 @@ class VAETransformer(_LatentTransformer):
         self.learning_rate = learning_rate
         self.random_state = random_state
         self.verbose = verbose
+        self.image_shape = image_shape
+        self.filters = filters
+        self.kernel_size = kernel_size
 
     def _model_class(self):
         return VAE

@@ -122,9 +122,10 @@ def log_bernoulli(X, logits):
     return -np.sum(stable_softplus(logits) - X * logits, axis=-1, dtype=np.float64)
 
 
-def numpy_estimates(X, y, mu, logvar, decode, seed=0):
-    """Reconstruction (10 draws), KL, -ELBO and -log p(x) (K=500), as VAE.evaluate computes
-    them, from the posterior (mu, logvar) of shape (n, latent) and a decode(Z, labels)."""
+def numpy_estimates(X, y, mu, logvar, decode, seed=0, k=K_IMPORTANCE):
+    """Reconstruction (10 draws), KL, -ELBO and -log p(x) (k importance draws, 500 by default),
+    as VAE.evaluate computes them, from the posterior (mu, logvar) of shape (n, latent) and a
+    decode(Z, labels)."""
     rng = np.random.default_rng(seed)
     sigma = np.exp(0.5 * logvar)
     kl = 0.5 * np.sum(mu**2 + np.exp(logvar) - 1.0 - logvar, axis=1, dtype=np.float64)
@@ -137,10 +138,10 @@ def numpy_estimates(X, y, mu, logvar, decode, seed=0):
     log_2pi = np.log(2.0 * np.pi)
     for start in range(0, len(X), 64):
         s = slice(start, start + 64)
-        eps = rng.standard_normal((K_IMPORTANCE, *mu[s].shape), dtype=np.float32)
+        eps = rng.standard_normal((k, *mu[s].shape), dtype=np.float32)
         z = mu[s] + sigma[s] * eps  # (K, batch, latent)
-        logits = decode(z.reshape(-1, LATENT), np.tile(y[s], K_IMPORTANCE))
-        log_w = log_bernoulli(np.tile(X[s], (K_IMPORTANCE, 1)), logits).reshape(K_IMPORTANCE, -1)
+        logits = decode(z.reshape(-1, mu.shape[1]), np.tile(y[s], k))
+        log_w = log_bernoulli(np.tile(X[s], (k, 1)), logits).reshape(k, -1)
         log_w += -0.5 * np.sum(z**2 + log_2pi, axis=-1, dtype=np.float64)
         log_w -= -0.5 * np.sum(eps**2 + log_2pi + logvar[s], axis=-1, dtype=np.float64)
         top = log_w.max(axis=0)

@@ -77,3 +77,43 @@ def test_each_module_imports_only_the_parts_below_it(path):
     part = part_of(path)
     imported = set(aelearn_imports(path)) - {"__version__"}
     assert imported <= ALLOWED[part], f"{path.name} imports {sorted(imported - ALLOWED[part])}"
+
+
+# The image ops of the autograd core, and the one module whose window view (im2col) and
+# scatter-add (col2im) they all share; the image layers of nn, and the ops they wrap.
+IMAGE_OPS = {
+    "convolution": {"aelearn.autograd.function"},
+    "transposed_convolution": {"aelearn.autograd.function", "aelearn.autograd.convolution"},
+    "pooling": {"aelearn.autograd.function", "aelearn.autograd.convolution"},
+    "upsampling": {"aelearn.autograd.function", "aelearn.autograd.convolution"},
+}
+IMAGE_LAYERS = {
+    "conv": {"aelearn.autograd.convolution", "aelearn.autograd.transposed_convolution"},
+    "pooling": {
+        "aelearn.autograd.convolution",
+        "aelearn.autograd.pooling",
+        "aelearn.autograd.upsampling",
+    },
+    "reshape": {"aelearn.autograd.shapes"},
+}
+
+
+def aelearn_modules(path):
+    """The full dotted names of the aelearn modules ``path`` imports from."""
+    tree = ast.parse(path.read_text())
+    return {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("aelearn")
+    }
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "allowed"),
+    [("autograd", name, allowed) for name, allowed in IMAGE_OPS.items()]
+    + [("nn", name, allowed | {"aelearn.nn.module", "aelearn.nn.dense"})
+       for name, allowed in IMAGE_LAYERS.items()],
+)  # fmt: skip
+def test_image_ops_share_one_im2col_and_image_layers_reach_only_their_ops(folder, name, allowed):
+    imported = aelearn_modules(PACKAGE / folder / f"{name}.py")
+    assert imported <= allowed, f"{folder}/{name}.py imports {sorted(imported - allowed)}"

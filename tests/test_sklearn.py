@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from aelearn.models import VAE, Autoencoder, DenoisingAutoencoder
-from aelearn.models.config import constructor_parameters
+from aelearn.models.config import constructor_parameters, plain
 from aelearn.sklearn import AutoencoderTransformer, VAETransformer
 
 # What a wrapper uses itself rather than passing on to its model.
@@ -115,8 +115,9 @@ def test_the_model_parameters_reach_the_model(est, digits):
     est.set_params(latent_dim=3, hidden_sizes=(8,), epochs=1, random_state=0)
     config = est.fit(digits[0]).model_.get_config()
     passed_on = set(est.get_params()) - WRAPPER_ONLY
+    # The config holds JSON-ready values (a tuple as a list), as plain() writes them.
     assert {name: config[name] for name in passed_on} == {
-        name: getattr(est, name) for name in passed_on
+        name: plain(getattr(est, name)) for name in passed_on
     }
     assert config["sizes"] == [64, 8, 3]
 

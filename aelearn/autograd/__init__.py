@@ -3,7 +3,9 @@
 - ``tensor``: the Tensor; ``graph``: the backward pass over the graph; ``grad_mode``:
   ``no_grad``; ``function``: the Function every op subclasses;
 - the ops by family: ``arithmetic``, ``reductions``, ``shapes``, ``elementwise``,
-  ``activations``, ``reparameterization`` (all in one namespace: ``aelearn.autograd.ops``);
+  ``activations``, ``reparameterization``, and for images ``convolution``,
+  ``transposed_convolution``, ``pooling``, ``upsampling`` (all in one namespace:
+  ``aelearn.autograd.ops``);
 - ``methods``: binds ``a + b``, ``t.sum()`` ... to the ops.
 
 Knows nothing of layers, losses, optimisers or models.

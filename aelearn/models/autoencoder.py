@@ -11,6 +11,12 @@ from aelearn.autograd import Tensor
 from aelearn.losses import BCEWithLogits, MSELoss
 from aelearn.models.base import Model, predict_in_batches
 from aelearn.models.config import Configurable
+from aelearn.models.convolutional import (
+    ConvolutionalConstructor,
+    check_convolution,
+    decoder_network,
+    encoder_network,
+)
 from aelearn.nn import MLP, Module, get_activation
 from aelearn.validation import check_choice, check_data, check_dtype, check_sizes
 
@@ -104,8 +110,13 @@ class Decoder(Configurable, Module):
         return predict_in_batches(self, lambda z: self.output_layer(self.forward(z)), Z)
 
 
-class Autoencoder(Model):
+class Autoencoder(ConvolutionalConstructor, Model):
     """A vanilla autoencoder, x -> z = E(x) -> x_hat = D(z), trained to reconstruct x.
+
+    Dense by default; with an ``image_shape`` the encoder and decoder are convolutional
+    (``aelearn.models.convolutional``; ``Autoencoder.convolutional()`` builds the course's
+    network in one call) and X may be given as images (n_samples, *image_shape) as well
+    as rows (n_samples, n_features).
 
     Parameters
     ----------
@@ -128,6 +139,14 @@ class Autoencoder(Model):
         from it. None draws fresh entropy from the operating system (unseeded, not
         reproducible); pass an int or a Generator for reproducible runs.
     dtype : dtype, default=np.float32
+    image_shape : (channels, height, width), optional
+        Makes the networks convolutional; channels * height * width must be sizes[0].
+        ``sizes`` then gives (n_features, dense hidden..., latent_dim), the dense layers
+        between the flattened feature map and the code.
+    filters : sequence of int, default=(32, 64)
+        With ``image_shape``: the channels of each stride-2 convolution of the encoder.
+    kernel_size : int, default=3
+        With ``image_shape``: the (odd) side of every convolution kernel.
 
     Attributes
     ----------
@@ -148,6 +167,9 @@ class Autoencoder(Model):
         init=None,
         rng=None,
         dtype=np.float32,
+        image_shape=None,
+        filters=(32, 64),
+        kernel_size=3,
     ):
         check_choice(output, OUTPUTS, "output")
         check_choice(loss, LOSSES, "loss")
@@ -161,8 +183,19 @@ class Autoencoder(Model):
         elif decoder is not None:
             sizes = decoder.sizes[::-1]
         sizes = check_sizes(sizes)
-        self.encoder = encoder or Encoder(sizes, activation, init, rng, dtype)
-        self.decoder = decoder or Decoder(sizes[::-1], activation, output, init, rng, dtype)
+        self.sizes, self.activation, self.init, self.dtype = sizes, activation, init, dtype
+        self.n_features = sizes[0]
+        self.image_shape, self.filters, self.kernel_size = check_convolution(
+            image_shape, filters, kernel_size, sizes[0]
+        )
+        conv = self.image_shape is not None
+        if encoder is None:
+            net = encoder_network(self, self._dense_head(rng), rng) if conv else None
+            encoder = Encoder(sizes, activation, init, rng, dtype, net=net)
+        if decoder is None:
+            net = decoder_network(self, sizes[-1], rng) if conv else None
+            decoder = Decoder(sizes[::-1], activation, output, init, rng, dtype, net=net)
+        self.encoder, self.decoder = encoder, decoder
         if (self.encoder.n_features, self.encoder.latent_dim) != (
             self.decoder.n_features,
             self.decoder.latent_dim,
@@ -172,13 +205,18 @@ class Autoencoder(Model):
                 f" latent units, the decoder {self.decoder.latent_dim} units to "
                 f"{self.decoder.n_features} features; they must match"
             )
-        self.sizes, self.output, self.loss = sizes, output, loss
-        self.activation, self.init, self.dtype = activation, init, dtype
-        self.n_features, self.latent_dim = self.encoder.n_features, self.encoder.latent_dim
+        self.output, self.loss = output, loss
+        self.latent_dim = self.encoder.latent_dim
         # The loss in use: "auto" means cross-entropy under a sigmoid output, else MSE.
         if loss == "auto":
             loss = "bce" if self.decoder.output_activation == "sigmoid" else "mse"
         self.loss_ = loss
+
+    def _dense_head(self, rng):
+        """n_in -> the MLP from features of width n_in to the code."""
+        return lambda n_in: MLP(
+            (n_in, *self.sizes[1:]), self.activation, None, self.init, rng, self.dtype
+        )
 
     @property
     def needs_unit_interval(self):
@@ -210,16 +248,16 @@ class Autoencoder(Model):
 
     def encode(self, X):
         """Codes z = E(x), shape (n_samples, latent_dim)."""
-        return self.encoder.encode(X)
+        return self.encoder.encode(self._rows(X))
 
     def decode(self, Z):
         """Outputs D(z) for any Z of shape (n_samples, latent_dim)."""
         return self.decoder.decode(Z)
 
     def reconstruct(self, X, y=None):
-        """x_hat = D(E(x)), shape (n_samples, n_features); y is ignored."""
-        X = self._check(X)
-        return predict_in_batches(self, self._reconstruction, X)
+        """x_hat = D(E(x)), of X's shape (rows or images); y is ignored."""
+        rows = self._check(X)
+        return self._shaped_like(predict_in_batches(self, self._reconstruction, rows), X)
 
     def reconstruction_error(self, X, y=None):
         """Mean squared error per pixel between X and its reconstruction (PCA's measure);
@@ -252,4 +290,12 @@ class Autoencoder(Model):
         return rises
 
     def __repr__(self):
-        return f"{type(self).__name__}(sizes={self.encoder.sizes}, activation={self.activation!r})"
+        conv = (
+            ""
+            if self.image_shape is None
+            else f", image_shape={self.image_shape}, filters={self.filters}"
+        )
+        return (
+            f"{type(self).__name__}(sizes={self.encoder.sizes}{conv}, "
+            f"activation={self.activation!r})"
+        )

@@ -26,9 +26,34 @@ class Model(Configurable, Module):
 
     needs_unit_interval = False
     takes_labels = False
+    #: (channels, height, width) of a convolutional model's examples; None for a dense one.
+    image_shape = None
 
     def _check(self, X, name="X"):
+        X = self._rows(X, name)
         return check_data(X, name, self.n_features, self.dtype, self.needs_unit_interval)
+
+    def _rows(self, X, name="X"):
+        """X as rows (n_samples, n_features): a convolutional model also takes images
+        (n_samples, *image_shape) and unfolds them here, at the edge."""
+        if self.image_shape is None:
+            return X
+        shape = np.shape(X)
+        if len(shape) == 1 + len(self.image_shape) and tuple(shape[1:]) == self.image_shape:
+            return np.reshape(X, (shape[0], self.n_features))
+        if len(shape) != 2 or shape[1] != self.n_features:
+            raise ValueError(
+                f"{name} has shape {shape}; this model takes images of shape "
+                f"(n_samples, {', '.join(map(str, self.image_shape))}) or rows of shape "
+                f"(n_samples, {self.n_features}) (image_shape {self.image_shape})"
+            )
+        return X
+
+    def _shaped_like(self, out, X):
+        """Rows ``out`` (n_samples, n_features) as images when X was given as images."""
+        if self.image_shape is not None and np.ndim(X) > 2:
+            return out.reshape(-1, *self.image_shape)
+        return out
 
     def _labels(self, y, n_samples, name="y"):
         """The labels of ``n_samples`` examples, checked, for a model that takes labels;

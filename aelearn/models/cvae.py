@@ -7,15 +7,11 @@ its networks, each a ``LabelConditioned`` network that joins the one-hot label t
 input. The VAE passes the labels on to its networks and knows nothing else of them.
 """
 
-import inspect
-
 from aelearn.autograd import Tensor, concatenate
-from aelearn.models.gaussian_encoder import GaussianEncoder
+from aelearn.models.convolutional import decoder_network
 from aelearn.models.vae import VAE
-from aelearn.nn import MLP, Module, one_hot
-from aelearn.validation import check_positive_int, check_sizes
-
-_VAE_DEFAULTS = {name: p.default for name, p in inspect.signature(VAE.__init__).parameters.items()}
+from aelearn.nn import Module, one_hot
+from aelearn.validation import check_positive_int
 
 
 class LabelConditioned(Module):
@@ -57,19 +53,15 @@ class CVAE(VAE):
 
     def __init__(self, sizes=(64, 128, 8), n_classes=10, **kwargs):
         self.n_classes = check_positive_int(n_classes, "n_classes")
-        sizes = check_sizes(sizes)
-        rng = self._set_rng(kwargs.pop("rng", None))
-        # The VAE's own defaults, read from its signature rather than written again here.
-        settings = {**_VAE_DEFAULTS, **kwargs}
-        activation, init, dtype = settings["activation"], settings["init"], settings["dtype"]
-        encoder_sizes = (sizes[0] + n_classes, *sizes[1:])
-        decoder_sizes = (sizes[-1] + n_classes, *sizes[::-1][1:])
-        encoder = GaussianEncoder(encoder_sizes, activation, init, rng, dtype)
-        decoder = MLP(decoder_sizes, activation, None, init, rng, dtype)
-        super().__init__(
-            sizes,
-            encoder=LabelConditioned(encoder, n_classes),
-            decoder=LabelConditioned(decoder, n_classes),
-            rng=rng,
-            **kwargs,
-        )
+        super().__init__(sizes, **kwargs)
+
+    def _encoder_head(self, rng):
+        """n_in -> q(z | x, c) on features of width n_in: the Gaussian encoder of
+        [features, one_hot(c)]. A convolutional CVAE joins the label after the convolutions."""
+        gaussian = super()._encoder_head(rng)
+        return lambda n_in: LabelConditioned(gaussian(n_in + self.n_classes), self.n_classes)
+
+    def _decoder_network(self, rng):
+        """(z, c) -> p(x | z, c): the VAE's decoder of [z, one_hot(c)]."""
+        decoder = decoder_network(self, self.latent_dim + self.n_classes, rng)
+        return LabelConditioned(decoder, self.n_classes)

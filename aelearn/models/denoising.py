@@ -42,10 +42,10 @@ class DenoisingAutoencoder(Autoencoder):
         return self._reconstruction_loss(self.corruption(Tensor(x)), x)
 
     def denoise(self, X_noisy):
-        """The clean estimate D(E(x~)) of corrupted inputs, shape (n_samples, n_features).
+        """The clean estimate D(E(x~)) of corrupted inputs, of their shape (rows or images).
 
         Gaussian noise pushes x~ outside [0, 1]; only the clean target must lie there, so
         the noisy input is not held to the unit interval that cross-entropy needs.
         """
-        X_noisy = check_data(X_noisy, "X_noisy", self.n_features, self.dtype)
-        return predict_in_batches(self, self._reconstruction, X_noisy)
+        rows = check_data(self._rows(X_noisy, "X_noisy"), "X_noisy", self.n_features, self.dtype)
+        return self._shaped_like(predict_in_batches(self, self._reconstruction, rows), X_noisy)

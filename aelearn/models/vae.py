@@ -23,11 +23,16 @@ from aelearn.autograd import Tensor, no_grad, reparameterize
 from aelearn.autograd.activations import stable_sigmoid
 from aelearn.losses import BCEWithLogits, GaussianKL, MSELoss, negative_elbo
 from aelearn.models.base import Model
+from aelearn.models.convolutional import (
+    ConvolutionalConstructor,
+    check_convolution,
+    decoder_network,
+    encoder_network,
+)
 from aelearn.models.gaussian import LOG_2PI, sample_posterior
 from aelearn.models.gaussian_encoder import GaussianEncoder
 from aelearn.models.vae_evaluation import VAEEvaluation
 from aelearn.models.vae_generation import VAEGeneration
-from aelearn.nn import MLP
 from aelearn.threads import chosen_threads
 from aelearn.training import Callback
 from aelearn.validation import (
@@ -67,8 +72,12 @@ class KLWarmup(Callback):
         trainer.model.kl_weight = trainer.model.beta
 
 
-class VAE(VAEEvaluation, VAEGeneration, Model):
+class VAE(ConvolutionalConstructor, VAEEvaluation, VAEGeneration, Model):
     """A variational autoencoder with a Gaussian encoder and a Bernoulli or Gaussian decoder.
+
+    Dense by default; with an ``image_shape`` the Gaussian heads sit on a convolutional
+    trunk and the decoder ends in transposed convolutions (``aelearn.models.convolutional``;
+    ``VAE.convolutional()`` in one call), and X may be given as images as well as rows.
 
     Parameters
     ----------
@@ -103,6 +112,8 @@ class VAE(VAEEvaluation, VAEGeneration, Model):
     encoder, decoder : Module, optional
         Ready-made networks: x -> (mu, logvar), and z -> the logits or means of p(x|z).
         By default a ``GaussianEncoder`` and an ``MLP`` of ``sizes``.
+    image_shape, filters, kernel_size : optional
+        The convolutions, as for ``Autoencoder``.
 
     Attributes
     ----------
@@ -131,6 +142,9 @@ class VAE(VAEEvaluation, VAEGeneration, Model):
         dtype=np.float32,
         encoder=None,
         decoder=None,
+        image_shape=None,
+        filters=(32, 64),
+        kernel_size=3,
     ):
         check_choice(likelihood, LIKELIHOODS, "likelihood")
         beta = check_real(beta, "beta", minimum=0)
@@ -156,8 +170,21 @@ class VAE(VAEEvaluation, VAEGeneration, Model):
         self.n_draws = check_positive_int(n_draws, "n_draws")
         self.warmup_epochs, self.binarize = int(warmup_epochs), bool(binarize)
         self.reconstruction_weight, self.init = float(reconstruction_weight), init
-        self.encoder = encoder or GaussianEncoder(self.sizes, activation, init, rng, dtype)
-        self.decoder = decoder or MLP(self.sizes[::-1], activation, None, init, rng, dtype)
+        self.image_shape, self.filters, self.kernel_size = check_convolution(
+            image_shape, filters, kernel_size, self.n_features
+        )
+        self.encoder = encoder or encoder_network(self, self._encoder_head(rng), rng)
+        self.decoder = decoder or self._decoder_network(rng)
+
+    def _encoder_head(self, rng):
+        """n_in -> the Gaussian encoder from features of width n_in to (mu, logvar)."""
+        return lambda n_in: GaussianEncoder(
+            (n_in, *self.sizes[1:]), self.activation, self.init, rng, self.dtype
+        )
+
+    def _decoder_network(self, rng):
+        """z (batch, latent_dim) -> the logits or means of p(x|z), (batch, n_features)."""
+        return decoder_network(self, self.latent_dim, rng)
 
     @property
     def needs_unit_interval(self):
@@ -255,10 +282,16 @@ class VAE(VAEEvaluation, VAEGeneration, Model):
         return self._mean_image(self._decoder_output(Z, self._labels(y, Z.shape[0])))
 
     def reconstruct(self, X, y=None):
-        """Decode the posterior mean of each x: (n_samples, n_features)."""
-        X = self._check(X)
-        labels = self._labels(y, X.shape[0])
-        return self._mean_image(self._decoder_output(self._posterior(X, labels)[0], labels))
+        """Decode the posterior mean of each x: of X's shape (rows or images)."""
+        rows = self._check(X)
+        labels = self._labels(y, rows.shape[0])
+        out = self._mean_image(self._decoder_output(self._posterior(rows, labels)[0], labels))
+        return self._shaped_like(out, X)
 
     def __repr__(self):
-        return f"{type(self).__name__}(sizes={self.sizes}, likelihood={self.likelihood!r})"
+        conv = (
+            ""
+            if self.image_shape is None
+            else f", image_shape={self.image_shape}, filters={self.filters}"
+        )
+        return f"{type(self).__name__}(sizes={self.sizes}{conv}, likelihood={self.likelihood!r})"

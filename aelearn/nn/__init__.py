@@ -1,5 +1,6 @@
 """Layers built on the autograd core: Module, Dense, activations, noise, Sequential, MLP,
-and the one-hot encoding of labels."""
+the one-hot encoding of labels, and for images (batch, channels, height, width) Conv2d,
+ConvTranspose2d, MaxPool2d, AvgPool2d, Upsample, Flatten and Unflatten, as PyTorch's."""
 
 from aelearn.nn.activations import (
     Identity,
@@ -11,16 +12,24 @@ from aelearn.nn.activations import (
     get_activation,
 )
 from aelearn.nn.containers import MLP, Sequential
+from aelearn.nn.conv import Conv2d, ConvTranspose2d
 from aelearn.nn.dense import Dense, init_weights
 from aelearn.nn.functional import one_hot
 from aelearn.nn.module import Module, Parameter
 from aelearn.nn.noise import Noise, check_corruption, corrupt, draw_corruption
+from aelearn.nn.pooling import AvgPool2d, MaxPool2d, Upsample
+from aelearn.nn.reshape import Flatten, Unflatten
 
 __all__ = [
     "MLP",
+    "AvgPool2d",
+    "Conv2d",
+    "ConvTranspose2d",
     "Dense",
+    "Flatten",
     "Identity",
     "LeakyReLU",
+    "MaxPool2d",
     "Module",
     "Noise",
     "Parameter",
@@ -29,6 +38,8 @@ __all__ = [
     "Sigmoid",
     "Softplus",
     "Tanh",
+    "Unflatten",
+    "Upsample",
     "check_corruption",
     "corrupt",
     "draw_corruption",

@@ -16,12 +16,14 @@ INITS = ("he", "glorot", "normal")
 DEFAULT_INIT = "glorot"
 
 
-def init_weights(n_in, n_out, init, rng, dtype, std=0.01):
-    """Draw a (n_in, n_out) weight matrix.
+def init_weights(n_in, n_out, init, rng, dtype, std=0.01, shape=None):
+    """Draw a (n_in, n_out) weight matrix, or an array of ``shape`` with those fans.
 
     Parameters
     ----------
-    n_in, n_out : int
+    n_in, n_out : int or float
+        Fan-in and fan-out: how many inputs are summed into one output, and how many outputs
+        one input feeds (for a dense layer its widths; for a convolution see ``nn.conv``).
     init : {"he", "glorot", "normal"}
         "he": N(0, 2 / n_in), which keeps the variance of ReLU activations constant
         from layer to layer (He et al., 2015). "glorot": U(-a, a) with
@@ -32,18 +34,21 @@ def init_weights(n_in, n_out, init, rng, dtype, std=0.01):
     dtype : dtype
     std : float, default=0.01
         Standard deviation for "normal".
+    shape : tuple of int, optional
+        The shape drawn; default (n_in, n_out).
 
     Returns
     -------
-    ndarray of shape (n_in, n_out)
+    ndarray of shape ``shape``
     """
+    shape = (n_in, n_out) if shape is None else tuple(shape)
     if init == "he":
-        w = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+        w = rng.normal(0.0, np.sqrt(2.0 / n_in), size=shape)
     elif init == "glorot":
         limit = np.sqrt(6.0 / (n_in + n_out))
-        w = rng.uniform(-limit, limit, size=(n_in, n_out))
+        w = rng.uniform(-limit, limit, size=shape)
     elif init == "normal":
-        w = rng.normal(0.0, std, size=(n_in, n_out))
+        w = rng.normal(0.0, std, size=shape)
     else:
         raise ValueError(f"init must be one of {INITS}; got {init!r}")
     return w.astype(dtype)

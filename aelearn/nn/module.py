@@ -164,7 +164,7 @@ class Module:
             p.data[...] = values[name]
         return self
 
-    def summary(self, example=None):
+    def summary(self, example=None, input_shape=None):
         """A table of the layers: output shape, parameters, trainable or frozen; with totals.
 
         Parameters
@@ -172,6 +172,10 @@ class Module:
         example : callable () -> anything, optional
             Runs this module on an example batch, so that output shapes show. By default
             a module with ``sizes`` runs on one all-zero input of width ``sizes[0]``.
+        input_shape : tuple of int, optional
+            The shape of one example without the batch axis, e.g. (1, 28, 28) for
+            (channels, height, width) images: the module runs on one all-zero example of
+            that shape, and images show as (None, channels, height, width).
 
         Returns
         -------
@@ -179,6 +183,9 @@ class Module:
         """
         from aelearn.nn.summary import summary_table  # summary.py builds on this file
 
+        if example is None and input_shape is not None:
+            x = Tensor(np.zeros((1, *input_shape), dtype=self.parameters()[0].dtype))
+            example = lambda: self(x)  # noqa: E731
         if example is None and hasattr(self, "sizes"):
             x = Tensor(np.zeros((1, self.sizes[0]), dtype=self.parameters()[0].dtype))
             example = lambda: self(x)  # noqa: E731

