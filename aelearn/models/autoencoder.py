@@ -115,7 +115,7 @@ class Autoencoder(ConvolutionalConstructor, Model):
 
     Dense by default; with an ``image_shape`` the encoder and decoder are convolutional
     (``aelearn.models.convolutional``; ``Autoencoder.convolutional()`` builds the course's
-    network in one call) and X may be given as images (n_samples, *image_shape) as well
+    network in one call) and X may be given as images ``(n_samples, *image_shape)`` as well
     as rows (n_samples, n_features).
 
     Parameters

@@ -35,7 +35,7 @@ class Model(Configurable, Module):
 
     def _rows(self, X, name="X"):
         """X as rows (n_samples, n_features): a convolutional model also takes images
-        (n_samples, *image_shape) and unfolds them here, at the edge."""
+        ``(n_samples, *image_shape)`` and unfolds them here, at the edge."""
         if self.image_shape is None:
             return X
         shape = np.shape(X)

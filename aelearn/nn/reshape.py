@@ -68,7 +68,7 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = int(dim), tuple(int(n) for n in sizes)
 
     def forward(self, x):
-        """(batch, prod(unflattened_size)) -> (batch, *unflattened_size) with dim=1."""
+        """(batch, prod(unflattened_size)) -> ``(batch, *unflattened_size)`` with dim=1."""
         expected = 1
         for n in self.unflattened_size:
             expected *= n
