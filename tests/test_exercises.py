@@ -221,7 +221,18 @@ def _elbo_terms_with_sigma_for_variance(vae_model, x, eps):
     return reconstruction, 0.5 * np.sum(mu**2 + np.exp(logvar) - 1.0 - logvar, axis=1)
 
 
-# (check, a wrong answer, what the hint must say)
+def _conv_by_loops(image, kernel, stride):
+    kh, kw = kernel.shape
+    out = np.zeros(((image.shape[0] - kh) // stride + 1, (image.shape[1] - kw) // stride + 1))
+    for i, j in np.ndindex(out.shape):
+        out[i, j] = np.sum(
+            image[i * stride : i * stride + kh, j * stride : j * stride + kw] * kernel
+        )
+    return out
+
+
+# (check, a wrong answer, what the hint must say); convolutional.conv_by_loops's flips the
+# kernel, a true convolution where conv2d (as PyTorch's) is a cross-correlation
 WRONG_ANSWERS = {
     "autograd.relu_gradients": (
         lambda *a: _relu_gradients(*a, keep_tanh=True),
@@ -279,6 +290,29 @@ WRONG_ANSWERS = {
     "cvae.chosen_class": (0.3, "expect 0.8 or more"),
     "cvae.wrong_label": (0.1, "nearest the 7s"),
     "cvae.kl_against_vae": ({"cvae_kl": 2.5, "vae_kl": 2.9}, "under 60%"),
+    "convolutional.conv_by_loops": (
+        lambda image, kernel, stride: _conv_by_loops(image, kernel[::-1, ::-1], stride),
+        r"output\[\d, \d\] is .* where .* is expected \(off by",
+    ),
+    "convolutional.conv_size": (
+        lambda size, k, stride, padding: (size + padding - k) // stride + 1,
+        r"for size=\d, kernel_size=\d, stride=\d, padding=\d your formula gives",
+    ),
+    "convolutional.transposed_size": (
+        lambda size, k, stride, padding, output_padding: (size - 1) * stride - 2 * padding + k,
+        r"output_padding=1 your formula gives .* \(off by -1\)",
+    ),
+    "convolutional.parameter_counts": ({"conv": 144, "dense": 16640}, "the biases"),
+    "convolutional.fewer_images": (
+        {
+            "noisy_input": 0.05,
+            "conv_full": 0.026,
+            "dense_full": 0.024,
+            "conv_half": 0.028,
+            "dense_half": 0.029,
+        },
+        "should lose clearly more",
+    ),
 }
 
 

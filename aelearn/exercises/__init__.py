@@ -1,11 +1,12 @@
 """Checks a student runs after solving each exercise of the course notebooks.
 
 One module per notebook (``autograd`` for 01, ``autoencoder_pca`` for 02, ``transfer``,
-``pretraining``, ``denoising``, ``vae``, ``cvae``); a notebook imports its module as
-``check`` and calls, for example, ``check.kl_two_gaussians(kl_divergence)`` in the cell after
-the student's solution. Each check prints one line and returns a ``CheckResult``: right,
-wrong with a hint (which value, shape or gradient differs, and by how much), or not yet
-attempted (while the stub still raises NotImplementedError or the answer is ``...``).
+``pretraining``, ``denoising``, ``vae``, ``cvae``, ``convolutional`` for 08); a notebook
+imports its module as ``check`` and calls, for example,
+``check.kl_two_gaussians(kl_divergence)`` in the cell after the student's solution.
+Each check prints one line and returns a ``CheckResult``: right, wrong with a hint (which
+value, shape or gradient differs, and by how much), or not yet attempted (while the stub
+still raises NotImplementedError or the answer is ``...``).
 ``verdict`` holds what the checks share; ``ops`` checks a student's op with gradcheck.
 A new notebook adds a module of the same shape; tests/test_exercises.py finds it, runs the
 notebook's solutions and stubs through it, and wants a planted wrong answer for each check.

@@ -195,11 +195,114 @@ fig = plot_latent_manifold(images, coordinates, title="The convolutional VAE's 2
 # %% [markdown]
 # ## Exercises
 #
-# 1. Change the kernel in the hand-worked convolution to detect horizontal edges. Which
-#    output pixels change sign, and why?
-# 2. Compute the output size of `Conv2d(1, 16, 3, stride=2, padding=1)` on an 8x8 image
-#    by the formula (H + 2 padding - k) // stride + 1, and check it against `print(conv_dae)`.
-# 3. How many weights does the first convolution have, and how many would a dense layer
-#    from the 64 pixels to the same 16 x 4 x 4 outputs need?
-# 4. Train both DAEs on half as many images. Which loses more on the test set?
-# 5. Give the convolutional VAE a 16-D code and compare its validation loss with the 2-D one.
+# Write your answer where the stub says `YOUR CODE HERE` (a function body that raises
+# `NotImplementedError`, or `answer = ...`), then run the check cell below it: it says
+# *right*, *wrong* with a hint, or *not yet attempted*.
+
+# %%
+from aelearn.exercises import convolutional as check
+
+# %% [markdown]
+# **1.** Write the hand-worked convolution for any image, kernel and stride, with loops and
+# no padding: output pixel (i, j) is the sum of the kernel times the window whose top-left
+# corner is (i * stride, j * stride). The check compares it with `conv2d`. Then apply it to
+# the 5x5 `image` above with `kernel` and with `kernel.T`, which detects horizontal edges:
+# which output pixels change sign, and why?
+
+
+# %%
+def conv_by_loops(image, kernel, stride=1):
+    """image (H, W), kernel (kH, kW) -> (Ho, Wo), Ho = (H - kH) // stride + 1."""
+    ### BEGIN SOLUTION
+    kh, kw = kernel.shape
+    out = np.zeros(((image.shape[0] - kh) // stride + 1, (image.shape[1] - kw) // stride + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            window = image[i * stride : i * stride + kh, j * stride : j * stride + kw]
+            out[i, j] = np.sum(window * kernel)
+    return out
+    ### END SOLUTION
+
+
+# %%
+check.conv_by_loops(conv_by_loops)
+
+# %% [markdown]
+# **2.** Write (a) the output width of `Conv2d(..., kernel_size, stride, padding)` on an image
+# `size` wide, and (b) of `ConvTranspose2d(..., kernel_size, stride, padding,
+# output_padding)`. Check the first against `print(conv_dae)`: what does each layer make of
+# the 8x8 digits?
+
+
+# %%
+def conv_output_size(size, kernel_size, stride, padding):
+    """The width of Conv2d's output on an input `size` wide."""
+    ### BEGIN SOLUTION
+    return (size + 2 * padding - kernel_size) // stride + 1
+    ### END SOLUTION
+
+
+# %%
+check.conv_size(conv_output_size)
+
+
+# %%
+def transposed_output_size(size, kernel_size, stride, padding, output_padding):
+    """The width of ConvTranspose2d's output on an input `size` wide."""
+    ### BEGIN SOLUTION
+    return (size - 1) * stride - 2 * padding + kernel_size + output_padding
+    ### END SOLUTION
+
+
+# %%
+check.transposed_size(transposed_output_size)
+
+# %% [markdown]
+# **3.** How many parameters (weights and biases) has the first convolution,
+# `Conv2d(1, 16, 3, stride=2, padding=1)`, and how many would a dense layer from the 64
+# pixels to the same 16 x 4 x 4 outputs need? Compute both from the shapes and set `answer`
+# to {"conv": ..., "dense": ...}.
+
+# %%
+### BEGIN SOLUTION
+out_channels, in_channels, k = 16, 1, 3
+answer = {
+    "conv": out_channels * in_channels * k * k + out_channels,
+    "dense": 64 * (16 * 4 * 4) + 16 * 4 * 4,
+}
+print(answer)
+### END SOLUTION
+
+# %%
+check.parameter_counts(answer)
+
+# %% [markdown]
+# **4.** Train the two DAEs of this notebook (same arguments, 30 epochs) on all of `X_fit`
+# and on its first half. Denoise the test images with Gaussian noise of 0.3 (from
+# `np.random.default_rng(SEED)`, clipped to [0, 1]) and set `answer` to the MSE per pixel
+# against the clean test images of the noisy input and of each model: keys "noisy_input",
+# "conv_full", "dense_full", "conv_half", "dense_half". Which model loses more, and is it
+# the number of images or the number of updates that it misses?
+
+# %%
+### BEGIN SOLUTION
+noise = {"noise": "gaussian", "noise_level": 0.3, "loss": "mse", "rng": SEED}
+noise_rng = np.random.default_rng(SEED)
+noisy_test = np.clip(data.X_test + noise_rng.normal(0.0, 0.3, data.X_test.shape), 0, 1)
+answer = {"noisy_input": float(np.mean((noisy_test - data.X_test) ** 2))}
+for part, images in (("full", X_fit), ("half", X_fit[: len(X_fit) // 2])):
+    models = {
+        "conv": DenoisingAutoencoder.convolutional(
+            image_shape=(1, 8, 8), filters=(16, 32), latent=16, **noise
+        ),
+        "dense": DenoisingAutoencoder((64, 150, 16), **noise),
+    }
+    for name, model in models.items():
+        model.fit(images, epochs=30, verbose=False)
+        error = np.mean((model.denoise(noisy_test.astype(np.float32)) - data.X_test) ** 2)
+        answer[f"{name}_{part}"] = float(error)
+print(answer)
+### END SOLUTION
+
+# %%
+check.fewer_images(answer)
