@@ -123,7 +123,9 @@ def time_aelearn(X, epochs):
     from aelearn.autograd import Tensor, no_grad
 
     with no_grad():  # in batches, as training runs, so that the peak memory is training's
-        out = np.concatenate([model(Tensor(X[i : i + BATCH_SIZE])).data for i in EVAL_BATCHES])
+        out = np.concatenate(
+            [model(Tensor(X[i : min(i + BATCH_SIZE, 1000)])).data for i in EVAL_BATCHES]
+        )
     dtypes = sorted({str(p.dtype) for p in model.parameters()} | {str(out.dtype)})
     note = f"aelearn.nn, {model.n_parameters():,} params, dtypes {dtypes}"
     return peers._result("aelearn", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu)
@@ -162,7 +164,9 @@ def time_torch_cpu(X, epochs):
 
     times, cpu = peers._time_epochs(X, epochs, step)
     with torch.no_grad():
-        batches = [model(torch.from_numpy(X[i : i + BATCH_SIZE])).numpy() for i in EVAL_BATCHES]
+        batches = [
+            model(torch.from_numpy(X[i : min(i + BATCH_SIZE, 1000)])).numpy() for i in EVAL_BATCHES
+        ]
     out = np.concatenate(batches)
     note = f"torch {torch.__version__}, {n_threads} threads, float32"
     return peers._result("torch_cpu", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu)
