@@ -36,8 +36,9 @@ def fit_pca(X_train, n_components):
             f"n_components must be an int in [1, {limit}] for X_train of shape {X_train.shape}, "
             f"got {n_components!r}"
         )
-    # random_state matters only if scikit-learn picks its randomized solver (large data).
-    return PCA(n_components=int(n_components), random_state=0).fit(X_train)
+    # The exact SVD: the baseline is the same on every scikit-learn version. The default "auto"
+    # picks an approximate randomized solver for data like the digits before scikit-learn 1.5.
+    return PCA(n_components=int(n_components), svd_solver="full").fit(X_train)
 
 
 def pca_reconstruction_error(X_train, X_test, n_components):
@@ -109,7 +110,9 @@ def subspace_angles_to_pca(decoder_weights, X_train, n_components=None):
     if not np.isfinite(W).all():
         raise ValueError("decoder_weights contains NaN or infinite values")
     pca = fit_pca(X_train, W.shape[0] if n_components is None else n_components)
-    return np.degrees(subspace_angles(W.T, pca.components_.T))
+    # In float64 like W: with float32 components the small angles come out ~0.01 degree off.
+    components = pca.components_.astype(np.float64)
+    return np.degrees(subspace_angles(W.T, components.T))
 
 
 def reconstruction_error_table(
