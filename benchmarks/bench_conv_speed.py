@@ -23,7 +23,7 @@ FLOPs: 2 per multiply-add of every convolution and dense product, forward; the b
 twice that (the input gradient and the weight gradient), except that the first layer needs no
 input gradient.
 
-Run: ``flock /tmp/h/bench.lock python benchmarks/bench_conv_speed.py [--rounds 3]
+Run: ``python benchmarks/bench_conv_speed.py [--rounds 3]
 [--threads 2] [--epochs 4]`` (about two minutes on two quiet cores).
 """
 
