@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from test_stacked import interrupt_at_batch
 
 from aelearn.io import ModelFileError, load, save
 from aelearn.io.generator import generator_state
@@ -104,26 +105,12 @@ def test_networks_started_from_a_loaded_stack_fine_tune_as_from_the_original(tmp
     assert generator_state(loaded.rng) == generator_state(stack.rng)
 
 
-def _interrupt_at_batch(monkeypatch, n):
-    """Make the n-th batch of the whole pre-training (counted from 1) raise Ctrl-C."""
-    seen = []
-    original = Autoencoder.loss_terms
-
-    def loss_terms(self, x, y, rng):
-        seen.append(1)
-        if len(seen) == n:
-            raise KeyboardInterrupt
-        return original(self, x, y, rng)
-
-    monkeypatch.setattr(Autoencoder, "loss_terms", loss_terms)
-
-
 @pytest.mark.parametrize(("batch", "kept"), [(10, 1), (2, 0)])
 def test_an_interrupted_stack_round_trips_with_where_it_stopped(
     tmp_path, monkeypatch, capsys, batch, kept
 ):
     # 4 batches of 16 per epoch, 2 epochs per stage: batch 10 falls in stage 2's first epoch.
-    _interrupt_at_batch(monkeypatch, batch)
+    interrupt_at_batch(monkeypatch, batch)
     stack = _stack(STACKS["plain-3-stages"])
     monkeypatch.undo()
     assert stack.stopped_ is not None and len(stack.autoencoders_) == kept
