@@ -174,26 +174,14 @@ def time_torch_cpu(X, epochs):
 
 def op_breakdown(X, n_steps=40, warm_up=5):
     """Mean ms per step of each op's forward and backward, and of the phases, for aelearn."""
-    from aelearn.autograd import graph, ops
+    from aelearn.autograd import ops
     from aelearn.losses import MSELoss
     from aelearn.optim import Adam
 
     totals = collections.defaultdict(float)
-
-    def timed(name, method):
-        def wrapper(*args, **kwargs):
-            start = time.perf_counter()
-            out = method(*args, **kwargs)
-            totals[name] += time.perf_counter() - start
-            return out
-
-        return wrapper
-
-    for op in (ops.Conv2dOp, ops.ConvTranspose2dOp, ops.Affine, ops.ReLUOp, ops.SigmoidOp,
-               ops.Reshape, MSELoss):  # fmt: skip
-        op.forward = timed(f"{op.__name__} forward", op.forward)
-        op.backward = timed(f"{op.__name__} backward", op.backward)
-    graph._accumulate_leaf_grad = timed("leaf gradients kept", graph._accumulate_leaf_grad)
+    op_classes = (ops.Conv2dOp, ops.ConvTranspose2dOp, ops.Affine, ops.ReLUOp, ops.SigmoidOp,
+                  ops.Reshape, MSELoss)  # fmt: skip
+    timed = peers.instrument(totals, op_classes)
     model = build_aelearn()
     optimizer = Adam(model.parameters(), lr=LR)
     optimizer.step = timed("Adam step", optimizer.step)

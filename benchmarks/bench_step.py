@@ -18,7 +18,6 @@ import time
 import numpy as np
 import speed_peers as peers
 
-from aelearn.autograd import graph
 from aelearn.autograd.activations import ReLUOp, SigmoidOp
 from aelearn.autograd.arithmetic import Affine
 from aelearn.losses import MSELoss
@@ -28,28 +27,10 @@ from aelearn.optim import Adam
 WARM_UP = 30
 
 
-def instrument(totals):
-    """Wrap the ops' passes and the leaf accumulation so that each adds its seconds to totals."""
-
-    def timed(name, method):
-        def wrapper(*args, **kwargs):
-            start = time.perf_counter()
-            out = method(*args, **kwargs)
-            totals[name] += time.perf_counter() - start
-            return out
-
-        return wrapper
-
-    for op in (Affine, ReLUOp, SigmoidOp, MSELoss):
-        op.forward = timed(f"{op.__name__} forward", op.forward)
-        op.backward = timed(f"{op.__name__} backward", op.backward)
-    graph._accumulate_leaf_grad = timed("leaf gradients kept", graph._accumulate_leaf_grad)
-
-
 def step_breakdown(n_steps):
     """Mean ms per step of each phase and op over ``n_steps`` steps after a warm-up."""
     totals = collections.defaultdict(float)
-    instrument(totals)
+    peers.instrument(totals, (Affine, ReLUOp, SigmoidOp, MSELoss))
     model = Autoencoder(
         peers.LAYER_SIZES[:4], activation="relu", output="sigmoid", loss="mse", init="he", rng=0
     )

@@ -396,6 +396,27 @@ TIMERS = {
 # One system per fresh process, and the table
 
 
+def instrument(totals, op_classes):
+    """Wrap each op's forward and backward, and the engine's leaf accumulation, in timers that
+    add their seconds to ``totals`` (a defaultdict(float)): the op breakdown of a step."""
+    from aelearn.autograd import graph
+
+    def timed(name, method):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            out = method(*args, **kwargs)
+            totals[name] += time.perf_counter() - start
+            return out
+
+        return wrapper
+
+    for op in op_classes:
+        op.forward = timed(f"{op.__name__} forward", op.forward)
+        op.backward = timed(f"{op.__name__} backward", op.backward)
+    graph._accumulate_leaf_grad = timed("leaf gradients kept", graph._accumulate_leaf_grad)
+    return timed
+
+
 def run_child(args, script=__file__, env=None, timeout=600):
     """Run ``script`` with ``args`` in a fresh Python process; return the JSON it printed last."""
     out = subprocess.run(
