@@ -9,9 +9,9 @@ with their outputs, so that they read well on a page that cannot run them.
 Usage (from the repository root)::
 
     python notebooks/build_notebooks.py            # build and execute all of them
-    python notebooks/build_notebooks.py 06_vae     # only those whose name starts so
+    python notebooks/build_notebooks.py 07_vae     # only those whose name starts so
     python notebooks/build_notebooks.py --student  # student versions, in notebooks/student/
-    python notebooks/build_notebooks.py --student OUTDIR 06_vae
+    python notebooks/build_notebooks.py --student OUTDIR 07_vae
 
 Each notebook ends with exercises: a solution cell, then a check cell that calls
 ``aelearn.exercises``. A solution is marked as nbgrader marks one, inside a code cell::
@@ -193,7 +193,7 @@ def clear_solutions(code):
 def mark_exercises(nb, stem):
     """Give solution cells and the check cells after them nbgrader's cell metadata; ``nb``.
 
-    The ids count the exercises (``06_vae-exercise-3``, ``06_vae-exercise-3-check``), so
+    The ids count the exercises (``07_vae-exercise-3``, ``07_vae-exercise-3-check``), so
     that they stay put when a cell is added above the exercises.
     """
     exercise = 0

@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 08, convolutional autoencoders.
+"""Checks for the exercises of notebook 06, convolutional autoencoders.
 
 The student's convolution and size formulas are compared with aelearn's conv2d, Conv2d and
 ConvTranspose2d on inputs from a seeded Generator; the experiment's tolerances hold for the
@@ -16,7 +16,7 @@ from aelearn.exercises.verdict import call, check, close, entries, number, wrong
 from aelearn.nn import Conv2d, ConvTranspose2d, Dense
 
 
-@check("08 exercise 1: a convolution by loops")
+@check("06 exercise 1: a convolution by loops")
 def conv_by_loops(convolve):
     """``convolve(image, kernel, stride)``: image (H, W), kernel (kH, kW), no padding ->
     (Ho, Wo), Ho = (H - kH) // stride + 1, compared with aelearn's conv2d."""
@@ -54,7 +54,7 @@ def _conv_size(size, kernel_size, stride, padding):
     return layer(Tensor(np.zeros((1, 1, size, size), np.float32))).shape[3]
 
 
-@check("08 exercise 2a: the output size of Conv2d")
+@check("06 exercise 2a: the output size of Conv2d")
 def conv_size(conv_output_size):
     """``conv_output_size(size, kernel_size, stride, padding)``: Conv2d's output width."""
     settings = [
@@ -76,7 +76,7 @@ def _transposed_size(size, kernel_size, stride, padding, output_padding):
     return layer(Tensor(np.zeros((1, 1, size, size), np.float32))).shape[3]
 
 
-@check("08 exercise 2b: the output size of ConvTranspose2d")
+@check("06 exercise 2b: the output size of ConvTranspose2d")
 def transposed_size(transposed_output_size):
     """``transposed_output_size(size, kernel_size, stride, padding, output_padding)``:
     ConvTranspose2d's output width."""
@@ -93,7 +93,7 @@ def transposed_size(transposed_output_size):
     )
 
 
-@check("08 exercise 3: parameters of a convolution and of a dense layer")
+@check("06 exercise 3: parameters of a convolution and of a dense layer")
 def parameter_counts(answer):
     """``answer``: {"conv", "dense"}, weights and biases of Conv2d(1, 16, 3, stride=2,
     padding=1) and of a dense layer from 64 pixels to its 16 x 4 x 4 outputs."""
@@ -119,7 +119,7 @@ def parameter_counts(answer):
     )
 
 
-@check("08 exercise 4: half as many training images")
+@check("06 exercise 4: half as many training images")
 def fewer_images(answer):
     """``answer``: {"noisy_input", "conv_full", "dense_full", "conv_half", "dense_half"}, MSE
     per pixel against the clean test images of the noisy test images and of each DAE's

@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 07, the conditional VAE.
+"""Checks for the exercises of notebook 08, the conditional VAE.
 
 The tolerances hold for the reference solutions at seeds 0, 1 and 2 (tests/test_exercises.py
 runs them at another seed than the notebook's).
@@ -7,7 +7,7 @@ runs them at another seed than the notebook's).
 from aelearn.exercises.verdict import check, entries, fraction, wrong
 
 
-@check("07 exercise 1: generating the chosen class")
+@check("08 exercise 1: generating the chosen class")
 def chosen_class(answer):
     """``answer``: the fraction of ``sample(50, label=c)`` images, over c = 0..9, whose
     nearest training class mean is c."""
@@ -17,7 +17,7 @@ def chosen_class(answer):
     return f"{a:.3f} of the samples are nearest the mean image of the class they were asked for"
 
 
-@check("07 exercise 2: a 1 encoded and decoded as a 7")
+@check("08 exercise 2: a 1 encoded and decoded as a 7")
 def wrong_label(answer):
     """``answer``: the fraction of test 1s, encoded and decoded with c = 7, whose decoded
     image is nearest the training mean of the 7s."""
@@ -27,7 +27,7 @@ def wrong_label(answer):
     return "the decoder draws the digit it is told; z only carries the style of the 1"
 
 
-@check("07 exercise 3: the KL of the CVAE and of the VAE")
+@check("08 exercise 3: the KL of the CVAE and of the VAE")
 def kl_against_vae(answer):
     """``answer``: {"cvae_kl", "vae_kl"}, the sums of ``kl_per_dimension`` on the test
     digits of 8-unit models."""

@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 06, the variational autoencoder.
+"""Checks for the exercises of notebook 07, the variational autoencoder.
 
 The derivations are compared with the library's ops on inputs from a seeded Generator; the
 experiments' tolerances hold for the reference solutions at seeds 0, 1 and 2
@@ -14,7 +14,7 @@ from aelearn.losses import binary_cross_entropy_with_logits, gaussian_kl
 from aelearn.models import VAE
 
 
-@check("06 exercise 1: beta = 4")
+@check("07 exercise 1: beta = 4")
 def beta_four(answer):
     """``answer``: {"reconstruction_1", "kl_1", "reconstruction_4", "kl_4"}, nats per test
     example of VAEs trained with beta = 1 and beta = 4."""
@@ -32,7 +32,7 @@ def beta_four(answer):
     )
 
 
-@check("06 exercise 2: a KL warm-up")
+@check("07 exercise 2: a KL warm-up")
 def warmup(answer):
     """``answer``: {"kl_peak_warmup", "kl_peak", "neg_elbo_warmup", "neg_elbo"}: the largest
     training KL of the first 10 epochs and the test negative ELBO, with and without warm-up."""
@@ -61,7 +61,7 @@ def _reparameterisation_inputs():
     return mu, logvar, eps, grad_z
 
 
-@check("06 exercise 3: the gradient of the reparameterisation with respect to logvar")
+@check("07 exercise 3: the gradient of the reparameterisation with respect to logvar")
 def logvar_gradient(gradient_wrt_logvar):
     """``gradient_wrt_logvar(grad_z, eps, logvar)``: dL/dlogvar for z = mu + sigma * eps."""
     mu, logvar, eps, grad_z = _reparameterisation_inputs()
@@ -72,7 +72,7 @@ def logvar_gradient(gradient_wrt_logvar):
     return "dL/dlogvar = dL/dz * eps * sigma / 2 with the forward's own eps, as the op computes"
 
 
-@check("06 exercise 4: active units against beta")
+@check("07 exercise 4: active units against beta")
 def active_units(answer):
     """``answer``: {0.5: n, 1.0: n, 4.0: n}, active units of 8-unit VAEs by beta."""
     n = entries(answer, (0.5, 1.0, 4.0))
@@ -92,7 +92,7 @@ def _two_gaussians():
     return [rng.normal(size=(5, 3)) for _ in range(4)]
 
 
-@check("06 exercise 5: the KL divergence of two Gaussians")
+@check("07 exercise 5: the KL divergence of two Gaussians")
 def kl_two_gaussians(kl_divergence):
     """``kl_divergence(mu1, logvar1, mu2, logvar2)``: KL(N(mu1, e^logvar1) || N(mu2,
     e^logvar2)) per example, summed over latent dimensions, shape (batch,)."""
@@ -106,7 +106,7 @@ def kl_two_gaussians(kl_divergence):
     return "matches the library's closed form (with mu2 = 0, logvar2 = 0 it is gaussian_kl)"
 
 
-@check("06 exercise 6: the ELBO's two terms")
+@check("07 exercise 6: the ELBO's two terms")
 def elbo_terms(elbo_terms_of):
     """``elbo_terms_of(vae, x, eps)``: (reconstruction, kl), each of shape (batch,), nats per
     example, with z = mu + sigma * eps from the encoder's q(z|x)."""

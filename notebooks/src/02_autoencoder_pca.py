@@ -168,7 +168,7 @@ fig = plot_samples(
 # as far from the nearest training code as a test digit's. At twice the spread the strokes
 # turn hard and few read as digits; at four times the decoder draws blots that are not
 # digits. Nothing in training asked the decoder to make sense of codes far from those of
-# real images, and nothing says where those codes are. (Notebook 6 fixes this.)
+# real images, and nothing says where those codes are. (Notebook 7 fixes this.)
 
 # %% [markdown]
 # ## Exercises

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 6. The variational autoencoder
+# # 7. The variational autoencoder
 #
 # The vanilla decoder makes sense only of the codes it was trained on. The VAE
 # (Kingma and Welling, 2014) encodes each image as a distribution q(z|x), keeps those
@@ -200,7 +200,7 @@ fig = plot_interpolation(vae.interpolate(a, b, steps=10), title="From a 0 to a 7
 # %%
 images, coordinates = vae.latent_grid(n=15)
 fig = plot_latent_manifold(images, coordinates, title="The VAE's 2-D latent manifold")
-# README figure: 06_vae.png (the notebook builder saves this cell's figure)
+# README figure: 07_vae.png (the notebook builder saves this cell's figure)
 
 # %% [markdown]
 # The codes side by side: PCA's linear projection, the vanilla autoencoder's codes spread
@@ -213,7 +213,7 @@ codes = {
     "VAE (posterior means)": vae.encode(data.X_test),
 }
 fig = plot_latent_scatter(codes, data.y_test, title="2-D codes of the test digits")
-# README figure: 06_latent_codes.png (the notebook builder saves this cell's figure)
+# README figure: 07_latent_codes.png (the notebook builder saves this cell's figure)
 
 # %% [markdown]
 # ## Exercises

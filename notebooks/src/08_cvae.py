@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 7. The conditional VAE
+# # 8. The conditional VAE
 #
 # A VAE generates digits, but not a digit of our choosing. The conditional VAE
 # (Sohn et al., 2015) gives the label c to both the encoder, q(z|x, c), and the decoder,
@@ -29,7 +29,7 @@ X_fit, X_val, y_fit, y_val = train_test_split(
 # %% [markdown]
 # ## Training
 #
-# Same widths as the VAE of notebook 6, plus the one-hot label on both sides. `fit` needs
+# Same widths as the VAE of notebook 7, plus the one-hot label on both sides. `fit` needs
 # the labels. The KL here is lower than the VAE's: the label carries part of the information.
 
 # %%
@@ -47,7 +47,7 @@ fig = plot_history(cvae.history_, title="CVAE 64-128-2 (+ label)")
 # %%
 grid = np.concatenate([cvae.sample(10, label=c) for c in range(10)])
 fig = plot_samples(grid, row_labels=[f"c = {c}" for c in range(10)], title="CVAE samples by class")
-# README figure: 07_cvae.png (the notebook builder saves this cell's figure)
+# README figure: 08_cvae.png (the notebook builder saves this cell's figure)
 
 # %% [markdown]
 # ## z carries the style
