@@ -30,7 +30,9 @@ of an element used several times is the sum of the gradients of its copies: a sc
 zero where no window reached. For a fixed kernel offset (p, q), the windows' entries land on
 the grid xp[:, :, p : p + sH Ho : sH, q : q + sW Wo : sW], one element per window, so col2im is
 kH kW vectorised additions of whole (batch, C, Ho, Wo) blocks (``scatter_windows``). The zeros
-of the padding are constants: dL/dx is dL/dxp with the padding cropped off.
+of the padding are constants: dL/dx is dL/dxp with the padding cropped off. dL/dX_col itself
+is computed per kernel offset, G @ W[:, :, p, q] (one (O, C) block of W_row each, in one
+batched product: ``tap_products``), so that each offset's block is contiguous for col2im.
 
 **The fast path.** Arrays are NCHW to the user, but the ops of this file and of
 ``transposed_convolution`` hand out arrays whose memory is channels-last (an NHWC array
@@ -117,7 +119,8 @@ def scatter_windows(cols, padded_hw, stride):
     Parameters
     ----------
     cols : ndarray of shape (batch, Ho, Wo, kH, kW, C)
-        One value per window entry (any strides).
+        One value per window entry (any strides; fastest when each kernel offset's
+        ``cols[:, :, :, p, q]`` is contiguous, as ``tap_products`` lays them out).
     padded_hw : (int, int)
         (Hp, Wp), the size of the padded image the windows were taken from.
     stride : (int, int)
@@ -126,14 +129,51 @@ def scatter_windows(cols, padded_hw, stride):
     -------
     ndarray of shape (batch, Hp, Wp, C)
         Each element the sum of the entries of every window that covered it, 0 if none did.
+
+    Notes
+    -----
+    Kernel offset (p, q) of every window lands on the grid of rows p, p + sH, p + 2 sH, ...
+    and columns q, q + sW, ...: one vectorised add of a whole (batch, Ho, Wo, C) block per
+    offset, never a loop over pixels. The adds go into the image's *phases* (the sH sW
+    sub-images of rows y = r + sH t, columns z = u + sW v), where offset p = r + sH m shifts
+    its block by m rows: each phase is a contiguous array, so every add runs along whole rows,
+    and one copy interleaves the phases into the image at the end. (Adding straight into the
+    strided grid gives the same sums, in the same order, but runs along C values at a time;
+    benchmarks/bench_conv_speed.py measured it several times slower.)
     """
     n, ho, wo, kh, kw, c = cols.shape
     (sh, sw), (hp, wp) = stride, padded_hw
-    out = np.zeros((n, hp, wp, c), dtype=cols.dtype)
-    for p in range(kh):  # one vectorised add per kernel offset, never a loop over pixels
+    th, tw = -(-hp // sh), -(-wp // sw)  # rows and columns of a phase
+    phases = np.zeros((sh, sw, n, th, tw, c), dtype=cols.dtype)
+    for p in range(kh):
+        m, r = divmod(p, sh)
         for q in range(kw):
-            out[:, p : p + sh * ho : sh, q : q + sw * wo : sw] += cols[:, :, :, p, q]
-    return out
+            v, u = divmod(q, sw)
+            phases[r, u, :, m : m + ho, v : v + wo] += cols[:, :, :, p, q]
+    image = phases.transpose(2, 3, 0, 4, 1, 5).reshape(n, th * sh, tw * sw, c)
+    return image[:, :hp, :wp]
+
+
+def tap_products(A, W, grid):
+    """``A @ W[:, :, p, q]`` for every kernel offset (p, q): the window entries col2im adds.
+
+    Parameters
+    ----------
+    A : ndarray of shape (rows, W.shape[0])
+        One row per point of ``grid``, (batch, Ho, Wo), in that order.
+    W : ndarray of shape (first, second, kH, kW)
+    grid : (int, int, int)
+
+    Returns
+    -------
+    ndarray of shape (batch, Ho, Wo, kH, kW, second)
+        A view of one batched product (kH kW products of (rows, first) by (first, second)),
+        each offset's block contiguous, which is what ``scatter_windows`` adds fastest.
+    """
+    kh, kw = W.shape[2:]
+    taps = np.ascontiguousarray(W.transpose(2, 3, 0, 1))  # (kH, kW, first, second): small
+    products = np.matmul(A, taps)  # (kH, kW, rows, second)
+    return products.reshape(kh, kw, *grid, -1).transpose(2, 3, 4, 0, 1, 5)
 
 
 def crop_hw(xph, padding):
@@ -158,7 +198,7 @@ class Conv2dOp(Function):
 
     Shapes: x (batch, C, H, W), W (O, C, kH, kW), b (O,) or absent, out (batch, O, Ho, Wo).
     ``stride`` is (sH, sW), ``padding`` (top, bottom, left, right), both already checked.
-    Saved: X_col (the windows, copied once) for dL/dW, and W_row for dL/dx.
+    Saved: X_col (the windows, copied once) for dL/dW, and W for dL/dx.
     """
 
     def forward(self, x, W, b=None, *, stride, padding):
@@ -168,28 +208,26 @@ class Conv2dOp(Function):
         wo = conv_output_size(w, kw, stride[1], padding[2] + padding[3])
         xph = pad_hw(channels_last(x), padding)
         X_col = windows(xph, (kh, kw), stride, (ho, wo)).reshape(n * ho * wo, kh * kw * c)
-        W_row = weight_matrix(W)
-        out = X_col @ W_row.T  # (batch Ho Wo, O): NHWC memory
+        out = X_col @ weight_matrix(W).T  # (batch Ho Wo, O): NHWC memory
         if b is not None:
             out += b
         self.stride, self.padding = stride, padding
-        self.shapes = (x.shape, W.shape, xph.shape[1:3], (ho, wo))
-        self.save_for_backward(X_col, W_row)
+        self.shapes = (x.shape, xph.shape[1:3], (ho, wo))
+        self.save_for_backward(X_col, W)
         return channels_first(out.reshape(n, ho, wo, o))
 
     def backward(self, grad):
-        X_col, W_row = self.saved
-        x_shape, W_shape, padded_hw, (ho, wo) = self.shapes
-        n, c = x_shape[:2]
-        kh, kw = W_shape[2:]
-        G = channels_last(grad).reshape(-1, W_shape[0])  # a view when grad is NHWC memory
+        X_col, W = self.saved
+        x_shape, padded_hw, (ho, wo) = self.shapes
+        G = channels_last(grad).reshape(-1, W.shape[0])  # a view when grad is NHWC memory
         # dL/dW_row = G.T @ X_col, computed as its transpose (X_col.T @ G).T: OpenBLAS is
         # several times faster when the long (batch Ho Wo) sum yields the taller output
         # (kH kW C rows, not O), as benchmarks/bench_conv_speed.py measured.
-        dW = weight_from_matrix((X_col.T @ G).T, W_shape) if self.needs_input_grad[1] else None
+        dW = weight_from_matrix((X_col.T @ G).T, W.shape) if self.needs_input_grad[1] else None
         dx = None
         if self.needs_input_grad[0]:
-            dX_col = (G @ W_row).reshape(n, ho, wo, kh, kw, c)
+            # dL/dX_col = G @ W_row, one (O, C) block of W_row per kernel offset, then col2im.
+            dX_col = tap_products(G, W, (x_shape[0], ho, wo))
             dxp = scatter_windows(dX_col, padded_hw, self.stride)
             dx = channels_first(crop_hw(dxp, self.padding))
         if len(self.inputs) == 2:

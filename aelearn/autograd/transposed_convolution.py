@@ -34,9 +34,10 @@ output gradient padded back with zeros where the forward cropped), gives
 a convolution of the output gradient with W, with the stride and padding of the forward.
 
 **The fast path.** As in ``convolution``: X is read from channels-last memory (a view when
-the input came from one of these ops), the product is one BLAS call, col2im is kH kW
-vectorised adds into a channels-last image, and the output is that image, cropped, viewed
-as NCHW.
+the input came from one of these ops). X @ W_col is one batched product, one (C_in, C_out)
+block W[:, :, p, q] per kernel offset (``tap_products``), so that each offset's patches are
+one contiguous block, and col2im adds those blocks into the image's phases
+(``scatter_windows``); the output is that image, cropped, viewed as NCHW.
 """
 
 from aelearn.autograd.convolution import (
@@ -47,6 +48,7 @@ from aelearn.autograd.convolution import (
     pad_hw,
     pair,
     scatter_windows,
+    tap_products,
     weight_from_matrix,
     weight_matrix,
     windows,
@@ -64,28 +66,28 @@ class ConvTranspose2dOp(Function):
 
     Shapes: x (batch, C_in, H, W), W (C_in, C_out, kH, kW), b (C_out,) or absent,
     out (batch, C_out, Ho, Wo). ``stride``, ``padding`` and ``output_padding`` are pairs,
-    already checked. Saved: X as a (batch H W, C_in) matrix for dL/dW, and W_col for dL/dx.
+    already checked. Saved: X as a (batch H W, C_in) matrix for dL/dW, and W for dL/dx.
     """
 
     def forward(self, x, W, b=None, *, stride, padding, output_padding):
         n, c_in, h, w = x.shape
-        _, c_out, kh, kw = W.shape
+        kh, kw = W.shape[2:]
         ho = conv_transpose_output_size(h, kh, stride[0], padding[0], output_padding[0])
         wo = conv_transpose_output_size(w, kw, stride[1], padding[1], output_padding[1])
         X = channels_last(x).reshape(n * h * w, c_in)  # a view when x is NHWC memory
-        W_col = weight_matrix(W)  # (C_in, kH kW C_out)
-        patches = (X @ W_col).reshape(n, h, w, kh, kw, c_out)
+        patches = tap_products(X, W, (n, h, w))  # X @ W_col, one (C_in, C_out) block per tap
         self.crop = (padding[0], padding[0], padding[1], padding[1])
         outp = scatter_windows(patches, (ho + 2 * padding[0], wo + 2 * padding[1]), stride)
         out = crop_hw(outp, self.crop)
         if b is not None:
             out += b
         self.stride, self.shapes = stride, (x.shape, W.shape)
-        self.save_for_backward(X, W_col)
+        self.save_for_backward(X, W)
         return channels_first(out)
 
     def backward(self, grad):
-        X, W_col = self.saved
+        X, W = self.saved
+        W_col = weight_matrix(W)  # (C_in, kH kW C_out)
         x_shape, W_shape = self.shapes
         n, c_in, h, w = x_shape
         kh, kw = W_shape[2:]
