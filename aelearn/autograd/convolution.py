@@ -38,7 +38,8 @@ batched product: ``tap_products``), so that each offset's block is contiguous fo
 ``transposed_convolution`` hand out arrays whose memory is channels-last (an NHWC array
 viewed as NCHW, what PyTorch calls the channels_last memory format). Read as a matrix of
 (batch H W) rows and C columns, such an array *is* the matrix the products need, so the output
-of one product feeds the next without a transpose copy. ``windows`` is
+of one product feeds the next without a transpose copy. ``windows`` (in ``im2col``, with
+col2im and the layout helpers these ops share) is
 ``numpy.lib.stride_tricks.sliding_window_view``: a view of the windows, strides only; the one
 copy is X_col itself, made by the reshape before the product, and the product is one BLAS
 matrix multiplication.
@@ -47,9 +48,17 @@ matrix multiplication.
 import numbers
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from aelearn.autograd.function import Function
+from aelearn.autograd.im2col import (
+    channels_first,
+    channels_last,
+    crop_hw,
+    pad_hw,
+    scatter_windows,
+    tap_products,
+    windows,
+)
 
 
 def pair(value, name, minimum=1):
@@ -77,109 +86,6 @@ def conv_output_size(size, kernel, stride, padding):
     ``padding`` is the total zeros added along the axis (both sides).
     """
     return (size + padding - kernel) // stride + 1
-
-
-def channels_last(x):
-    """(batch, C, H, W) viewed as (batch, H, W, C), a view whatever the memory order."""
-    return x.transpose(0, 2, 3, 1)
-
-
-def channels_first(xh):
-    """(batch, H, W, C) viewed as (batch, C, H, W): the NCHW array the user sees."""
-    return xh.transpose(0, 3, 1, 2)
-
-
-def pad_hw(xh, padding, value=0.0):
-    """Pad a (batch, H, W, C) array by (top, bottom, left, right) rows and columns of ``value``
-    (zeros for a convolution, -inf for max pooling): a new NHWC array (``xh`` itself if no
-    padding)."""
-    top, bottom, left, right = padding
-    if not any(padding):
-        return xh
-    n, h, w, c = xh.shape
-    out = np.full((n, h + top + bottom, w + left + right, c), value, dtype=xh.dtype)
-    out[:, top : top + h, left : left + w] = xh
-    return out
-
-
-def windows(xph, kernel, stride, out_hw):
-    """The (batch, Ho, Wo, kH, kW, C) view of every window of a padded (batch, Hp, Wp, C) array.
-
-    No copy: ``sliding_window_view`` gives every window at stride 1; slicing by the stride
-    keeps those the convolution uses, and [:Ho] drops none but a remainder no window fits.
-    """
-    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
-    view = sliding_window_view(xph, (kh, kw), axis=(1, 2))  # (batch, Hp-kH+1, Wp-kW+1, C, kH, kW)
-    return view[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw].transpose(0, 1, 2, 4, 5, 3)
-
-
-def scatter_windows(cols, padded_hw, stride):
-    """col2im: add every window of ``cols`` back where it came from; the adjoint of ``windows``.
-
-    Parameters
-    ----------
-    cols : ndarray of shape (batch, Ho, Wo, kH, kW, C)
-        One value per window entry (any strides; fastest when each kernel offset's
-        ``cols[:, :, :, p, q]`` is contiguous, as ``tap_products`` lays them out).
-    padded_hw : (int, int)
-        (Hp, Wp), the size of the padded image the windows were taken from.
-    stride : (int, int)
-
-    Returns
-    -------
-    ndarray of shape (batch, Hp, Wp, C)
-        Each element the sum of the entries of every window that covered it, 0 if none did.
-
-    Notes
-    -----
-    Kernel offset (p, q) of every window lands on the grid of rows p, p + sH, p + 2 sH, ...
-    and columns q, q + sW, ...: one vectorised add of a whole (batch, Ho, Wo, C) block per
-    offset, never a loop over pixels. The adds go into the image's *phases* (the sH sW
-    sub-images of rows y = r + sH t, columns z = u + sW v), where offset p = r + sH m shifts
-    its block by m rows: each phase is a contiguous array, so every add runs along whole rows,
-    and one copy interleaves the phases into the image at the end. (Adding straight into the
-    strided grid gives the same sums, in the same order, but runs along C values at a time;
-    benchmarks/bench_conv_speed.py measured it several times slower.)
-    """
-    n, ho, wo, kh, kw, c = cols.shape
-    (sh, sw), (hp, wp) = stride, padded_hw
-    th, tw = -(-hp // sh), -(-wp // sw)  # rows and columns of a phase
-    phases = np.zeros((sh, sw, n, th, tw, c), dtype=cols.dtype)
-    for p in range(kh):
-        m, r = divmod(p, sh)
-        for q in range(kw):
-            v, u = divmod(q, sw)
-            phases[r, u, :, m : m + ho, v : v + wo] += cols[:, :, :, p, q]
-    image = phases.transpose(2, 3, 0, 4, 1, 5).reshape(n, th * sh, tw * sw, c)
-    return image[:, :hp, :wp]
-
-
-def tap_products(A, W, grid):
-    """``A @ W[:, :, p, q]`` for every kernel offset (p, q): the window entries col2im adds.
-
-    Parameters
-    ----------
-    A : ndarray of shape (rows, W.shape[0])
-        One row per point of ``grid``, (batch, Ho, Wo), in that order.
-    W : ndarray of shape (first, second, kH, kW)
-    grid : (int, int, int)
-
-    Returns
-    -------
-    ndarray of shape (batch, Ho, Wo, kH, kW, second)
-        A view of one batched product (kH kW products of (rows, first) by (first, second)),
-        each offset's block contiguous, which is what ``scatter_windows`` adds fastest.
-    """
-    kh, kw = W.shape[2:]
-    taps = np.ascontiguousarray(W.transpose(2, 3, 0, 1))  # (kH, kW, first, second): small
-    products = np.matmul(A, taps)  # (kH, kW, rows, second)
-    return products.reshape(kh, kw, *grid, -1).transpose(2, 3, 4, 0, 1, 5)
-
-
-def crop_hw(xph, padding):
-    """Cut (top, bottom, left, right) off a (batch, Hp, Wp, C) array: a view."""
-    top, bottom, left, right = padding
-    return xph[:, top : xph.shape[1] - bottom, left : xph.shape[2] - right]
 
 
 def weight_matrix(W):

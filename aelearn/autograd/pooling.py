@@ -21,18 +21,16 @@ count_include_pad=True), so every element of a window receives dL/d(out) / (kH k
 
 import numpy as np
 
-from aelearn.autograd.convolution import (
+from aelearn.autograd.convolution import check_image, conv_output_size, pair
+from aelearn.autograd.function import Function
+from aelearn.autograd.im2col import (
     channels_first,
     channels_last,
-    check_image,
-    conv_output_size,
     crop_hw,
     pad_hw,
-    pair,
     scatter_windows,
     windows,
 )
-from aelearn.autograd.function import Function
 
 
 def _pooling_windows(x, kernel, stride, padding, fill):

@@ -40,20 +40,17 @@ one contiguous block, and col2im adds those blocks into the image's phases
 (``scatter_windows``); the output is that image, cropped, viewed as NCHW.
 """
 
-from aelearn.autograd.convolution import (
+from aelearn.autograd.convolution import check_image, pair, weight_from_matrix, weight_matrix
+from aelearn.autograd.function import Function
+from aelearn.autograd.im2col import (
     channels_first,
     channels_last,
-    check_image,
     crop_hw,
     pad_hw,
-    pair,
     scatter_windows,
     tap_products,
-    weight_from_matrix,
-    weight_matrix,
     windows,
 )
-from aelearn.autograd.function import Function
 
 
 def conv_transpose_output_size(size, kernel, stride, padding, output_padding):

@@ -10,8 +10,9 @@ memory (as the convolutions' outputs), the backward one reduction over a view.
 
 import numpy as np
 
-from aelearn.autograd.convolution import channels_first, channels_last, check_image, pair
+from aelearn.autograd.convolution import check_image, pair
 from aelearn.autograd.function import Function
+from aelearn.autograd.im2col import channels_first, channels_last
 
 
 class UpsampleNearest2dOp(Function):
