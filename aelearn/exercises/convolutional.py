@@ -127,9 +127,9 @@ def fewer_images(answer):
     keys = ("noisy_input", "conv_full", "dense_full", "conv_half", "dense_half")
     e = entries(answer, keys)
     for key in keys[1:]:
-        if not 0.0 <= e[key] < 0.8 * e["noisy_input"]:
+        if not 0.0 <= e[key] < e["noisy_input"]:
             wrong(
-                f"answer[{key!r}] is {e[key]:.4f}; a trained DAE should stay below 80% of "
+                f"answer[{key!r}] is {e[key]:.4f}; a trained DAE should come out below "
                 f"noisy_input ({e['noisy_input']:.4f}): compare denoise(noisy) with X_test"
             )
     for model in ("conv", "dense"):
