@@ -38,17 +38,38 @@ def test_the_same_seed_gives_the_same_weights_and_another_seed_others():
     ("layer", "fan_in", "fan_out"),
     [
         (lambda init: nn.Conv2d(64, 32, 3, init=init, rng=0), 64 * 9, 32 * 9),
-        (lambda init: nn.Conv2d(64, 32, 3, 2, 1, init=init, rng=0), 64 * 9, 32 * 9 / 4),
-        (lambda init: nn.ConvTranspose2d(64, 32, 3, 2, 1, 1, init=init, rng=0), 64 * 9 / 4, 32 * 9),
+        (lambda init: nn.Conv2d(64, 32, 3, 2, 1, init=init, rng=0), 64 * 9, 32 * 9),
+        (lambda init: nn.Conv2d(16, 48, (3, 5), 2, 1, init=init, rng=0), 16 * 15, 48 * 15),
+        (lambda init: nn.ConvTranspose2d(64, 32, 3, 2, 1, 1, init=init, rng=0), 64 * 9, 32 * 9),
+        (lambda init: nn.ConvTranspose2d(64, 3, 3, 1, 1, init=init, rng=0), 64 * 9, 3 * 9),
     ],
 )
-def test_he_and_glorot_draw_with_the_layers_fans(layer, fan_in, fan_out):
+def test_he_and_glorot_draw_with_the_kernels_fans(layer, fan_in, fan_out):
     he = layer("he").weight.data
-    assert he.std() == pytest.approx(np.sqrt(2 / fan_in), rel=0.03)
+    assert he.std() == pytest.approx(np.sqrt(2 / fan_in), rel=0.05)
     glorot = layer("glorot").weight.data
     limit = np.sqrt(6 / (fan_in + fan_out))
     assert np.abs(glorot).max() <= limit and np.abs(glorot).max() > 0.99 * limit
+    assert glorot.std() == pytest.approx(limit / np.sqrt(3), rel=0.05)
     assert not layer("glorot").bias.data.any()
+
+
+@pytest.mark.parametrize("init", ["he", "glorot"])
+def test_the_stride_leaves_the_initial_weights_alone(init):
+    # The fans are the kernel's, as Keras and PyTorch count them: not divided by the stride.
+    for make in (nn.Conv2d, nn.ConvTranspose2d):
+        one, two = (make(8, 4, 3, stride, init=init, rng=3).weight.data for stride in (1, 2))
+        np.testing.assert_array_equal(one, two)
+
+
+def test_glorot_bound_is_pytorchs_xavier_uniform_bound_for_both_layouts():
+    # PyTorch's fans of a 4-d weight: size(1) kH kW in, size(0) kH kW out; Glorot's bound
+    # depends only on their sum, so it is the same for the transposed layer's layout.
+    for layer in (nn.Conv2d(6, 10, (3, 5), 2, 1, rng=1), nn.ConvTranspose2d(6, 10, 3, 2, rng=1)):
+        w = layer.weight.data
+        receptive = w.shape[2] * w.shape[3]
+        bound = np.sqrt(6 / ((w.shape[0] + w.shape[1]) * receptive))
+        assert np.abs(w).max() <= bound and np.abs(w).max() > 0.97 * bound
 
 
 @pytest.mark.parametrize(
