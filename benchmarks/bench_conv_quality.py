@@ -22,7 +22,8 @@ from its own default initialisation, and from aelearn's initial weights for the 
 
 aelearn's squared error sums over the 784 pixels and averages over the batch; PyTorch's
 ``mse_loss`` averages over every element: a constant factor Adam divides out. PyTorch uses
-its default initialisation, aelearn its own (Glorot for dense layers, the conv layers' own).
+its default initialisation, aelearn its own: Glorot with zero biases, a convolution's fans
+counted from its kernel as Keras counts them (the course's Keras model draws the same way).
 
 The VAE is keras-io's: Conv2d 32 and 64, 3x3, stride 2, ReLU, Dense 16 (ReLU), the Gaussian
 heads to a code of 2 or 16; the decoder mirrors it (16 -> 3136 -> transposed convolutions;
