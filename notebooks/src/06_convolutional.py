@@ -177,8 +177,8 @@ print("squared error per pixel against the clean test images")
 print(format_table(rows, floatfmt=".4f"))
 
 # %% [markdown]
-# On these 8x8 digits, after 30 epochs, both models roughly halve the noisy input's error,
-# and the table says which of the two comes out lower. On 28x28 MNIST, with the course's
+# On these 8x8 digits, after 30 epochs, both models bring the error well below the noisy
+# input's; the table says by how much, and which of the two comes out lower. On 28x28 MNIST, with the course's
 # 178,001-parameter network, `benchmarks/bench_conv_quality.py` makes the same comparison.
 
 # %% [markdown]
