@@ -1,0 +1,77 @@
+"""im2col's pieces on their own: col2im (``scatter_windows``) against a plain loop over every
+window entry, and ``tap_products`` against one product per kernel offset, over random
+geometries (a stride above the kernel, remainders no window reaches, odd and even kernels)."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aelearn.autograd.im2col import scatter_windows, tap_products, windows
+
+
+def scatter_loops(cols, padded_hw, stride):
+    """Each entry cols[n, i, j, p, q, c] added at row i sH + p, column j sW + q."""
+    n, ho, wo, kh, kw, c = cols.shape
+    out = np.zeros((n, *padded_hw, c))
+    for i in range(ho):
+        for j in range(wo):
+            for p in range(kh):
+                for q in range(kw):
+                    out[:, i * stride[0] + p, j * stride[1] + q] += cols[:, i, j, p, q]
+    return out
+
+
+geometry = st.tuples(
+    st.integers(1, 3),  # batch
+    st.integers(1, 4),  # channels
+    st.integers(1, 4),  # kH
+    st.integers(1, 4),  # kW
+    st.integers(1, 4),  # sH
+    st.integers(1, 4),  # sW
+    st.integers(1, 4),  # Ho
+    st.integers(1, 4),  # Wo
+    st.integers(0, 3),  # rows past the last window (a remainder)
+    st.integers(0, 3),  # columns past the last window
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(geometry, st.booleans())
+def test_col2im_adds_every_window_entry_where_it_came_from(case, tap_major):
+    n, c, kh, kw, sh, sw, ho, wo, extra_h, extra_w = case
+    padded_hw = (sh * (ho - 1) + kh + extra_h, sw * (wo - 1) + kw + extra_w)
+    rng = np.random.default_rng(sum(case))
+    if tap_major:  # laid out as tap_products gives them: each offset's block contiguous
+        cols = rng.normal(size=(kh, kw, n, ho, wo, c)).transpose(2, 3, 4, 0, 1, 5)
+    else:
+        cols = rng.normal(size=(n, ho, wo, kh, kw, c))
+    got = scatter_windows(cols, padded_hw, (sh, sw))
+    assert got.shape == (n, *padded_hw, c)
+    np.testing.assert_allclose(got, scatter_loops(cols, padded_hw, (sh, sw)), rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(geometry)
+def test_col2im_is_the_adjoint_of_the_window_view(case):
+    """<windows(x), cols> = <x, col2im(cols)> for every x and cols: the backward of a gather."""
+    n, c, kh, kw, sh, sw, ho, wo, extra_h, extra_w = case
+    padded_hw = (sh * (ho - 1) + kh + extra_h, sw * (wo - 1) + kw + extra_w)
+    rng = np.random.default_rng(sum(case) + 1)
+    x = rng.normal(size=(n, *padded_hw, c))
+    cols = rng.normal(size=(n, ho, wo, kh, kw, c))
+    lhs = np.sum(windows(x, (kh, kw), (sh, sw), (ho, wo)) * cols)
+    rhs = np.sum(x * scatter_windows(cols, padded_hw, (sh, sw)))
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-10)
+
+
+def test_tap_products_are_one_product_per_kernel_offset():
+    rng = np.random.default_rng(0)
+    n, ho, wo, first, second, kh, kw = 2, 3, 4, 5, 6, 3, 2
+    A = rng.normal(size=(n * ho * wo, first))
+    W = rng.normal(size=(first, second, kh, kw))
+    got = tap_products(A, W, (n, ho, wo))
+    assert got.shape == (n, ho, wo, kh, kw, second)
+    for p in range(kh):
+        for q in range(kw):
+            expected = (A @ W[:, :, p, q]).reshape(n, ho, wo, second)
+            np.testing.assert_allclose(got[:, :, :, p, q], expected, rtol=1e-12)
