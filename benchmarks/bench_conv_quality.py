@@ -8,9 +8,7 @@ the training images and then for the test images, added and clipped to [0, 1]. E
 denoiser trains on these fixed (noisy, clean) pairs, as the Keras notebook does
 (``fit(x_train_noisy, x_train)``): 30 epochs, batch 128, Adam 1e-3, squared error, the
 batches drawn from ``default_rng(seed)``. Reported: the test MSE per pixel of the denoised
-images against the clean ones, mean [min, max] over seeds 0, 1, 2. PyTorch trains twice:
-from its own default initialisation, and from aelearn's initial weights for the same seed
-(so that the two systems differ only in their code).
+images against the clean ones, mean [min, max] over seeds 0, 1, 2.
 
 - conv DAE: Conv2d(1, 32, 3, 2, 1), Conv2d(32, 64, 3, 2, 1), Linear(3136, 16),
   Linear(16, 3136), ConvTranspose2d(64, 64, 3, 2, 1, 1), ConvTranspose2d(64, 32, 3, 2, 1, 1),
@@ -21,9 +19,12 @@ from its own default initialisation, and from aelearn's initial weights for the 
   and reconstructed.
 
 aelearn's squared error sums over the 784 pixels and averages over the batch; PyTorch's
-``mse_loss`` averages over every element: a constant factor Adam divides out. PyTorch uses
-its default initialisation, aelearn its own: Glorot with zero biases, a convolution's fans
-counted from its kernel as Keras counts them (the course's Keras model draws the same way).
+``mse_loss`` averages over every element: a constant factor Adam divides out. aelearn draws
+its own initial weights: Glorot with zero biases, a convolution's fans counted from its
+kernel as Keras counts them (the course's Keras model draws the same way). PyTorch trains
+every model twice: from its own default initialisation, and from aelearn's initial weights
+for the same seed (``copy_start``), so that the two systems differ only in their code (and,
+for the VAE, in their draws of eps).
 
 The VAE is keras-io's: Conv2d 32 and 64, 3x3, stride 2, ReLU, Dense 16 (ReLU), the Gaussian
 heads to a code of 2 or 16; the decoder mirrors it (16 -> 3136 -> transposed convolutions;
@@ -36,7 +37,8 @@ Both systems run the same threads, two by default (``--threads``: ``aelearn.blas
 ``torch.set_num_threads``).
 
 Run: ``python benchmarks/bench_conv_quality.py [--seeds 3] [--epochs 30] [--k 50]
-[--only dae,vae] [--latents 2,16] [--threads 2]`` (about an hour with the defaults on two
+[--only dae,vae] [--latents 2,16] [--threads 2] [--vae-systems aelearn,torch,same]`` (about an
+hour with the defaults on two
 quiet cores; ``--quick``: one seed, 2 epochs).
 """
 
@@ -60,6 +62,7 @@ REFERENCE = {"conv DAE": 0.02434, "noisy input": 0.3286}
 BATCH, LR, DENSE_HIDDEN, LATENT = 128, 1e-3, 111, 16
 TERMS = ("reconstruction", "kl", "neg_elbo", "neg_log_px")
 SAME_START = "torch, aelearn's init"  # PyTorch trained from aelearn's initial weights
+SYSTEMS = ("aelearn", "torch", SAME_START)
 
 
 def load_protocol():
@@ -118,9 +121,13 @@ def aelearn_dense_dae(seed):
     return FixedPairsAutoencoder((784, DENSE_HIDDEN, LATENT), loss="mse", rng=seed)
 
 
+def aelearn_vae(latent, seed):
+    return VAE.convolutional(latent=latent, hidden=(16,), rng=seed)
+
+
 def train_aelearn_vae(latent, data, seed, epochs, k, threads):
     X_train, X_test = data[:2]
-    model = VAE.convolutional(latent=latent, hidden=(16,), rng=seed)
+    model = aelearn_vae(latent, seed)
     with aelearn.blas_threads(threads):
         model.fit(X_train, epochs=epochs, batch_size=BATCH, lr=LR, verbose=False)
         scores = model.evaluate(X_test, n_draws=10)
@@ -172,18 +179,26 @@ def batches(n, rng, epochs):
         yield from (order[i : i + BATCH] for i in range(0, n, BATCH))
 
 
+def copy_start(params, start):
+    """Copy aelearn's initial arrays into PyTorch's parameters, in order (a Dense's W,
+    (n_in, n_out), is a Linear's weight.T; convolutions share PyTorch's layouts)."""
+    import torch
+
+    with torch.no_grad():
+        for param, array in zip(params, start, strict=True):
+            param.copy_(torch.from_numpy(array.T if array.ndim == 2 else array))
+
+
 def train_torch_dae(kind, data, seed, epochs, threads=None, start=None):  # threads: by main
     """PyTorch's DAE from its default initialisation, or from ``start``: aelearn's initial
-    arrays in aelearn's parameter order (a Dense's W, (n_in, n_out), is a Linear's weight.T)."""
+    arrays in aelearn's parameter order (``copy_start``)."""
     import torch
 
     X_train, X_test, noisy_train, noisy_test = (torch.from_numpy(a) for a in data)
     torch.manual_seed(seed)
     net = torch_dae(kind)
     if start is not None:
-        with torch.no_grad():
-            for param, array in zip(net.parameters(), start, strict=True):
-                param.copy_(torch.from_numpy(array.T if array.ndim == 2 else array))
+        copy_start(net.parameters(), start)
     optimizer = torch.optim.Adam(net.parameters(), lr=LR)
     for index in batches(len(X_train), np.random.default_rng(seed), epochs):
         loss = torch.nn.functional.mse_loss(net(noisy_train[index]), X_train[index])
@@ -195,7 +210,7 @@ def train_torch_dae(kind, data, seed, epochs, threads=None, start=None):  # thre
     return mse(denoised, data[1]), sum(p.numel() for p in net.parameters())
 
 
-def train_torch_vae(latent, data, seed, epochs, k, threads=None):  # threads: set by main
+def train_torch_vae(latent, data, seed, epochs, k, threads=None, start=None):  # as the DAE
     import torch
     from torch import nn
 
@@ -205,6 +220,8 @@ def train_torch_vae(latent, data, seed, epochs, k, threads=None):  # threads: se
     mu_head, logvar_head = nn.Linear(16, latent), nn.Linear(16, latent)
     decoder = nn.Sequential(nn.Linear(latent, 16), nn.ReLU(), *torch_conv_image(nn, 16))
     params = [p for m in (trunk, mu_head, logvar_head, decoder) for p in m.parameters()]
+    if start is not None:
+        copy_start(params, start)
     optimizer = torch.optim.Adam(params, lr=LR)
     X = torch.from_numpy(X_train)
     for index in batches(len(X), np.random.default_rng(seed), epochs):
@@ -292,12 +309,18 @@ def pca_denoising_error(noisy_train, noisy_test, X_test):
     return mse(pca.inverse_transform(pca.transform(noisy_test)), X_test)
 
 
-def vae_table(data, seeds, epochs, k, latents, threads):
+def vae_table(data, seeds, epochs, k, latents, threads, systems=SYSTEMS):
     rows = []
     for latent in latents:
-        for system, train in (("aelearn", train_aelearn_vae), ("torch", train_torch_vae)):
+        for system in systems:
             started = time.perf_counter()
-            runs = [train(latent, data, seed, epochs, k, threads) for seed in seeds]
+            if system == "aelearn":
+                runs = [train_aelearn_vae(latent, data, s, epochs, k, threads) for s in seeds]
+            elif system == "torch":
+                runs = [train_torch_vae(latent, data, s, epochs, k) for s in seeds]
+            else:
+                starts = {s: list(aelearn_vae(latent, s).state_dict().values()) for s in seeds}
+                runs = [train_torch_vae(latent, data, s, epochs, k, start=starts[s]) for s in seeds]
             print(f"  latent {latent}, {system}: {runs}", flush=True)
             row = {"latent": latent, "system": system}
             row.update({term: summary([r[term] for r in runs], ".2f") for term in TERMS})
@@ -314,6 +337,11 @@ def main(argv=None):
     parser.add_argument("--only", default="dae,vae", help="dae, vae or both")
     parser.add_argument("--latents", default="2,16", help="the VAE's code sizes")
     parser.add_argument("--threads", type=int, default=2, help="BLAS threads, both systems")
+    parser.add_argument(
+        "--vae-systems",
+        default="aelearn,torch,same",
+        help="the VAE table's rows (same: PyTorch from aelearn's initial weights)",
+    )
     parser.add_argument("--quick", action="store_true", help="1 seed, 2 epochs, K=5")
     args = parser.parse_args(argv)
     seeds, epochs, k = range(args.seeds), args.epochs, args.k
@@ -335,7 +363,9 @@ def main(argv=None):
     if "vae" in args.only:
         print(f"\nconvolutional VAE, Bernoulli, nats per test image; -log p(x) with K={k}:")
         latents = [int(size) for size in args.latents.split(",")]
-        vae_table(data, seeds, epochs, k, latents, args.threads)
+        names = {"aelearn": "aelearn", "torch": "torch", "same": SAME_START}
+        systems = [names[name] for name in args.vae_systems.split(",")]
+        vae_table(data, seeds, epochs, k, latents, args.threads, systems)
     print(f"\n({time.perf_counter() - started:.0f} s)")
 
 
