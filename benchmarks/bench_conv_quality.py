@@ -38,8 +38,7 @@ Both systems run the same threads, two by default (``--threads``: ``aelearn.blas
 
 Run: ``python benchmarks/bench_conv_quality.py [--seeds 3] [--epochs 30] [--k 50]
 [--only dae,vae] [--latents 2,16] [--threads 2] [--vae-systems aelearn,torch,same]`` (about an
-hour with the defaults on two
-quiet cores; ``--quick``: one seed, 2 epochs).
+hour with the defaults on two quiet cores; ``--quick``: one seed, 2 epochs).
 """
 
 import argparse
