@@ -178,8 +178,9 @@ print(format_table(rows, floatfmt=".4f"))
 
 # %% [markdown]
 # On these 8x8 digits, after 30 epochs, both models bring the error well below the noisy
-# input's; the table says by how much, and which of the two comes out lower. On 28x28 MNIST, with the course's
-# 178,001-parameter network, `benchmarks/bench_conv_quality.py` makes the same comparison.
+# input's; the table says by how much, and which of the two comes out lower. On 28x28
+# MNIST, with the course's 178,001-parameter network, `benchmarks/bench_conv_quality.py`
+# makes the same comparison.
 
 # %% [markdown]
 # ## A convolutional VAE and its 2-D manifold
