@@ -239,9 +239,14 @@ def test_conv_ops_agree_with_pytorch_values_and_gradients():
     torch = pytest.importorskip("torch")
     F = torch.nn.functional
     rng = np.random.default_rng(3)
+
+    def assert_agree(out, ref, tensors, torch_tensors):
+        np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
+        for ours, theirs in zip(tensors, torch_tensors, strict=True):
+            np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-10)
+
     for case in CONV_CASES:
         x, W, b = conv_inputs(case, seed=3)
-        g = None
         out = ops.conv2d(x, W, b, case[6], case[7])
         g = rng.standard_normal(out.shape)
         out.backward(g)
@@ -249,13 +254,7 @@ def test_conv_ops_agree_with_pytorch_values_and_gradients():
         padding = case[7] if isinstance(case[7], str) else pair(case[7])
         ref = F.conv2d(tx, tW, tb, pair(case[6]), padding)
         ref.backward(torch.tensor(g))
-        for ours, theirs in (
-            (out.data, ref),
-            (x.grad, tx.grad),
-            (W.grad, tW.grad),
-            (b.grad, tb.grad),
-        ):
-            np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-10)
+        assert_agree(out, ref, (x, W, b), (tx, tW, tb))
     for case in TRANSPOSE_CASES:
         x, W, b = transpose_inputs(case, seed=3)
         out = ops.conv_transpose2d(x, W, b, *case[6:])
@@ -264,10 +263,4 @@ def test_conv_ops_agree_with_pytorch_values_and_gradients():
         tx, tW, tb = (torch.tensor(t.data, requires_grad=True) for t in (x, W, b))
         ref = F.conv_transpose2d(tx, tW, tb, *(pair(v) for v in case[6:]))
         ref.backward(torch.tensor(g))
-        for ours, theirs in (
-            (out.data, ref),
-            (x.grad, tx.grad),
-            (W.grad, tW.grad),
-            (b.grad, tb.grad),
-        ):
-            np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-10)
+        assert_agree(out, ref, (x, W, b), (tx, tW, tb))

@@ -68,8 +68,8 @@ def scatter_windows(cols, padded_hw, stride):
     sub-images of rows y = r + sH t, columns z = u + sW v), where offset p = r + sH m shifts
     its block by m rows: each phase is a contiguous array, so every add runs along whole rows,
     and one copy interleaves the phases into the image at the end. (Adding straight into the
-    strided grid gives the same sums, in the same order, but runs along C values at a time;
-    benchmarks/bench_conv_speed.py measured it several times slower.)
+    strided grid gives the same sums, in the same order, but runs along C values at a time:
+    slower, as benchmarks/README.md's Convolutions section measures.)
     """
     n, ho, wo, kh, kw, c = cols.shape
     (sh, sw), (hp, wp) = stride, padded_hw
