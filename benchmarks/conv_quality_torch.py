@@ -65,7 +65,7 @@ def copy_start(params, start):
             param.copy_(torch.from_numpy(array.T if array.ndim == 2 else array))
 
 
-def train_torch_dae(kind, data, seed, epochs, threads=None, start=None):  # threads: by main
+def train_torch_dae(kind, data, seed, epochs, start=None):  # threads: set by the caller
     """PyTorch's DAE from its default initialisation, or from ``start``: aelearn's initial
     arrays in aelearn's parameter order (``copy_start``)."""
     import torch
@@ -86,7 +86,7 @@ def train_torch_dae(kind, data, seed, epochs, threads=None, start=None):  # thre
     return mse(denoised, data[1]), sum(p.numel() for p in net.parameters())
 
 
-def train_torch_vae(latent, data, seed, epochs, k, threads=None, start=None):  # as the DAE
+def train_torch_vae(latent, data, seed, epochs, k, start=None):  # threads: set by the caller
     import torch
     from torch import nn
 
