@@ -16,15 +16,18 @@ threads (``--threads``, default one per core, set for OpenBLAS, OpenMP and PyTor
 table gives the median over rounds of each process's median epoch (epochs 2..``--epochs``),
 every round's ratio, the peak resident memory of each process (VmHWM, the same reading for
 both) beside that of a process that only imported the same modules, and the achieved GFLOP/s
-against the float32 matmul peak of the machine. Last, one more aelearn process times every
-op's forward and backward (as ``bench_step.py``), apart from the timed epochs.
+against the float32 matmul peak of the machine, and the median minor page faults per epoch
+(memory the kernel maps and zeroes afresh). aelearn keeps freed memory for the next step, as
+``fit`` does (``aelearn.allocator``); ``--keep-freed-memory`` sets glibc's thresholds for
+both systems alike. Last, one more aelearn process times every op's forward and backward (as
+``bench_step.py``), apart from the timed epochs.
 
 FLOPs: 2 per multiply-add of every convolution and dense product, forward; the backward does
 twice that (the input gradient and the weight gradient), except that the first layer needs no
 input gradient.
 
-Run: ``python benchmarks/bench_conv_speed.py [--rounds 3]
-[--threads 2] [--epochs 4]`` (about two minutes on two quiet cores).
+Run: ``python benchmarks/bench_conv_speed.py [--rounds 3] [--threads 2] [--epochs 4]
+[--keep-freed-memory]`` (about two minutes on two quiet cores).
 """
 
 import argparse
@@ -115,11 +118,13 @@ def aelearn_step(model, optimizer):
 
 
 def time_aelearn(X, epochs):
+    from aelearn.allocator import keep_freed_memory
     from aelearn.optim import Adam
 
+    keep_freed_memory()  # as fit does
     model = build_aelearn()
     optimizer = Adam(model.parameters(), lr=LR)
-    times, cpu = peers._time_epochs(X, epochs, aelearn_step(model, optimizer))
+    times, cpu, faults = peers._time_epochs(X, epochs, aelearn_step(model, optimizer))
     from aelearn.autograd import Tensor, no_grad
 
     with no_grad():  # in batches, as training runs, so that the peak memory is training's
@@ -128,7 +133,7 @@ def time_aelearn(X, epochs):
         )
     dtypes = sorted({str(p.dtype) for p in model.parameters()} | {str(out.dtype)})
     note = f"aelearn.nn, {model.n_parameters():,} params, dtypes {dtypes}"
-    return peers._result("aelearn", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu)
+    return peers._result("aelearn", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu, faults)
 
 
 def time_torch_cpu(X, epochs):
@@ -162,22 +167,26 @@ def time_torch_cpu(X, epochs):
         loss.backward()
         optimizer.step()
 
-    times, cpu = peers._time_epochs(X, epochs, step)
+    times, cpu, faults = peers._time_epochs(X, epochs, step)
     with torch.no_grad():
         batches = [
             model(torch.from_numpy(X[i : min(i + BATCH_SIZE, 1000)])).numpy() for i in EVAL_BATCHES
         ]
     out = np.concatenate(batches)
     note = f"torch {torch.__version__}, {n_threads} threads, float32"
-    return peers._result("torch_cpu", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu)
+    return peers._result(
+        "torch_cpu", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu, faults
+    )
 
 
 def op_breakdown(X, n_steps=40, warm_up=5):
     """Mean ms per step of each op's forward and backward, and of the phases, for aelearn."""
+    from aelearn.allocator import keep_freed_memory
     from aelearn.autograd import ops
     from aelearn.losses import MSELoss
     from aelearn.optim import Adam
 
+    keep_freed_memory()
     totals = collections.defaultdict(float)
     op_classes = (ops.Conv2dOp, ops.ConvTranspose2dOp, ops.Affine, ops.ReLUOp, ops.SigmoidOp,
                   ops.Reshape, MSELoss)  # fmt: skip
@@ -200,8 +209,8 @@ def op_breakdown(X, n_steps=40, warm_up=5):
 TIMERS = {"aelearn": time_aelearn, "torch_cpu": time_torch_cpu}
 
 
-def _child(args, threads):
-    env = dict(os.environ)
+def _child(args, threads, keep_freed_memory=False):
+    env = dict(os.environ, **(peers.KEEP_FREED_MEMORY if keep_freed_memory else {}))
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = str(threads)
     return peers.run_child(args, __file__, env, timeout=1200)
@@ -222,6 +231,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--systems", default="aelearn,torch_cpu")
+    parser.add_argument("--keep-freed-memory", action="store_true", help=peers.KEEP_HELP)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--baseline", help=argparse.SUPPRESS)
@@ -252,14 +262,15 @@ def main(argv=None):
         for r in range(args.rounds):
             for system in systems[r % 2 :] + systems[: r % 2]:
                 child = ["--child", system, "--data", path, "--epochs", str(args.epochs)]
-                runs[system].append(_child(child, args.threads))
+                runs[system].append(_child(child, args.threads, args.keep_freed_memory))
         baselines = {s: _child(["--baseline", ",".join(IMPORTS[s])], args.threads) for s in systems}
         breakdown = _child(["--child", "breakdown", "--data", path], args.threads)
     peak = max(peak, peers.matmul_peak_gflops())
     load_after = os.getloadavg()
     flops = epoch_flops(len(X))
 
-    print(f"machine: {machine_description()}; threads per system: {args.threads}")
+    malloc = "glibc thresholds set for all" if args.keep_freed_memory else "default malloc"
+    print(f"machine: {machine_description()}; threads per system: {args.threads}; {malloc}")
     print(f"kernels: {baselines[systems[-1]]['kernels']}")
     print(f"data: {description} as (n, 1, 28, 28)")
     print(
@@ -271,15 +282,16 @@ def main(argv=None):
     ref_ms = float(np.median([run["median_ms"] for run in runs[reference]]))
     print(f"median over {args.rounds} rounds of each process's median of epochs 2..{args.epochs}:")
     print(f"  {'system':<10} {'ms/epoch':>9} {'x ' + reference:>10} {'peak MB (base)':>15} "
-          f"{'GFLOP/s':>8} {'% peak':>7}  note")  # fmt: skip
+          f"{'GFLOP/s':>8} {'% peak':>7} {'faults':>7}  note")  # fmt: skip
     for system in systems:
         ms = float(np.median([run["median_ms"] for run in runs[system]]))
         mem = max(run["peak_mem_mb"] for run in runs[system])
         gflops = flops / (ms / 1e3) / 1e9
         memory = f"{mem:.0f} ({baselines[system]['peak_mem_mb']:.0f})"
+        faults = np.median([run["median_faults"] for run in runs[system]])
         print(
             f"  {system:<10} {ms:9.0f} {ms / ref_ms:10.2f} {memory:>15} {gflops:8.1f} "
-            f"{100 * gflops / peak:7.0f}  {runs[system][0]['note']}"
+            f"{100 * gflops / peak:7.0f} {faults:7.0f}  {runs[system][0]['note']}"
         )
     print("per round (ms/epoch, and the ratio to the reference in the same round):")
     for system in systems:

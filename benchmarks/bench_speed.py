@@ -100,12 +100,6 @@ def time_aelearn(X, epochs=6):
 TIMERS = {"aelearn": time_aelearn, **peers.TIMERS}
 
 
-# glibc returns a freed block of more than a few MB to the operating system, and the next
-# array of that size is faulted in again, page by page. These settings keep freed memory in
-# the process for reuse (256 MB thresholds), for every system alike.
-KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "536870912"}
-
-
 def _run_child(args, threads, keep_freed_memory=False, timeout=900):
     env = dict(os.environ)
     if threads:
@@ -113,7 +107,7 @@ def _run_child(args, threads, keep_freed_memory=False, timeout=900):
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(threads)
     if keep_freed_memory:
-        env.update(KEEP_FREED_MEMORY)
+        env.update(peers.KEEP_FREED_MEMORY)
     return peers.run_child(args, __file__, env, timeout)
 
 
@@ -206,7 +200,7 @@ def main(argv=None):
     parser.add_argument(
         "--keep-freed-memory",
         action="store_true",
-        help="run every system with glibc's MALLOC_MMAP/TRIM_THRESHOLD_ at 256/512 MB",
+        help=peers.KEEP_HELP,
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)

@@ -41,6 +41,12 @@ IMPORTS = {
     "sklearn_mlp": ("numpy", "sklearn.neural_network"),
     "torch_cpu": ("numpy", "torch"),
 }
+# glibc returns a freed block of more than a few MB to the operating system, and the next
+# array of that size is faulted in again, page by page. These settings keep freed memory in
+# the process for reuse (256 MB thresholds), for every system alike. aelearn.allocator sets
+# the same two thresholds for aelearn's own training, and leaves them alone when these are set.
+KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "536870912"}
+KEEP_HELP = "run every system with glibc's MALLOC_MMAP/TRIM_THRESHOLD_ at 256/512 MB"
 
 
 def load_workload():
@@ -216,28 +222,36 @@ def _assert_float32(arrays, where):
 
 
 def _time_epochs(X, epochs, train_step):
-    """Wall-clock and CPU seconds per epoch of ``train_step(batch)`` over X reshuffled by a
-    seeded Generator. CPU time (of every thread of the process) is what the epoch cost the
-    machine; on a machine shared with other jobs it varies less than the wall clock."""
+    """Wall-clock seconds, CPU seconds and minor page faults per epoch of ``train_step(batch)``
+    over X reshuffled by a seeded Generator. CPU time (of every thread of the process) is what
+    the epoch cost the machine; on a machine shared with other jobs it varies less than the
+    wall clock. A page fault is memory the kernel maps and zeroes on first touch."""
     rng = np.random.default_rng(SHUFFLE_SEED)
-    times, cpu_times = [], []
+    times, cpu_times, faults = [], [], []
     for _ in range(epochs):
-        start, cpu_start = time.perf_counter(), time.process_time()
+        start, cpu_start, faults_start = time.perf_counter(), time.process_time(), minor_faults()
         order = rng.permutation(len(X))
         for lo in range(0, len(X), BATCH_SIZE):
             train_step(X[order[lo : lo + BATCH_SIZE]])
         times.append(time.perf_counter() - start)
         cpu_times.append(time.process_time() - cpu_start)
-    return times, cpu_times
+        faults.append(minor_faults() - faults_start)
+    return times, cpu_times, faults
 
 
-def _result(name, times, note, final_mse, cpu_times=()):
+def minor_faults():
+    """Minor page faults of this process so far (every thread)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def _result(name, times, note, final_mse, cpu_times=(), faults=()):
     return {
         "name": name,
         "epoch_times": times,
         "median_ms": 1e3 * float(np.median(times[1:])),
         "cpu_times": list(cpu_times),
         "median_cpu_ms": 1e3 * float(np.median(cpu_times[1:])) if len(cpu_times) > 1 else None,
+        "median_faults": float(np.median(faults[1:])) if len(faults) > 1 else None,
         "peak_mem_mb": peak_rss_mb(),
         "note": note,
         "final_mse": final_mse,
@@ -259,11 +273,13 @@ def time_straight_numpy(X, epochs=6):
         backprop(Ws, bs, xb, dWs, dbs)
         adam_step(params, dWs + dbs, ms, vs, step)
 
-    times, cpu_times = _time_epochs(X, epochs, train_step)
+    times, cpu_times, faults = _time_epochs(X, epochs, train_step)
     x_hat = forward(Ws, bs, X)[-1]
     _assert_float32(params + ms + vs + [x_hat], "straight_numpy")
     note = "12 arrays, per-array Adam with fresh temporaries; float32 checked"
-    return _result("straight_numpy", times, note, float(np.mean((x_hat - X) ** 2)), cpu_times)
+    return _result(
+        "straight_numpy", times, note, float(np.mean((x_hat - X) ** 2)), cpu_times, faults
+    )
 
 
 def _flat_views(flat, layer_sizes):
@@ -298,11 +314,11 @@ def time_flat_numpy(X, epochs=6):
         backprop(Ws, bs, xb, dWs, dbs)
         adam_step_flat(theta, grad, m, v, scratch, step)
 
-    times, cpu_times = _time_epochs(X, epochs, train_step)
+    times, cpu_times, faults = _time_epochs(X, epochs, train_step)
     x_hat = forward(Ws, bs, X)[-1]
     _assert_float32([theta, grad, m, v, x_hat], "flat_numpy")
     note = f"flat buffers of {n_params:,} params, in-place Adam; float32 checked"
-    return _result("flat_numpy", times, note, float(np.mean((x_hat - X) ** 2)), cpu_times)
+    return _result("flat_numpy", times, note, float(np.mean((x_hat - X) ** 2)), cpu_times, faults)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,12 +392,12 @@ def time_torch_cpu(X, epochs=6):
         loss.backward()
         optimizer.step()
 
-    times, cpu_times = _time_epochs(X, epochs, train_step)
+    times, cpu_times, faults = _time_epochs(X, epochs, train_step)
     with torch.no_grad():
         x_hat = model(torch.from_numpy(X)).numpy()
     dtypes = {str(p.dtype).removeprefix("torch.") for p in model.parameters()} | {str(x_hat.dtype)}
     note = f"torch {torch.__version__}, {n_threads} threads, dtypes {sorted(dtypes)}"
-    return _result("torch_cpu", times, note, float(np.mean((x_hat - X) ** 2)), cpu_times)
+    return _result("torch_cpu", times, note, float(np.mean((x_hat - X) ** 2)), cpu_times, faults)
 
 
 TIMERS = {

@@ -12,12 +12,16 @@ dict of scalar Tensors, ``"loss"`` being the one to minimise and any others (a V
   ``EXPLODED``), stops training with ``TrainingDiverged``, and a
   KeyboardInterrupt stops it quietly; both leave the weights of the last finished epoch,
   kept with ``model.state_dict()`` and put back with ``model.load_state_dict``.
+
+Two settings of the process serve speed alone: the BLAS threads (``aelearn.threads``), and
+malloc keeping the memory each step frees for the next (``aelearn.allocator``).
 """
 
 import time
 
 import numpy as np
 
+from aelearn.allocator import keep_freed_memory
 from aelearn.autograd import no_grad
 from aelearn.optim import SGD, Adam, RMSprop
 from aelearn.threads import chosen_threads
@@ -117,6 +121,7 @@ def fit(
         end of an epoch are NaN or infinite; the weights are then those of the last epoch
         that finished with a finite loss and finite weights (the initial weights if none did).
     """
+    keep_freed_memory()  # for the next step, rather than fault it in afresh (aelearn.allocator)
     # The BLAS threads aelearn chooses for this model's products (aelearn.threads).
     with chosen_threads(model.parameters()):
         return _fit(
