@@ -1,12 +1,20 @@
 """im2col's pieces on their own: col2im (``scatter_windows``) against a plain loop over every
 window entry, and ``tap_products`` against one product per kernel offset, over random
-geometries (a stride above the kernel, remainders no window reaches, odd and even kernels)."""
+geometries (a stride above the kernel, remainders no window reaches, odd and even kernels);
+the padding and the bias against their plain NumPy forms."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aelearn.autograd.im2col import scatter_windows, tap_products, windows
+from aelearn.autograd.im2col import (
+    add_channel_bias,
+    pad_hw,
+    scatter_windows,
+    tap_products,
+    windows,
+)
 
 
 def scatter_loops(cols, padded_hw, stride):
@@ -75,3 +83,30 @@ def test_tap_products_are_one_product_per_kernel_offset():
         for q in range(kw):
             expected = (A @ W[:, :, p, q]).reshape(n, ho, wo, second)
             np.testing.assert_allclose(got[:, :, :, p, q], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("padding", [(1, 1, 1, 1), (0, 2, 3, 0), (2, 0, 0, 1)])
+@pytest.mark.parametrize("value", [0.0, -np.inf])
+def test_pad_hw_is_numpys_constant_padding(padding, value):
+    xh = np.random.default_rng(0).normal(size=(2, 3, 4, 5))
+    top, bottom, left, right = padding
+    expected = np.pad(xh, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
+    np.testing.assert_array_equal(pad_hw(xh, padding, value), expected)
+
+
+def test_add_channel_bias_adds_b_to_every_pixel_whatever_the_memory_layout():
+    rng = np.random.default_rng(0)
+    b = rng.normal(size=5)
+    image = rng.normal(size=(2, 6, 7, 5))
+    layouts = {
+        "contiguous": lambda a: a,
+        "cropped": lambda a: a[:, 1:-1, 2:-1],  # W and C still one run: added by rows
+        "channels first": lambda a: np.ascontiguousarray(a.transpose(0, 3, 1, 2)).transpose(
+            0, 2, 3, 1
+        ),  # not one run: added as xh += b
+    }
+    for name, layout in layouts.items():
+        xh = layout(image.copy())
+        expected = xh + b
+        add_channel_bias(xh, b)
+        np.testing.assert_array_equal(xh, expected, err_msg=name)

@@ -51,6 +51,7 @@ import numpy as np
 
 from aelearn.autograd.function import Function
 from aelearn.autograd.im2col import (
+    add_channel_bias,
     channels_first,
     channels_last,
     crop_hw,
@@ -114,13 +115,13 @@ class Conv2dOp(Function):
         wo = conv_output_size(w, kw, stride[1], padding[2] + padding[3])
         xph = pad_hw(channels_last(x), padding)
         X_col = windows(xph, (kh, kw), stride, (ho, wo)).reshape(n * ho * wo, kh * kw * c)
-        out = X_col @ weight_matrix(W).T  # (batch Ho Wo, O): NHWC memory
+        out = (X_col @ weight_matrix(W).T).reshape(n, ho, wo, o)  # NHWC memory
         if b is not None:
-            out += b
+            add_channel_bias(out, b)
         self.stride, self.padding = stride, padding
         self.shapes = (x.shape, xph.shape[1:3], (ho, wo))
         self.save_for_backward(X_col, W)
-        return channels_first(out.reshape(n, ho, wo, o))
+        return channels_first(out)
 
     def backward(self, grad):
         X_col, W = self.saved

@@ -43,6 +43,7 @@ one contiguous block, and col2im adds those blocks into the image's phases
 from aelearn.autograd.convolution import check_image, pair, weight_from_matrix, weight_matrix
 from aelearn.autograd.function import Function
 from aelearn.autograd.im2col import (
+    add_channel_bias,
     channels_first,
     channels_last,
     crop_hw,
@@ -77,7 +78,7 @@ class ConvTranspose2dOp(Function):
         outp = scatter_windows(patches, (ho + 2 * padding[0], wo + 2 * padding[1]), stride)
         out = crop_hw(outp, self.crop)
         if b is not None:
-            out += b
+            add_channel_bias(out, b)
         self.stride, self.shapes = stride, (x.shape, W.shape)
         self.save_for_backward(X, W)
         return channels_first(out)
