@@ -13,6 +13,7 @@ from aelearn.autograd.im2col import (
     pad_hw,
     scatter_windows,
     tap_products,
+    window_matrix,
     windows,
 )
 
@@ -110,3 +111,13 @@ def test_add_channel_bias_adds_b_to_every_pixel_whatever_the_memory_layout():
         expected = xh + b
         add_channel_bias(xh, b)
         np.testing.assert_array_equal(xh, expected, err_msg=name)
+
+
+@pytest.mark.parametrize("channels, stride", [(1, 1), (1, 2), (3, 1), (8, 2)])
+def test_window_matrix_is_the_window_view_copied_row_by_row(channels, stride):
+    # One channel copies by kernel offset, more by window: the same matrix either way.
+    xph = np.random.default_rng(0).normal(size=(2, 9, 8, channels))
+    out_hw = ((9 - 3) // stride + 1, (8 - 2) // stride + 1)
+    view = windows(xph, (3, 2), (stride, stride), out_hw)
+    expected = np.array([window.ravel() for window in view.reshape(-1, 3, 2, channels)])
+    np.testing.assert_array_equal(window_matrix(xph, (3, 2), (stride, stride), out_hw), expected)

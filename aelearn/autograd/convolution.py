@@ -41,8 +41,8 @@ viewed as NCHW, what PyTorch calls the channels_last memory format). Read as a m
 of one product feeds the next without a transpose copy. ``windows`` (in ``im2col``, with
 col2im and the layout helpers these ops share) is
 ``numpy.lib.stride_tricks.sliding_window_view``: a view of the windows, strides only; the one
-copy is X_col itself, made by the reshape before the product, and the product is one BLAS
-matrix multiplication.
+copy is X_col itself (``window_matrix``, which copies by window or, for one channel, by kernel
+offset, whichever runs longer), and the product is one BLAS matrix multiplication.
 """
 
 import numbers
@@ -58,7 +58,7 @@ from aelearn.autograd.im2col import (
     pad_hw,
     scatter_windows,
     tap_products,
-    windows,
+    window_matrix,
 )
 
 
@@ -114,7 +114,7 @@ class Conv2dOp(Function):
         ho = conv_output_size(h, kh, stride[0], padding[0] + padding[1])
         wo = conv_output_size(w, kw, stride[1], padding[2] + padding[3])
         xph = pad_hw(channels_last(x), padding)
-        X_col = windows(xph, (kh, kw), stride, (ho, wo)).reshape(n * ho * wo, kh * kw * c)
+        X_col = window_matrix(xph, (kh, kw), stride, (ho, wo))  # (batch Ho Wo, kH kW C)
         out = (X_col @ weight_matrix(W).T).reshape(n, ho, wo, o)  # NHWC memory
         if b is not None:
             add_channel_bias(out, b)

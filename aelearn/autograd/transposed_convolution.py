@@ -50,7 +50,7 @@ from aelearn.autograd.im2col import (
     pad_hw,
     scatter_windows,
     tap_products,
-    windows,
+    window_matrix,
 )
 
 
@@ -90,7 +90,7 @@ class ConvTranspose2dOp(Function):
         n, c_in, h, w = x_shape
         kh, kw = W_shape[2:]
         gh = channels_last(grad)
-        G_col = windows(pad_hw(gh, self.crop), (kh, kw), self.stride, (h, w)).reshape(n * h * w, -1)
+        G_col = window_matrix(pad_hw(gh, self.crop), (kh, kw), self.stride, (h, w))
         dx = None
         if self.needs_input_grad[0]:
             dx = channels_first((G_col @ W_col.T).reshape(n, h, w, c_in))
