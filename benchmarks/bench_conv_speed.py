@@ -17,17 +17,17 @@ table gives the median over rounds of each process's median epoch (epochs 2..``-
 every round's ratio, the peak resident memory of each process (VmHWM, the same reading for
 both) beside that of a process that only imported the same modules, and the achieved GFLOP/s
 against the float32 matmul peak of the machine, and the median minor page faults per epoch
-(memory the kernel maps and zeroes afresh). aelearn keeps freed memory for the next step, as
-``fit`` does (``aelearn.allocator``); ``--keep-freed-memory`` sets glibc's thresholds for
-both systems alike. Last, one more aelearn process times every op's forward and backward (as
-``bench_step.py``), apart from the timed epochs.
+(memory the kernel maps and zeroes afresh). Both systems run with glibc's malloc told to keep
+freed memory (``speed_peers.KEEP_FREED_MEMORY``): left as it comes (``--default-malloc``),
+aelearn keeps it itself, as ``fit`` does (``aelearn.allocator``), while PyTorch faults as much
+as its process's history makes it (benchmarks/README.md). Last, one more aelearn process
+times every op's forward and backward (as ``bench_step.py``), apart from the timed epochs.
 
-FLOPs: 2 per multiply-add of every convolution and dense product, forward; the backward does
-twice that (the input gradient and the weight gradient), except that the first layer needs no
-input gradient.
+FLOPs: 2 per multiply-add of every product, forward; twice that backward (input and weight
+gradients), less the first layer's input gradient.
 
 Run: ``python benchmarks/bench_conv_speed.py [--rounds 3] [--threads 2] [--epochs 4]
-[--keep-freed-memory]`` (about two minutes on two quiet cores).
+[--default-malloc]`` (about two minutes on two quiet cores).
 """
 
 import argparse
@@ -150,14 +150,9 @@ def time_torch_cpu(X, epochs):
         nn.ConvTranspose2d(64, 32, 3, 2, 1, 1), nn.ReLU(),
         nn.ConvTranspose2d(32, 1, 3, 1, 1), nn.Sigmoid(),
     )  # fmt: skip
-    ours = build_aelearn().state_dict()
-    theirs = [m for m in model if sum(p.numel() for p in m.parameters())]
-    values = list(ours.values())
-    with torch.no_grad():
-        for i, module in enumerate(theirs):
-            weight, bias = values[2 * i], values[2 * i + 1]
-            module.weight.copy_(torch.from_numpy(weight.T if weight.ndim == 2 else weight))
-            module.bias.copy_(torch.from_numpy(bias))
+    with torch.no_grad():  # aelearn's initial weights, in order; a Dense's W is weight.T
+        for theirs, ours in zip(model.parameters(), build_aelearn().parameters(), strict=True):
+            theirs.copy_(torch.from_numpy(ours.data.T if ours.ndim == 2 else ours.data))
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
 
     def step(xb):
@@ -231,7 +226,9 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--systems", default="aelearn,torch_cpu")
-    parser.add_argument("--keep-freed-memory", action="store_true", help=peers.KEEP_HELP)
+    parser.add_argument(
+        "--default-malloc", action="store_true", help="leave glibc's malloc thresholds as they come"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--baseline", help=argparse.SUPPRESS)
@@ -262,14 +259,16 @@ def main(argv=None):
         for r in range(args.rounds):
             for system in systems[r % 2 :] + systems[: r % 2]:
                 child = ["--child", system, "--data", path, "--epochs", str(args.epochs)]
-                runs[system].append(_child(child, args.threads, args.keep_freed_memory))
+                runs[system].append(_child(child, args.threads, not args.default_malloc))
         baselines = {s: _child(["--baseline", ",".join(IMPORTS[s])], args.threads) for s in systems}
         breakdown = _child(["--child", "breakdown", "--data", path], args.threads)
     peak = max(peak, peers.matmul_peak_gflops())
     load_after = os.getloadavg()
     flops = epoch_flops(len(X))
 
-    malloc = "glibc thresholds set for all" if args.keep_freed_memory else "default malloc"
+    malloc = (
+        "default malloc" if args.default_malloc else "glibc told to keep freed memory, for both"
+    )
     print(f"machine: {machine_description()}; threads per system: {args.threads}; {malloc}")
     print(f"kernels: {baselines[systems[-1]]['kernels']}")
     print(f"data: {description} as (n, 1, 28, 28)")
