@@ -2,12 +2,13 @@
 
 Every training step allocates its activations and gradients afresh and frees them at its
 end, the same sizes step after step: for the convolutional DAE of
-``benchmarks/bench_conv_speed.py`` (batch 128), arrays of up to 29 MB. glibc's malloc, the C library's allocator on Linux, hands freed memory back to the
-operating system when a block is larger than its *mmap threshold*, or when the free memory at
-the top of its heap exceeds its *trim threshold*; it raises the two by itself, but to 32 MB and
-64 MB at most. So each step asked the kernel for the same memory again, and the kernel mapped
-and zeroed it page by page on first touch, a large part of the step (the Convolutions section
-of ``benchmarks/README.md`` has the figures).
+``benchmarks/bench_conv_speed.py`` (batch 128), arrays of up to 29 MB. glibc's malloc, the C
+library's allocator on Linux, hands freed memory back to the operating system when a block is
+larger than its *mmap threshold*, or when the free memory at the top of its heap exceeds its
+*trim threshold*; it raises the two by itself, but to 32 MB and 64 MB at most, and only once a
+large block has been freed. So each step asked the kernel for the same memory again, and the
+kernel mapped and zeroed it page by page on first touch, a large part of the step (the
+Convolutions section of ``benchmarks/README.md`` has the figures).
 
 ``keep_freed_memory`` sets both thresholds, so that the memory stays in the process and the
 next step reuses it: blocks up to ``MMAP_THRESHOLD`` come from the heap, and the heap gives
