@@ -43,8 +43,9 @@ IMPORTS = {
 }
 # glibc returns a freed block of more than a few MB to the operating system, and the next
 # array of that size is faulted in again, page by page. These settings keep freed memory in
-# the process for reuse (256 MB thresholds), for every system alike. aelearn.allocator sets
-# the same two thresholds for aelearn's own training, and leaves them alone when these are set.
+# the process for reuse (mmap threshold 256 MB, trim threshold 512 MB), for every system
+# alike. aelearn.allocator sets the same two parameters (32 MB and 1 GB) for aelearn's own
+# training, and leaves them alone when these are set.
 KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "536870912"}
 KEEP_HELP = "run every system with glibc's MALLOC_MMAP/TRIM_THRESHOLD_ at 256/512 MB"
 
