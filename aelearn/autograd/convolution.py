@@ -54,7 +54,6 @@ from aelearn.autograd.im2col import (
     add_channel_bias,
     channels_first,
     channels_last,
-    crop_hw,
     pad_hw,
     scatter_windows,
     tap_products,
@@ -135,8 +134,7 @@ class Conv2dOp(Function):
         if self.needs_input_grad[0]:
             # dL/dX_col = G @ W_row, one (O, C) block of W_row per kernel offset, then col2im.
             dX_col = tap_products(G, W, (x_shape[0], ho, wo))
-            dxp = scatter_windows(dX_col, padded_hw, self.stride)
-            dx = channels_first(crop_hw(dxp, self.padding))
+            dx = channels_first(scatter_windows(dX_col, padded_hw, self.stride, self.padding))
         if len(self.inputs) == 2:
             return dx, dW
         db = G.sum(axis=0) if self.needs_input_grad[2] else None

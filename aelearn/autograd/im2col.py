@@ -81,7 +81,7 @@ def window_matrix(xph, kernel, stride, out_hw):
     return cols.reshape(n * ho * wo, kh * kw * c)
 
 
-def scatter_windows(cols, padded_hw, stride):
+def scatter_windows(cols, padded_hw, stride, crop=(0, 0, 0, 0)):
     """col2im: add every window of ``cols`` back where it came from; the adjoint of ``windows``.
 
     Parameters
@@ -92,45 +92,71 @@ def scatter_windows(cols, padded_hw, stride):
     padded_hw : (int, int)
         (Hp, Wp), the size of the padded image the windows were taken from.
     stride : (int, int)
+    crop : (top, bottom, left, right), default none
+        The padding to cut off: rows at the top and bottom, columns left and right.
 
     Returns
     -------
-    ndarray of shape (batch, Hp, Wp, C)
-        Each element the sum of the entries of every window that covered it, 0 if none did.
+    ndarray of shape (batch, Hp - top - bottom, Wp - left - right, C)
+        Each element the sum of the entries of every window that covered it, 0 if none did:
+        the padded image, cropped. Contiguous when the strides divide its height and width.
 
     Notes
     -----
     Kernel offset (p, q) of every window lands on the grid of rows p, p + sH, p + 2 sH, ...
     and columns q, q + sW, ...: one vectorised add of a whole (batch, Ho, Wo, C) block per
     offset, never a loop over pixels. The adds go into the image's *phases* (the sH sW
-    sub-images of rows y = r + sH t, columns z = u + sW v), where offset p = r + sH m shifts
-    its block by m rows: each phase is a contiguous array, so every add runs along whole rows,
-    and one copy interleaves the phases into the image at the end. (Adding straight into the
-    strided grid gives the same sums, in the same order, but runs along C values at a time:
-    slower, as benchmarks/README.md's Convolutions section measures.)
+    sub-images of rows y = r + sH t, columns z = u + sW v), where offset p lands in phase
+    r = p mod sH shifted by p // sH rows: each phase is a contiguous array, so every add runs
+    along whole rows, and one copy interleaves the phases into the image at the end. (Adding
+    straight into the strided grid gives the same sums, in the same order, but runs along C
+    values at a time: slower, as benchmarks/README.md's Convolutions section measures.)
+
+    The phases are those of the cropped image: row y of it is row y + top of the padded one,
+    so offset p lands in phase (p - top) mod sH, shifted by (p - top) // sH rows (-1 for
+    p < top), and the rows it would put in the padding are never added. The image comes out
+    cropped, in its own memory, rather than a strided view of a padded one, which is what
+    the op after it (a ReLU, the next layer's product) reads fastest.
     """
     n, ho, wo, kh, kw, c = cols.shape
     (sh, sw), (hp, wp) = stride, padded_hw
-    th, tw = -(-hp // sh), -(-wp // sw)  # rows and columns of a phase
+    top, bottom, left, right = crop
+    h, w = hp - top - bottom, wp - left - right
+    th, tw = -(-h // sh), -(-w // sw)  # rows and columns of a phase
     phases = np.empty((sh, sw, n, th, tw, c), dtype=cols.dtype)
-    # Offset (r, u), unshifted, is the first to land in phase (r, u): copied, not added to
-    # zeros (the same sums, one pass less); only what it leaves uncovered is zeroed.
-    for r in range(sh):
-        for u in range(sw):
-            if r < kh and u < kw:
-                phases[r, u, :, :ho, :wo] = cols[:, :, :, r, u]
-                phases[r, u, :, ho:], phases[r, u, :, :ho, wo:] = 0, 0
-            else:  # a stride larger than the kernel: no offset lands in this phase
-                phases[r, u] = 0
-    for p in range(kh):
-        m, r = divmod(p, sh)
-        for q in range(kw):
-            v, u = divmod(q, sw)
-            if m or v:
-                phases[r, u, :, m : m + ho, v : v + wo] += cols[:, :, :, p, q]
+    filled = np.zeros((sh, sw), dtype=bool)
+    for p, q in offsets_by_phase((kh, kw), (sh, sw)):
+        (m, r), (v, u) = divmod(p - top, sh), divmod(q - left, sw)
+        # Block row i lands on phase row i + m, kept while that row is inside the image.
+        t0, t1 = max(m, 0), min(m + ho, -(-(h - r) // sh))
+        s0, s1 = max(v, 0), min(v + wo, -(-(w - u) // sw))
+        if t0 >= t1 or s0 >= s1:
+            continue  # every entry of this offset lands in the padding
+        block = cols[:, t0 - m : t1 - m, s0 - v : s1 - v, p, q]
+        if filled[r, u]:
+            phases[r, u, :, t0:t1, s0:s1] += block
+        else:
+            # The first offset to reach a phase is copied, not added to zeros (the same
+            # sums, one pass less); only what it leaves uncovered is zeroed.
+            phases[r, u, :, t0:t1, s0:s1] = block
+            phases[r, u, :, :t0], phases[r, u, :, t1:] = 0, 0
+            phases[r, u, :, t0:t1, :s0], phases[r, u, :, t0:t1, s1:] = 0, 0
+            filled[r, u] = True
+    phases[~filled] = 0  # no offset reaches these phases (a stride larger than the kernel)
+    if sh == sw == 1:
+        return phases[0, 0]  # one phase: the image itself
     # Interleave: image row r + sH t, column u + sW v is phases[r, u, :, t, v].
-    image = phases.transpose(2, 3, 0, 4, 1, 5).reshape(n, th * sh, tw * sw, c)
-    return image[:, :hp, :wp]
+    image = np.empty((n, th * sh, tw * sw, c), dtype=cols.dtype)
+    image.reshape(n, th, sh, tw, sw, c)[...] = phases.transpose(2, 3, 0, 4, 1, 5)
+    return image[:, :h, :w]
+
+
+def offsets_by_phase(kernel, stride):
+    """Every kernel offset (p, q) in the order col2im adds them: first the sH sW offsets p < sH,
+    q < sW, one per phase of the padded image, then all the others, row by row."""
+    (kh, kw), (sh, sw) = kernel, stride
+    offsets = [(p, q) for p in range(kh) for q in range(kw)]
+    return sorted(offsets, key=lambda pq: not (pq[0] < sh and pq[1] < sw))
 
 
 def tap_products(A, W, grid):
@@ -153,9 +179,3 @@ def tap_products(A, W, grid):
     taps = np.ascontiguousarray(W.transpose(2, 3, 0, 1))  # (kH, kW, first, second): small
     products = np.matmul(A, taps)  # (kH, kW, rows, second)
     return products.reshape(kh, kw, *grid, -1).transpose(2, 3, 4, 0, 1, 5)
-
-
-def crop_hw(xph, padding):
-    """Cut (top, bottom, left, right) off a (batch, Hp, Wp, C) array: a view."""
-    top, bottom, left, right = padding
-    return xph[:, top : xph.shape[1] - bottom, left : xph.shape[2] - right]

@@ -26,7 +26,6 @@ from aelearn.autograd.function import Function
 from aelearn.autograd.im2col import (
     channels_first,
     channels_last,
-    crop_hw,
     pad_hw,
     scatter_windows,
     windows,
@@ -65,8 +64,7 @@ class MaxPool2dOp(Function):
         routed = np.zeros((n, ho, wo, c, kh * kw), dtype=grad.dtype)
         np.put_along_axis(routed, argmax, channels_last(grad)[..., None], axis=-1)
         cols = routed.reshape(n, ho, wo, c, kh, kw).transpose(0, 1, 2, 4, 5, 3)
-        dxp = scatter_windows(cols, self.padded_hw, self.stride)
-        return (channels_first(crop_hw(dxp, self.pad)),)
+        return (channels_first(scatter_windows(cols, self.padded_hw, self.stride, self.pad)),)
 
 
 class AvgPool2dOp(Function):
@@ -82,8 +80,7 @@ class AvgPool2dOp(Function):
         n, ho, wo, kh, kw, c = self.window_shape
         share = channels_last(grad)[:, :, :, None, None, :] / (kh * kw)
         cols = np.broadcast_to(share, self.window_shape)  # a view: no (kH kW)-fold copy
-        dxp = scatter_windows(cols, self.padded_hw, self.stride)
-        return (channels_first(crop_hw(dxp, self.pad)),)
+        return (channels_first(scatter_windows(cols, self.padded_hw, self.stride, self.pad)),)
 
 
 def _pool_arguments(x, kernel_size, stride, padding, where):

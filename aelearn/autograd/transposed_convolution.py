@@ -46,7 +46,6 @@ from aelearn.autograd.im2col import (
     add_channel_bias,
     channels_first,
     channels_last,
-    crop_hw,
     pad_hw,
     scatter_windows,
     tap_products,
@@ -75,8 +74,8 @@ class ConvTranspose2dOp(Function):
         X = channels_last(x).reshape(n * h * w, c_in)  # a view when x is NHWC memory
         patches = tap_products(X, W, (n, h, w))  # X @ W_col, one (C_in, C_out) block per tap
         self.crop = (padding[0], padding[0], padding[1], padding[1])
-        outp = scatter_windows(patches, (ho + 2 * padding[0], wo + 2 * padding[1]), stride)
-        out = crop_hw(outp, self.crop)
+        padded_hw = (ho + 2 * padding[0], wo + 2 * padding[1])
+        out = scatter_windows(patches, padded_hw, stride, self.crop)  # col2im, cropped
         if b is not None:
             add_channel_bias(out, b)
         self.stride, self.shapes = stride, (x.shape, W.shape)
