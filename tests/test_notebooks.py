@@ -91,6 +91,38 @@ def test_the_install_cell_does_nothing_where_aelearn_is_importable():
     assert pip_lines == []
 
 
+def test_the_autograd_notebooks_table_of_ops_gives_each_ops_current_line():
+    """The committed output of notebook 01 lists every op's file and line: moving an op's
+    class without re-executing the notebook would leave the students a stale table."""
+    import inspect
+    import re
+
+    # Every op's module, so that each op is among the subclasses below.
+    import aelearn.autograd.ops
+    import aelearn.losses  # noqa: F401
+    from aelearn.autograd.function import Function
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ops = {op.__name__: op for op in subclasses(Function)}
+    nb = nbformat.read(NOTEBOOKS / "01_autograd.ipynb", as_version=4)
+    text = "".join(
+        output.get("text", "") for cell in nb.cells if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )  # fmt: skip
+    rows = re.findall(r"^(\w+) +(aelearn/\S+\.py) +(\d+)  ", text, re.MULTILINE)
+    assert len(rows) > 20, "the table of ops is missing from notebook 01's outputs"
+    for name, file, line in rows:
+        assert Path(inspect.getsourcefile(ops[name])).as_posix().endswith(file), (name, file)
+        assert inspect.getsourcelines(ops[name])[1] == int(line), (
+            f"notebook 01 shows {name} at {file}:{line}; re-execute it with "
+            "python notebooks/build_notebooks.py 01_"
+        )
+
+
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs_without_error(path, tmp_path, monkeypatch, record_property):
     # The BLAS threads are not pinned: aelearn chooses them itself, as in a student's kernel.
