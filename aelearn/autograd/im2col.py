@@ -142,7 +142,9 @@ def scatter_windows(cols, padded_hw, stride, crop=(0, 0, 0, 0)):
             phases[r, u, :, :t0], phases[r, u, :, t1:] = 0, 0
             phases[r, u, :, t0:t1, :s0], phases[r, u, :, t0:t1, s1:] = 0, 0
             filled[r, u] = True
-    phases[~filled] = 0  # no offset reaches these phases (a stride larger than the kernel)
+    # No offset reaches these phases: a stride larger than the kernel, or a crop that cuts
+    # off everything the offsets would put there.
+    phases[~filled] = 0
     if sh == sw == 1:
         return phases[0, 0]  # one phase: the image itself
     # Interleave: image row r + sH t, column u + sW v is phases[r, u, :, t, v].
@@ -153,7 +155,8 @@ def scatter_windows(cols, padded_hw, stride, crop=(0, 0, 0, 0)):
 
 def offsets_by_phase(kernel, stride):
     """Every kernel offset (p, q) in the order col2im adds them: first the sH sW offsets p < sH,
-    q < sW, one per phase of the padded image, then all the others, row by row."""
+    q < sW, one per phase of the padded image, then all the others, row by row. One order
+    whatever the crop, so that a cropped image holds the uncropped one's sums bit for bit."""
     (kh, kw), (sh, sw) = kernel, stride
     offsets = [(p, q) for p in range(kh) for q in range(kw)]
     return sorted(offsets, key=lambda pq: not (pq[0] < sh and pq[1] < sw))
