@@ -113,53 +113,47 @@ def scatter_windows(cols, padded_hw, stride, crop=(0, 0, 0, 0)):
     values at a time: slower, as benchmarks/README.md's Convolutions section measures.)
 
     The phases are those of the cropped image: row y of it is row y + top of the padded one,
-    so offset p lands in phase (p - top) mod sH, shifted by (p - top) // sH rows (-1 for
+    so offset p lands in phase (p - top) mod sH, shifted by (p - top) // sH rows (negative for
     p < top), and the rows it would put in the padding are never added. The image comes out
-    cropped, in its own memory, rather than a strided view of a padded one, which is what
-    the op after it (a ReLU, the next layer's product) reads fastest.
+    cropped rather than as a strided view of a padded one, so that the op after it (a ReLU,
+    the next layer's product) reads one contiguous block.
     """
     n, ho, wo, kh, kw, c = cols.shape
     (sh, sw), (hp, wp) = stride, padded_hw
+    if hp < sh * (ho - 1) + kh or wp < sw * (wo - 1) + kw:
+        raise ValueError(f"{ho}x{wo} windows of {kh}x{kw} at stride {stride} overrun {hp}x{wp}")
     top, bottom, left, right = crop
     h, w = hp - top - bottom, wp - left - right
     th, tw = -(-h // sh), -(-w // sw)  # rows and columns of a phase
     phases = np.empty((sh, sw, n, th, tw, c), dtype=cols.dtype)
-    filled = np.zeros((sh, sw), dtype=bool)
-    for p, q in offsets_by_phase((kh, kw), (sh, sw)):
-        (m, r), (v, u) = divmod(p - top, sh), divmod(q - left, sw)
-        # Block row i lands on phase row i + m, kept while that row is inside the image.
-        t0, t1 = max(m, 0), min(m + ho, -(-(h - r) // sh))
-        s0, s1 = max(v, 0), min(v + wo, -(-(w - u) // sw))
-        if t0 >= t1 or s0 >= s1:
-            continue  # every entry of this offset lands in the padding
-        block = cols[:, t0 - m : t1 - m, s0 - v : s1 - v, p, q]
-        if filled[r, u]:
-            phases[r, u, :, t0:t1, s0:s1] += block
-        else:
-            # The first offset to reach a phase is copied, not added to zeros (the same
-            # sums, one pass less); only what it leaves uncovered is zeroed.
-            phases[r, u, :, t0:t1, s0:s1] = block
-            phases[r, u, :, :t0], phases[r, u, :, t1:] = 0, 0
-            phases[r, u, :, t0:t1, :s0], phases[r, u, :, t0:t1, s1:] = 0, 0
-            filled[r, u] = True
-    # No offset reaches these phases: a stride larger than the kernel, or a crop that cuts
-    # off everything the offsets would put there.
-    phases[~filled] = 0
+    for p in range(kh):
+        for q in range(kw):
+            (m, r), (v, u) = divmod(p - top, sh), divmod(q - left, sw)
+            # Block row i lands on phase row i + m, kept while that row is inside the image
+            # (t0 == t1 if the crop takes every row; likewise for the columns).
+            t0, s0 = max(m, 0), max(v, 0)
+            t1 = max(t0, min(m + ho, -(-(h - r) // sh)))
+            s1 = max(s0, min(v + wo, -(-(w - u) // sw)))
+            block, phase = cols[:, t0 - m : t1 - m, s0 - v : s1 - v, p, q], phases[r, u]
+            if p < sh and q < sw:
+                # Row by row, the first offset to reach its phase: copied, not added to
+                # zeros (the same sums, one pass less); only what it leaves is zeroed.
+                phase[:, t0:t1, s0:s1] = block
+                phase[:, :t0], phase[:, t1:] = 0, 0
+                phase[:, t0:t1, :s0], phase[:, t0:t1, s1:] = 0, 0
+            else:
+                phase[:, t0:t1, s0:s1] += block
+    for r in range(sh):
+        for u in range(sw):  # a stride larger than the kernel: no offset reaches these phases
+            if (r + top) % sh >= kh or (u + left) % sw >= kw:
+                phases[r, u] = 0
     if sh == sw == 1:
         return phases[0, 0]  # one phase: the image itself
-    # Interleave: image row r + sH t, column u + sW v is phases[r, u, :, t, v].
+    # Interleave: image row r + sH t, column u + sW v is phases[r, u, :, t, v]. Copied into a
+    # new array, C-ordered whatever the sizes (a reshape may return a view when one is 1).
     image = np.empty((n, th * sh, tw * sw, c), dtype=cols.dtype)
     image.reshape(n, th, sh, tw, sw, c)[...] = phases.transpose(2, 3, 0, 4, 1, 5)
     return image[:, :h, :w]
-
-
-def offsets_by_phase(kernel, stride):
-    """Every kernel offset (p, q) in the order col2im adds them: first the sH sW offsets p < sH,
-    q < sW, one per phase of the padded image, then all the others, row by row. One order
-    whatever the crop, so that a cropped image holds the uncropped one's sums bit for bit."""
-    (kh, kw), (sh, sw) = kernel, stride
-    offsets = [(p, q) for p in range(kh) for q in range(kw)]
-    return sorted(offsets, key=lambda pq: not (pq[0] < sh and pq[1] < sw))
 
 
 def tap_products(A, W, grid):
