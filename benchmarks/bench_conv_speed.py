@@ -21,7 +21,8 @@ against the float32 matmul peak of the machine, and the median minor page faults
 freed memory (``speed_peers.KEEP_FREED_MEMORY``): left as it comes (``--default-malloc``),
 aelearn keeps it itself, as ``fit`` does (``aelearn.allocator``), while PyTorch faults as much
 as its process's history makes it (benchmarks/README.md). Last, one more aelearn process
-times every op's forward and backward (as ``bench_step.py``), apart from the timed epochs.
+times every op's forward and backward (as ``bench_step.py``), apart from the timed epochs,
+and the step's matrix products alone (``conv_products.py``): the floor under that step.
 
 FLOPs: 2 per multiply-add of every product, forward; twice that backward (input and weight
 gradients), less the first layer's input gradient.
@@ -40,6 +41,7 @@ import time
 import numpy as np
 import speed_peers as peers
 from bench_speed import machine_description
+from conv_products import products_alone
 
 BATCH_SIZE, LR, N_TRAIN, SEED = 128, 1e-3, 4000, 0
 EVAL_BATCHES = range(0, 1000, BATCH_SIZE)  # the final MSE: the first 1,000 images
@@ -242,9 +244,10 @@ def main(argv=None):
         return
     if args.child:
         X = np.load(args.data)
-        result = (
-            op_breakdown(X) if args.child == "breakdown" else TIMERS[args.child](X, args.epochs)
-        )
+        if args.child == "breakdown":
+            result = {"ops": op_breakdown(X), "products": products_alone()}
+        else:
+            result = TIMERS[args.child](X, args.epochs)
         print(json.dumps(result))
         return
 
@@ -305,8 +308,10 @@ def main(argv=None):
         + ", ".join(f"{s} {runs[s][-1]['final_mse']:.5f}" for s in systems)
     )
     print("aelearn, mean ms per step by op (timers around every op; a separate process):")
-    for name, ms in sorted(breakdown.items(), key=lambda item: -item[1]):
+    for name, ms in sorted(breakdown["ops"].items(), key=lambda item: -item[1]):
         print(f"  {name:<26} {ms:8.2f}")
+    count, ms = breakdown["products"]
+    print(f"the step's {count} matrix products alone (conv_products.py, median): {ms:.2f} ms")
 
 
 if __name__ == "__main__":
