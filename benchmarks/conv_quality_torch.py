@@ -3,7 +3,7 @@
 initial weights (``copy_start``)."""
 
 import numpy as np
-from bench_vae import numpy_estimates
+from bench_vae import numpy_estimates, torch_negative_elbo
 
 BATCH, LR, DENSE_HIDDEN, LATENT = 128, 1e-3, 111, 16
 
@@ -103,13 +103,7 @@ def train_torch_vae(latent, data, seed, epochs, k, start=None):  # threads: set 
     for index in batches(len(X), np.random.default_rng(seed), epochs):
         xb = X[index]
         h = trunk(xb)
-        mu, logvar = mu_head(h), logvar_head(h)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-        reconstruction = torch.nn.functional.binary_cross_entropy_with_logits(
-            decoder(z), xb, reduction="sum"
-        )
-        kl = 0.5 * torch.sum(mu**2 + torch.exp(logvar) - 1.0 - logvar)
-        loss = (reconstruction + kl) / len(xb)
+        loss = torch_negative_elbo(mu_head(h), logvar_head(h), decoder, xb)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
