@@ -67,7 +67,7 @@ def main(argv=None):
     if args.child:
         print(json.dumps(measure(args.reps)))
         return
-    import speed_peers as peers
+    import measurement
     from threadpoolctl import threadpool_info
 
     libraries = [
@@ -80,7 +80,7 @@ def main(argv=None):
     for r in range(args.rounds):
         for name in list(SETTINGS) if r % 2 == 0 else list(SETTINGS)[::-1]:
             env = dict(inherited, OPENBLAS_NUM_THREADS="2", **SETTINGS[name])
-            results[name].append(peers.run_child(child, __file__, env))
+            results[name].append(measurement.run_child(child, __file__, env))
     print(f"median ms over {args.rounds} processes of each one's median over {args.reps} passes:")
     columns = ("product", "pass, 1 thread", "pass, 2 threads")
     print(f"  {'OpenBLAS':28s} {columns[0]:>8s} {columns[1]:>15s} {columns[2]:>16s}  2 / 1")

@@ -38,8 +38,9 @@ import os
 import tempfile
 import time
 
+import measurement
 import numpy as np
-import speed_peers as peers
+import workload
 from bench_speed import machine_description
 from conv_products import products_alone
 
@@ -75,7 +76,7 @@ def epoch_flops(n_images=N_TRAIN):
 
 
 def load_images():
-    X, description = peers.load_workload()
+    X, description = workload.load_workload()
     return np.ascontiguousarray(X.reshape(-1, 1, 28, 28)), description
 
 
@@ -126,7 +127,9 @@ def time_aelearn(X, epochs):
     keep_freed_memory()  # as fit does
     model = build_aelearn()
     optimizer = Adam(model.parameters(), lr=LR)
-    times, cpu, faults = peers._time_epochs(X, epochs, aelearn_step(model, optimizer))
+    times, cpu, faults = measurement.time_epochs(
+        X, epochs, aelearn_step(model, optimizer), BATCH_SIZE, workload.SHUFFLE_SEED
+    )
     from aelearn.autograd import Tensor, no_grad
 
     with no_grad():  # in batches, as training runs, so that the peak memory is training's
@@ -135,7 +138,9 @@ def time_aelearn(X, epochs):
         )
     dtypes = sorted({str(p.dtype) for p in model.parameters()} | {str(out.dtype)})
     note = f"aelearn.nn, {model.n_parameters():,} params, dtypes {dtypes}"
-    return peers._result("aelearn", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu, faults)
+    return measurement.result(
+        "aelearn", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu, faults
+    )
 
 
 def time_torch_cpu(X, epochs):
@@ -164,14 +169,14 @@ def time_torch_cpu(X, epochs):
         loss.backward()
         optimizer.step()
 
-    times, cpu, faults = peers._time_epochs(X, epochs, step)
+    times, cpu, faults = measurement.time_epochs(X, epochs, step, BATCH_SIZE, workload.SHUFFLE_SEED)
     with torch.no_grad():
         batches = [
             model(torch.from_numpy(X[i : min(i + BATCH_SIZE, 1000)])).numpy() for i in EVAL_BATCHES
         ]
     out = np.concatenate(batches)
     note = f"torch {torch.__version__}, {n_threads} threads, float32"
-    return peers._result(
+    return measurement.result(
         "torch_cpu", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu, faults
     )
 
@@ -187,7 +192,7 @@ def op_breakdown(X, n_steps=40, warm_up=5):
     totals = collections.defaultdict(float)
     op_classes = (ops.Conv2dOp, ops.ConvTranspose2dOp, ops.Affine, ops.ReLUOp, ops.SigmoidOp,
                   ops.Reshape, MSELoss)  # fmt: skip
-    timed = peers.instrument(totals, op_classes)
+    timed = measurement.instrument(totals, op_classes)
     model = build_aelearn()
     optimizer = Adam(model.parameters(), lr=LR)
     optimizer.step = timed("Adam step", optimizer.step)
@@ -207,10 +212,10 @@ TIMERS = {"aelearn": time_aelearn, "torch_cpu": time_torch_cpu}
 
 
 def _child(args, threads, keep_freed_memory=False):
-    env = dict(os.environ, **(peers.KEEP_FREED_MEMORY if keep_freed_memory else {}))
+    env = dict(os.environ, **(measurement.KEEP_FREED_MEMORY if keep_freed_memory else {}))
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = str(threads)
-    return peers.run_child(args, __file__, env, timeout=1200)
+    return measurement.run_child(args, __file__, env, timeout=1200)
 
 
 def kernel_info():
@@ -240,7 +245,7 @@ def main(argv=None):
 
         for module in args.baseline.split(","):
             importlib.import_module(module)
-        print(json.dumps({"peak_mem_mb": peers.peak_rss_mb(), "kernels": kernel_info()}))
+        print(json.dumps({"peak_mem_mb": measurement.peak_rss_mb(), "kernels": kernel_info()}))
         return
     if args.child:
         X = np.load(args.data)
@@ -254,7 +259,7 @@ def main(argv=None):
     systems = args.systems.split(",")
     X, description = load_images()
     load_before = os.getloadavg()
-    peak = peers.matmul_peak_gflops()
+    peak = measurement.matmul_peak_gflops()
     runs = {system: [] for system in systems}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "X.npy")
@@ -265,7 +270,7 @@ def main(argv=None):
                 runs[system].append(_child(child, args.threads, not args.default_malloc))
         baselines = {s: _child(["--baseline", ",".join(IMPORTS[s])], args.threads) for s in systems}
         breakdown = _child(["--child", "breakdown", "--data", path], args.threads)
-    peak = max(peak, peers.matmul_peak_gflops())
+    peak = max(peak, measurement.matmul_peak_gflops())
     load_after = os.getloadavg()
     flops = epoch_flops(len(X))
 

@@ -21,8 +21,10 @@ import argparse
 import time
 import tracemalloc
 
+import measurement
 import numpy as np
-import speed_peers as peers
+import numpy_network
+import workload
 
 from aelearn.models import Autoencoder
 from aelearn.optim import Adam
@@ -44,7 +46,7 @@ def aelearn_step(width, rng_seed=0):
     model = Autoencoder(
         sizes, activation="relu", output="sigmoid", loss="mse", init="he", rng=rng_seed
     )
-    optimizer = Adam(model.parameters(), lr=peers.LR)
+    optimizer = Adam(model.parameters(), lr=workload.LR)
     model.train()
 
     def step(x):
@@ -69,19 +71,19 @@ def state_mb(optimizer):
 def numpy_step(width, rng_seed=0):
     """One step of the flat hand-written NumPy network of ``speed_peers``, same sizes."""
     sizes = layer_sizes(width)
-    init_Ws, init_bs = peers.init_params(np.random.default_rng(rng_seed), sizes)
+    init_Ws, init_bs = numpy_network.init_params(np.random.default_rng(rng_seed), sizes)
     theta = np.concatenate([p.ravel() for p in init_Ws + init_bs])
     grad = np.zeros_like(theta)
-    Ws, bs = peers._flat_views(theta, sizes)
-    dWs, dbs = peers._flat_views(grad, sizes)
+    Ws, bs = numpy_network.flat_views(theta, sizes)
+    dWs, dbs = numpy_network.flat_views(grad, sizes)
     m, v, scratch = np.zeros_like(theta), np.zeros_like(theta), np.empty_like(theta)
     t = 0
 
     def step(x):
         nonlocal t
         t += 1
-        peers.backprop(Ws, bs, x, dWs, dbs)
-        peers.adam_step_flat(theta, grad, m, v, scratch, t)
+        numpy_network.backprop(Ws, bs, x, dWs, dbs)
+        numpy_network.adam_step_flat(theta, grad, m, v, scratch, t)
 
     return step
 
@@ -122,7 +124,7 @@ def measure(batch, width, peak_gflops, budget):
     step, optimizer = aelearn_step(width)
     n_params = sum(p.size for p in optimizer.params)
     ours, reference = median_step_seconds([step, numpy_step(width)], batch, 2 * budget)
-    gflops = 6.0 * peers.n_weights(layer_sizes(width)) * batch / ours / 1e9
+    gflops = 6.0 * workload.n_weights(layer_sizes(width)) * batch / ours / 1e9
     return {
         "batch": batch,
         "width": width,
@@ -149,11 +151,11 @@ def main(argv=None):
     )
     # The peak is measured before and after the sweeps and the higher kept: one reading on a
     # machine other jobs share can be low, which would inflate every "% peak".
-    peak_before = peers.matmul_peak_gflops()
+    peak_before = measurement.matmul_peak_gflops()
     tables = []
     for title, configs in sweeps:
         tables.append((title, [measure(b, w, peak_before, args.budget) for b, w in configs]))
-    peak_after = peers.matmul_peak_gflops()
+    peak_after = measurement.matmul_peak_gflops()
     peak = max(peak_before, peak_after)
     print(
         f"float32 matmul peak (2048^3): {peak:.1f} GFLOP/s (before {peak_before:.1f}, after "

@@ -38,8 +38,10 @@ import os
 import tempfile
 import time
 
+import measurement
 import numpy as np
 import speed_peers as peers
+import workload
 
 ALL_SYSTEMS = ("aelearn", *peers.SYSTEMS)
 IMPORTS = {"aelearn": ("numpy", "aelearn.models", "aelearn.optim"), **peers.IMPORTS}
@@ -59,7 +61,7 @@ def time_aelearn(X, epochs=6):
         As ``speed_peers.time_<system>``: name, epoch_times, median_ms (over epochs
         2..epochs), peak_mem_mb, note, final_mse (per element, on X, after training).
     """
-    X = peers._check_workload(X, epochs)
+    X = workload.check_workload(X, epochs)
     # Imported here, so that the processes timing the peers do not carry aelearn's imports.
     from aelearn.models import Autoencoder
     from aelearn.optim import Adam
@@ -78,23 +80,25 @@ def time_aelearn(X, epochs=6):
             self.times.append(time.process_time() - self.start)
 
     model = Autoencoder(
-        sizes=peers.LAYER_SIZES[:4],
+        sizes=workload.LAYER_SIZES[:4],
         activation="relu",
         output="sigmoid",
         loss="mse",
         init="he",
-        rng=peers.INIT_SEED,
+        rng=workload.INIT_SEED,
     )
     optimizer = Adam(
-        model.parameters(), lr=peers.LR, betas=(peers.BETA1, peers.BETA2), eps=peers.EPS
+        model.parameters(), lr=workload.LR, betas=(workload.BETA1, workload.BETA2), eps=workload.EPS
     )
     cpu = CPUTime()
-    model.fit(X, epochs=epochs, batch_size=peers.BATCH_SIZE, optimizer=optimizer, callbacks=[cpu])
+    model.fit(
+        X, epochs=epochs, batch_size=workload.BATCH_SIZE, optimizer=optimizer, callbacks=[cpu]
+    )
     times = [float(t) for t in model.history_["time"]]
     dtypes = {str(p.dtype) for p in model.parameters()}
     dtypes |= {str(a.dtype) for state in optimizer.state for a in state.values()}
     note = f"aelearn fit, {model.n_parameters():,} params, dtypes {sorted(dtypes)}"
-    return peers._result("aelearn", times, note, model.reconstruction_error(X), cpu.times)
+    return measurement.result("aelearn", times, note, model.reconstruction_error(X), cpu.times)
 
 
 TIMERS = {"aelearn": time_aelearn, **peers.TIMERS}
@@ -107,8 +111,8 @@ def _run_child(args, threads, keep_freed_memory=False, timeout=900):
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(threads)
     if keep_freed_memory:
-        env.update(peers.KEEP_FREED_MEMORY)
-    return peers.run_child(args, __file__, env, timeout)
+        env.update(measurement.KEEP_FREED_MEMORY)
+    return measurement.run_child(args, __file__, env, timeout)
 
 
 def measure_isolated(system, data_path, epochs, threads, keep_freed_memory=False):
@@ -200,7 +204,7 @@ def main(argv=None):
     parser.add_argument(
         "--keep-freed-memory",
         action="store_true",
-        help=peers.KEEP_HELP,
+        help=measurement.KEEP_HELP,
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -212,7 +216,7 @@ def main(argv=None):
 
         for module in args.baseline.split(","):
             importlib.import_module(module)
-        print(json.dumps({"peak_mem_mb": peers.peak_rss_mb()}))
+        print(json.dumps({"peak_mem_mb": measurement.peak_rss_mb()}))
         return
     if args.child:
         print(json.dumps(TIMERS[args.child](np.load(args.data), args.epochs)))
@@ -222,9 +226,9 @@ def main(argv=None):
     unknown = set(systems) - set(TIMERS)
     if unknown:
         parser.error(f"unknown systems {sorted(unknown)}; choose from {ALL_SYSTEMS}")
-    X, description = peers.load_workload()
+    X, description = workload.load_workload()
     load_before = os.getloadavg()
-    peak = peers.matmul_peak_gflops()
+    peak = measurement.matmul_peak_gflops()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "X.npy")
         np.save(path, X)
@@ -233,14 +237,14 @@ def main(argv=None):
         )
     load_after = os.getloadavg()
     # A single reading on a machine other jobs share can be low: keep the higher of two.
-    peak = max(peak, peers.matmul_peak_gflops())
+    peak = max(peak, measurement.matmul_peak_gflops())
     threads = args.threads or f"{os.cpu_count()} (all cores)"
     malloc = "freed memory kept (glibc thresholds)" if args.keep_freed_memory else "default malloc"
     print(f"machine: {machine_description()}; threads per system: {threads}; {malloc}")
     print(f"data: {description}")
     print(
-        f"network {'-'.join(map(str, peers.LAYER_SIZES))}, {peers.n_weights():,} weights, "
-        f"batch {peers.BATCH_SIZE}, float32, Adam lr {peers.LR}"
+        f"network {'-'.join(map(str, workload.LAYER_SIZES))}, {workload.n_weights():,} weights, "
+        f"batch {workload.BATCH_SIZE}, float32, Adam lr {workload.LR}"
     )
     print(
         f"median over {args.rounds} rounds of the median of epochs 2..{args.epochs}; "

@@ -15,8 +15,9 @@ import argparse
 import collections
 import time
 
+import measurement
 import numpy as np
-import speed_peers as peers
+import workload
 
 from aelearn.autograd.activations import ReLUOp, SigmoidOp
 from aelearn.autograd.arithmetic import Affine
@@ -30,17 +31,17 @@ WARM_UP = 30
 def step_breakdown(n_steps):
     """Mean ms per step of each phase and op over ``n_steps`` steps after a warm-up."""
     totals = collections.defaultdict(float)
-    peers.instrument(totals, (Affine, ReLUOp, SigmoidOp, MSELoss))
+    measurement.instrument(totals, (Affine, ReLUOp, SigmoidOp, MSELoss))
     model = Autoencoder(
-        peers.LAYER_SIZES[:4], activation="relu", output="sigmoid", loss="mse", init="he", rng=0
+        workload.LAYER_SIZES[:4], activation="relu", output="sigmoid", loss="mse", init="he", rng=0
     )
-    optimizer = Adam(model.parameters(), lr=peers.LR)
+    optimizer = Adam(model.parameters(), lr=workload.LR)
     model.train()
-    X = np.random.default_rng(0).random((32 * peers.BATCH_SIZE, 784), dtype=np.float32)
+    X = np.random.default_rng(0).random((32 * workload.BATCH_SIZE, 784), dtype=np.float32)
     for i in range(WARM_UP + n_steps):
         if i == WARM_UP:
             totals.clear()
-        x = X[(i % 32) * peers.BATCH_SIZE : (i % 32 + 1) * peers.BATCH_SIZE]
+        x = X[(i % 32) * workload.BATCH_SIZE : (i % 32 + 1) * workload.BATCH_SIZE]
         t0 = time.perf_counter()
         loss = model.loss_terms(x, None, model.rng)["loss"]
         loss.item()
@@ -65,12 +66,12 @@ def step_breakdown(n_steps):
 def matmuls_alone(n_steps):
     """Median ms of the step's 17 matrix products: 6 forward, 6 dW, 5 dx (x needs none)."""
     rng = np.random.default_rng(0)
-    sizes = peers.LAYER_SIZES
+    sizes = workload.LAYER_SIZES
     Ws = [
         rng.standard_normal(shape, dtype=np.float32)
         for shape in zip(sizes[:-1], sizes[1:], strict=True)
     ]
-    hs = [rng.random((peers.BATCH_SIZE, n), dtype=np.float32) for n in sizes]
+    hs = [rng.random((workload.BATCH_SIZE, n), dtype=np.float32) for n in sizes]
     times = []
     for _ in range(WARM_UP + n_steps):
         start = time.perf_counter()
@@ -88,7 +89,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=300)
     args = parser.parse_args(argv)
     breakdown = step_breakdown(args.steps)
-    print(f"mean ms per step over {args.steps} steps (batch {peers.BATCH_SIZE}, float32):")
+    print(f"mean ms per step over {args.steps} steps (batch {workload.BATCH_SIZE}, float32):")
     for name, ms in sorted(breakdown.items(), key=lambda item: -item[1]):
         print(f"  {name:<26} {ms:7.3f}")
     print(f"the same 17 matrix products alone (median): {matmuls_alone(args.steps):.3f} ms")

@@ -19,7 +19,7 @@ import math
 import time
 
 import numpy as np
-import speed_peers as peers
+import workload
 
 from aelearn import optim
 from aelearn.autograd import activations, graph
@@ -127,18 +127,18 @@ def compare(variant, n_steps):
     patches = VARIANTS[variant][1]
     originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     model = Autoencoder(
-        peers.LAYER_SIZES[:4], activation="relu", output="sigmoid", loss="mse", init="he", rng=0
+        workload.LAYER_SIZES[:4], activation="relu", output="sigmoid", loss="mse", init="he", rng=0
     )
-    optimizer = optim.Adam(model.parameters(), lr=peers.LR)
+    optimizer = optim.Adam(model.parameters(), lr=workload.LR)
     model.train()
-    X = np.random.default_rng(0).random((32 * peers.BATCH_SIZE, 784), dtype=np.float32)
+    X = np.random.default_rng(0).random((32 * workload.BATCH_SIZE, 784), dtype=np.float32)
     times = ([], [])
     try:
         for i in range(2 * (WARM_UP + n_steps)):
             patched = (i // 2) % 2
             for (owner, name, value), (_, _, original) in zip(patches, originals, strict=True):
                 setattr(owner, name, value if patched else original)
-            x = X[(i % 32) * peers.BATCH_SIZE : (i % 32 + 1) * peers.BATCH_SIZE]
+            x = X[(i % 32) * workload.BATCH_SIZE : (i % 32 + 1) * workload.BATCH_SIZE]
             start = time.perf_counter()
             loss = model.loss_terms(x, None, model.rng)["loss"]
             loss.item()
