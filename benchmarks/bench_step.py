@@ -1,6 +1,6 @@
 """Where one aelearn training step spends its time, op by op, beside its matrix products alone.
 
-The step is the speed benchmark's (``speed_peers``): a 784-512-256-32-256-512-784 autoencoder,
+The step is the speed benchmark's (``workload``): a 784-512-256-32-256-512-784 autoencoder,
 ReLU, sigmoid output, squared error, Adam, batch 128, float32, exactly the body of ``fit``'s
 loop. Every op's ``forward`` and ``backward`` is wrapped in a timer for the run (the wrappers
 add a few microseconds per call), as is the engine's leaf accumulation; the phases (forward

@@ -1,6 +1,6 @@
 """aelearn's training step against variants of it: what each design choice is worth.
 
-The step is the speed benchmark's (``speed_peers``): a 784-512-256-32-256-512-784 autoencoder,
+The step is the speed benchmark's (``workload``): a 784-512-256-32-256-512-784 autoencoder,
 ReLU, sigmoid output, squared error, Adam, batch 128, float32, the body of ``fit``'s loop.
 Each variant patches one piece of aelearn for the duration of its steps: either the plain
 form of a speed trick aelearn keeps (to measure what the trick buys) or an alternative
