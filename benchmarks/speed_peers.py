@@ -23,23 +23,9 @@ import tempfile
 import time
 
 import numpy as np
+import workload
 from measurement import matmul_peak_gflops, peak_rss_mb, result, run_child, time_epochs
 from numpy_network import init_params, time_flat_numpy, time_straight_numpy
-from workload import (
-    BATCH_SIZE,
-    BETA1,
-    BETA2,
-    EPS,
-    INIT_SEED,
-    LAYER_SIZES,
-    LR,
-    N_TRAIN,
-    SHUFFLE_SEED,
-    check_workload,
-    epoch_gflops,
-    load_workload,
-    n_weights,
-)
 
 SYSTEMS = ("straight_numpy", "flat_numpy", "sklearn_mlp", "torch_cpu")
 # What a process must import before it can run each system: the baseline to subtract.
@@ -53,16 +39,16 @@ IMPORTS = {
 
 def time_sklearn_mlp(X, epochs=6):
     """scikit-learn's MLPRegressor fitted X -> X, one ``partial_fit`` (one epoch) per epoch."""
-    X = check_workload(X, epochs)
+    X = workload.check_workload(X, epochs)
     import sklearn
     from sklearn.neural_network import MLPRegressor
 
     model = MLPRegressor(
-        hidden_layer_sizes=LAYER_SIZES[1:-1],
+        hidden_layer_sizes=workload.LAYER_SIZES[1:-1],
         activation="relu",
         solver="adam",
-        learning_rate_init=LR,
-        batch_size=BATCH_SIZE,
+        learning_rate_init=workload.LR,
+        batch_size=workload.BATCH_SIZE,
         max_iter=1,
         shuffle=True,
         random_state=0,
@@ -84,7 +70,7 @@ def time_sklearn_mlp(X, epochs=6):
 
 def time_torch_cpu(X, epochs=6):
     """PyTorch on the CPU: the same network, initial weights and batches; torch.optim.Adam."""
-    X = check_workload(X, epochs)
+    X = workload.check_workload(X, epochs)
     try:
         import torch
     except ImportError:
@@ -100,7 +86,7 @@ def time_torch_cpu(X, epochs=6):
     # (bench_speed.py --threads sets it, with OPENBLAS_NUM_THREADS, for every system alike).
     n_threads = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count())
     torch.set_num_threads(n_threads)
-    Ws, bs = init_params(np.random.default_rng(INIT_SEED))
+    Ws, bs = init_params(np.random.default_rng(workload.INIT_SEED))
     layers = []
     for W, b in zip(Ws, bs, strict=True):
         linear = torch.nn.Linear(*W.shape)
@@ -109,7 +95,9 @@ def time_torch_cpu(X, epochs=6):
             linear.bias.copy_(torch.from_numpy(b))
         layers += [linear, torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1], torch.nn.Sigmoid())
-    optimizer = torch.optim.Adam(model.parameters(), lr=LR, betas=(BETA1, BETA2), eps=EPS)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=workload.LR, betas=(workload.BETA1, workload.BETA2), eps=workload.EPS
+    )
 
     def train_step(xb):
         xb = torch.from_numpy(xb)
@@ -118,7 +106,9 @@ def time_torch_cpu(X, epochs=6):
         loss.backward()
         optimizer.step()
 
-    times, cpu_times, faults = time_epochs(X, epochs, train_step, BATCH_SIZE, SHUFFLE_SEED)
+    times, cpu_times, faults = time_epochs(
+        X, epochs, train_step, workload.BATCH_SIZE, workload.SHUFFLE_SEED
+    )
     with torch.no_grad():
         x_hat = model(torch.from_numpy(X)).numpy()
     dtypes = {str(p.dtype).removeprefix("torch.") for p in model.parameters()} | {str(x_hat.dtype)}
@@ -150,14 +140,14 @@ def measure_isolated(system, X, epochs=6):
         raise ValueError(f"system must be one of {tuple(TIMERS)}; got {system!r}")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "X.npy")
-        np.save(path, check_workload(X, epochs))
+        np.save(path, workload.check_workload(X, epochs))
         result = run_child(["--child", system, "--data", path, "--epochs", str(epochs)], __file__)
     modules = IMPORTS[system] if result["median_ms"] is not None else ("numpy",)
     result["baseline_mb"] = baseline_rss_mb(modules)
     return result
 
 
-def format_rows(rows, reference="straight_numpy", n_examples=N_TRAIN, peak_gflops=None):
+def format_rows(rows, reference="straight_numpy", n_examples=workload.N_TRAIN, peak_gflops=None):
     """A text table: system, median ms/epoch, ratio to the ``reference`` row, peak MB (and the
     baseline of a process with only the imports), GFLOP/s, % of the matmul peak, note.
 
@@ -174,7 +164,7 @@ def format_rows(rows, reference="straight_numpy", n_examples=N_TRAIN, peak_gflop
         if ms is None:
             lines.append((r["name"], "skipped", "-", mem, "-", "-", r["note"]))
             continue
-        gflops = epoch_gflops(ms, n_examples)
+        gflops = workload.epoch_gflops(ms, n_examples)
         ratio = f"{ms / ref_ms:.2f}" if ref_ms else "-"
         of_peak = f"{100.0 * gflops / peak_gflops:.0f}" if peak_gflops else "-"
         lines.append((r["name"], f"{ms:.1f}", ratio, mem, f"{gflops:.1f}", of_peak, r["note"]))
@@ -213,11 +203,12 @@ def main(argv=None):
         print(json.dumps(TIMERS[args.child](np.load(args.data), args.epochs)))
         return
 
-    X, description = load_workload()
+    X, description = workload.load_workload()
     peak = matmul_peak_gflops()
     rows = [measure_isolated(s, X, args.epochs) for s in args.systems.split(",")]
     print(f"data: {description}")
-    print(f"network {'-'.join(map(str, LAYER_SIZES))}, {n_weights():,} weights, batch {BATCH_SIZE}")
+    sizes = "-".join(map(str, workload.LAYER_SIZES))
+    print(f"network {sizes}, {workload.n_weights():,} weights, batch {workload.BATCH_SIZE}")
     print(f"median of epochs 2..{args.epochs}; float32 matmul peak (2048^3): {peak:.1f} GFLOP/s")
     print(format_rows(rows, args.reference, len(X), peak))
     print(
