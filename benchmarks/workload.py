@@ -50,6 +50,8 @@ def epoch_gflops(median_ms, n_examples, layer_sizes=LAYER_SIZES):
 
 
 def check_workload(X, epochs):
+    """X as an array, if it is the workload's float32 (n_samples, 784) and epochs allow a
+    warm-up epoch and a timed one; ValueError otherwise."""
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != LAYER_SIZES[0] or X.dtype != np.float32:
         raise ValueError(
@@ -62,6 +64,7 @@ def check_workload(X, epochs):
 
 
 def assert_float32(arrays, where):
+    """TypeError naming ``where`` unless every array is float32: the workload's dtype."""
     dtypes = {a.dtype for a in arrays}
     if dtypes != {np.dtype(np.float32)}:
         raise TypeError(f"{where}: expected float32 throughout, found {sorted(map(str, dtypes))}")
