@@ -1,7 +1,7 @@
 """The matrix products of one training step of the course's convolutional DAE, alone.
 
 The same products, of the same shapes and memory layouts, as aelearn's ops make in a step of
-``bench_conv_speed.py``'s network (batch 128, float32), on random arrays and with nothing else
+``conv_workload``'s network (batch 128, float32), on random arrays and with nothing else
 between them: the floor of that step for any system that computes it with this BLAS, and,
 against the step, how much of it is the rest (im2col, col2im, padding, bias, ReLU, Adam).
 Per layer, as the ops compute it:
@@ -17,13 +17,9 @@ Per layer, as the ops compute it:
 import time
 
 import numpy as np
-
-BATCH = 128
-#: (in_channels, out_channels, input side, output side) of each convolution, in order.
-CONVS = [(1, 32, 28, 14), (32, 64, 14, 7)]
-TRANSPOSED = [(64, 64, 7, 14), (64, 32, 14, 28), (32, 1, 28, 28)]
-LINEARS = [(3136, 16), (16, 3136)]
-K = 3  # every kernel is 3 x 3
+from conv_workload import BATCH_SIZE as BATCH
+from conv_workload import CONVS, LINEARS, TRANSPOSED
+from conv_workload import KERNEL as K
 
 
 def step_products(rng):

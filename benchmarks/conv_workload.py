@@ -18,26 +18,24 @@ import workload
 
 BATCH_SIZE, LR, N_TRAIN, SEED = 128, 1e-3, 4000, 0
 EVAL_BATCHES = range(0, 1000, BATCH_SIZE)  # the final MSE: the first 1,000 images
+#: The layers' geometry, in order: (in_channels, out_channels, input side, output side) of
+#: each convolution and transposed convolution, (in, out) of each Linear; every kernel 3 x 3.
+CONVS = [(1, 32, 28, 14), (32, 64, 14, 7)]
+LINEARS = [(3136, 16), (16, 3136)]
+TRANSPOSED = [(64, 64, 7, 14), (64, 32, 14, 28), (32, 1, 28, 28)]
+KERNEL = 3
 
 
 def layer_flops(batch=1):
     """Forward FLOPs of each product of the network for ``batch`` images, in order."""
-
-    def conv(c_in, c_out, k, out_hw):
-        return 2 * batch * out_hw * out_hw * c_out * c_in * k * k
-
-    def transposed(c_in, c_out, k, in_hw):  # the products run over the input's pixels
-        return 2 * batch * in_hw * in_hw * c_in * c_out * k * k
-
-    return [
-        conv(1, 32, 3, 14),
-        conv(32, 64, 3, 7),
-        2 * batch * 3136 * 16,
-        2 * batch * 16 * 3136,
-        transposed(64, 64, 3, 7),
-        transposed(64, 32, 3, 14),
-        transposed(32, 1, 3, 28),
+    k2 = KERNEL * KERNEL
+    convs = [2 * batch * out * out * c_out * c_in * k2 for c_in, c_out, _, out in CONVS]
+    linears = [2 * batch * n_in * n_out for n_in, n_out in LINEARS]
+    # A transposed convolution's products run over its input's pixels.
+    transposed = [
+        2 * batch * side * side * c_in * c_out * k2 for c_in, c_out, side, _ in TRANSPOSED
     ]
+    return convs + linears + transposed
 
 
 def epoch_flops(n_images=N_TRAIN):
