@@ -123,7 +123,7 @@ def instrument(totals, op_classes):
     for op in op_classes:
         op.forward = timed(f"{op.__name__} forward", op.forward)
         op.backward = timed(f"{op.__name__} backward", op.backward)
-    graph._accumulate_leaf_grad = timed("leaf gradients kept", graph._accumulate_leaf_grad)
+    graph._accumulated = timed("leaf gradients kept", graph._accumulated)
     return timed
 
 

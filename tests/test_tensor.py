@@ -264,3 +264,50 @@ def test_a_backward_returning_a_gradient_of_the_wrong_shape_is_named():
     x = Tensor(np.ones((3, 2)), requires_grad=True)
     with pytest.raises(ValueError, match=r"Buggy.backward returned a gradient of shape \(2,\)"):
         Buggy.apply(x).sum().backward()
+
+
+# ----- grad: the same walk, the gradients returned ------------------------------------------
+def small_graph(seed=0):
+    """Two leaves, one used twice and broadcast, and the scalar they give."""
+    rng = np.random.default_rng(seed)
+    W = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    b = Tensor(rng.standard_normal(4), requires_grad=True)
+    x = Tensor(rng.standard_normal((5, 3)))
+    h = (x @ W + b).tanh()
+    return W, b, (h * h + h @ W.T @ W).sum()
+
+
+def test_grad_returns_what_backward_leaves_in_grad_and_writes_no_grad():
+    from aelearn.autograd import grad
+
+    W, b, y = small_graph()
+    dW, db = grad(y, [W, b])
+    assert W.grad is None and b.grad is None and y.grad is None
+    W2, b2, y2 = small_graph()
+    y2.backward()
+    np.testing.assert_array_equal(dW, W2.grad)
+    np.testing.assert_array_equal(db, b2.grad)
+
+
+def test_grad_scales_by_the_upstream_gradient_it_is_given():
+    from aelearn.autograd import grad
+
+    W, b, y = small_graph()
+    (dW,) = grad(y, [W], grad_outputs=np.array(0.5), retain_graph=True)
+    (dW_one,) = grad(y, [W])
+    np.testing.assert_allclose(dW, 0.5 * dW_one, rtol=1e-15)
+
+
+def test_grad_refuses_an_input_that_is_not_a_leaf_and_names_an_unused_one():
+    from aelearn.autograd import grad
+
+    W, b, y = small_graph()
+    unused = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match=r"inputs\[0\] must be a leaf.*computed by an op"):
+        grad(y, [W * 2.0])
+    with pytest.raises(ValueError, match=r"inputs\[0\] must be a leaf.*does not"):
+        grad(y, [Tensor(np.ones(2))])
+    with pytest.raises(ValueError, match=r"does not depend on inputs \[1\]"):
+        grad(y, [W, unused], retain_graph=True)
+    dW, none = grad(y, [W, unused], allow_unused=True)
+    assert dW.shape == (3, 4) and none is None

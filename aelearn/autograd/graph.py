@@ -41,8 +41,12 @@ def reverse_topological_order(root):
     return postorder[::-1]
 
 
-def backward(root, grad=None, retain_graph=False):
-    """Fill in ``grad`` of every tensor ``root`` depends on; see ``Tensor.backward``."""
+def backward(root, grad=None, retain_graph=False, leaf_grads=None):
+    """Fill in ``grad`` of every tensor ``root`` depends on; see ``Tensor.backward``.
+
+    With ``leaf_grads``, a dict, no tensor's ``grad`` is touched: the gradient of each leaf
+    goes into ``leaf_grads[id(leaf)]`` instead (the walk of ``grad`` below).
+    """
     grads = {id(root): _initial_grad(root, grad)}
     # How many tensors hold (or will hold) each gradient array, the caller counting as one:
     # a leaf may keep an array as its gradient, without a copy, only if it holds it alone.
@@ -52,9 +56,16 @@ def backward(root, grad=None, retain_graph=False):
         if node_grad is None:
             continue
         if node.op is None:
-            _accumulate_leaf_grad(node, node_grad, holders[id(node_grad)] == 1)
+            alone = holders[id(node_grad)] == 1
+            if leaf_grads is None:
+                node.grad = _accumulated(node.grad, node_grad, alone, node.dtype)
+            else:
+                leaf_grads[id(node)] = _accumulated(
+                    leaf_grads.get(id(node)), node_grad, alone, node.dtype
+                )
             continue
-        node.grad = node_grad
+        if leaf_grads is None:
+            node.grad = node_grad
         op = node.op
         if op.freed:
             raise RuntimeError(
@@ -86,6 +97,51 @@ def backward(root, grad=None, retain_graph=False):
             holders[id(tensor_grad)] += 1
 
 
+def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, as ``torch.autograd.grad``.
+
+    The same walk as ``outputs.backward(grad_outputs, retain_graph)``, but nothing is
+    written into any tensor's ``grad``: the gradients are returned instead. So two graphs
+    that share leaves (the parameters of one model, run on two shards of a batch) can be
+    differentiated at the same time, in two threads, each into its own arrays.
+
+    Parameters
+    ----------
+    outputs : Tensor
+        A scalar, or any shape with ``grad_outputs``.
+    inputs : sequence of Tensor
+        Leaves that require grad (parameters, or inputs made with requires_grad=True).
+    grad_outputs : array_like, optional
+        dL/d(outputs), of the shape of ``outputs``; 1 for a scalar by default.
+    retain_graph : bool, default=False
+        As in ``Tensor.backward``.
+    allow_unused : bool, default=False
+        Return None for an input ``outputs`` does not depend on, instead of raising.
+
+    Returns
+    -------
+    tuple of ndarray (or None)
+        One gradient per input, of its shape.
+    """
+    inputs = tuple(inputs)
+    for i, t in enumerate(inputs):
+        if not t.requires_grad or t.op is not None:
+            raise ValueError(
+                f"inputs[{i}] must be a leaf tensor that requires grad (a parameter); got "
+                f"one that {'is computed by an op' if t.op is not None else 'does not'}"
+            )
+    leaf_grads = {}
+    backward(outputs, grad_outputs, retain_graph, leaf_grads)
+    grads = tuple(leaf_grads.get(id(t)) for t in inputs)
+    unused = [i for i, g in enumerate(grads) if g is None]
+    if unused and not allow_unused:
+        raise ValueError(
+            f"outputs does not depend on inputs {unused}; pass allow_unused=True to get None "
+            "for them"
+        )
+    return grads
+
+
 def _initial_grad(root, grad):
     """dL/d(root): 1 for a scalar root when no upstream gradient is given."""
     if not root.requires_grad:
@@ -109,8 +165,9 @@ def _initial_grad(root, grad):
     return grad
 
 
-def _accumulate_leaf_grad(leaf, grad, alone):
-    """Add ``grad`` into ``leaf.grad``, or make it the leaf's gradient if it has none.
+def _accumulated(total, grad, alone, dtype):
+    """A leaf's gradient ``total`` (None: none yet) with ``grad`` added: in place, or as the
+    first, ``grad`` itself when the leaf may own it, else a copy of dtype ``dtype``.
 
     The engine's one speed trick: the first gradient is kept as it is when the leaf may own
     it, an array of its own (a weight gradient ``x.T @ grad`` fresh from its op) that no
@@ -120,11 +177,11 @@ def _accumulate_leaf_grad(leaf, grad, alone):
     step of the speed benchmark's network (``benchmarks/bench_step.py``). ``alone``: no
     other tensor holds ``grad``.
     """
-    if leaf.grad is not None:
-        np.add(leaf.grad, grad, out=leaf.grad)
-        return
-    owned = alone and grad.base is None and grad.flags.writeable and grad.dtype == leaf.dtype
-    leaf.grad = grad if owned else np.array(grad, dtype=leaf.dtype, copy=True)
+    if total is not None:
+        np.add(total, grad, out=total)
+        return total
+    owned = alone and grad.base is None and grad.flags.writeable and grad.dtype == dtype
+    return grad if owned else np.array(grad, dtype=dtype, copy=True)
 
 
 def unbroadcast(grad, shape):
