@@ -151,6 +151,8 @@ def image_shape(n_features):
 
 # ----- subcommands ----------------------------------------------------------------------------
 def run_train(args):
+    if args.shards > args.batch_size:
+        raise UsageError(f"--shards {args.shards} must be at most --batch-size {args.batch_size}")
     data = load_data(args.data, args.mnist_path)
     model = build_model(
         args.kind,
@@ -165,7 +167,7 @@ def run_train(args):
     )
     print(f"training {model!r} on {data.name} {data.X_train.shape} for {args.epochs} epochs")
     every = max(1, args.epochs // 20)
-    fit_timed(model, data, args.epochs, args.batch_size, args.lr, every)
+    fit_timed(model, data, args.epochs, args.batch_size, args.lr, every, args.shards)
     io.save(model, args.output)
     print(f"saved {args.output}")
     print(format_table([held_out_metrics(model, data)], headers=METRIC_HEADERS))
@@ -264,6 +266,13 @@ def build_parser():
     )
     train.add_argument("--epochs", type=positive_int, default=100)
     train.add_argument("--batch-size", type=positive_int, default=64)
+    train.add_argument(
+        "--shards",
+        type=positive_int,
+        default=1,
+        help="split each batch into this many shards trained side by side, one thread each "
+        "(faster for convolutional models; see aelearn.training.shards)",
+    )
     train.add_argument("--lr", type=positive_float, default=1e-3)
     train.add_argument("--beta", type=non_negative_float, default=1.0, help="KL weight (VAEs)")
     train.add_argument("--seed", type=non_negative_int, default=0)

@@ -57,12 +57,13 @@ def held_out_metrics(model, data):
     return metrics
 
 
-def fit_timed(model, data, epochs, batch_size, lr, every):
+def fit_timed(model, data, epochs, batch_size, lr, every, shards=1):
     """Train ``model`` on the training set (with its labels, if it takes them); the seconds."""
     start = time.perf_counter()
     model.fit(
-        data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr, verbose=every
-    )
+        data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr, verbose=every,
+        shards=shards,
+    )  # fmt: skip
     return time.perf_counter() - start
 
 

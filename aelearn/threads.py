@@ -8,10 +8,11 @@ largest weight matrix: one thread below ``PARALLEL_WEIGHTS`` weights, and ``MAX_
 from there up, as for the 784-512 layers of the speed benchmark. The choice holds only
 inside aelearn's calls: the BLAS setting outside them, yours, is left as it was.
 
-The choice depends on the model alone, not on the machine or its settings, and that is
-what keeps a seeded run bit for bit the same everywhere: OpenBLAS sums a product in a
-different order on one thread than on two, so the same product differs in its last bits
-(by about 1e-5 for a 784-512 layer in float32) when the thread count does.
+The choice depends on the model alone (and on ``fit``'s shards: one thread each), not on
+the machine or its settings, and that is what keeps a seeded run bit for bit the same
+everywhere: OpenBLAS sums a product in a different order on one thread than on two, so
+the same product differs in its last bits (by about 1e-5 for a 784-512 layer in float32)
+when the thread count does.
 
 To choose yourself, for every aelearn call inside a block::
 
@@ -44,25 +45,31 @@ def _blas():
     return _controller
 
 
-def threads_for(params):
-    """The BLAS threads aelearn uses for a model with these parameters (see the module)."""
+def threads_for(params, shards=1):
+    """The BLAS threads aelearn uses for a model with these parameters (see the module).
+
+    One when a batch is split into ``shards`` > 1 that run side by side
+    (``aelearn.training.shards``): the shards are then what uses the cores.
+    """
     if _override is not None:
         return _override
+    if shards > 1:
+        return 1
     largest = max((p.size for p in params if p.ndim == 2), default=0)
     return 1 if largest < PARALLEL_WEIGHTS else MAX_THREADS
 
 
 @contextlib.contextmanager
-def chosen_threads(params):
-    """Run the block with the BLAS on ``threads_for(params)`` threads; a call nested in
-    another keeps the outer choice."""
+def chosen_threads(params, shards=1):
+    """Run the block with the BLAS on ``threads_for(params, shards)`` threads; a call nested
+    in another keeps the outer choice."""
     global _inside
     if _inside:
         yield
         return
     _inside = True
     try:
-        with _blas().limit(limits=threads_for(params), user_api="blas"):
+        with _blas().limit(limits=threads_for(params, shards), user_api="blas"):
             yield
     finally:
         _inside = False

@@ -64,6 +64,21 @@ def test_train_with_the_same_seed_gives_the_same_weights(tmp_path):
         np.testing.assert_array_equal(a[key], b[key])
 
 
+def test_train_with_shards_gives_the_weights_fit_gives_with_those_shards(tmp_path, capsys):
+    from aelearn.cli import load_data
+    from aelearn.demo import build_model
+
+    path = tmp_path / "sharded.npz"
+    argv = [*TRAIN, "--kind", "dae", "--seed", "3", "--shards", "2", "--output", str(path)]
+    assert main(argv) == 0
+    data = load_data("digits", None)
+    model = build_model("dae", data.n_features, (16,), 2, 1.0, data.n_classes, 3)
+    model.fit(data.X_train, epochs=2, batch_size=64, shards=2, verbose=False)
+    saved, expected = load(path).state_dict(), model.state_dict()
+    for key in expected:
+        np.testing.assert_array_equal(saved[key], expected[key], err_msg=key)
+
+
 def test_hidden_takes_several_layers(tmp_path):
     path = tmp_path / "ae.npz"
     assert main([*TRAIN[:-4], "--hidden", "32,16", "--latent", "3", "--output", str(path)]) == 0

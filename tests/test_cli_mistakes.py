@@ -46,6 +46,7 @@ def exit_code(argv):
         (["--lr", "nan"], "argument --lr: expected a positive number, got 'nan'"),
         (["--lr", "fast"], "argument --lr: expected a positive number, got 'fast'"),
         (["--batch-size", "0"], "argument --batch-size: expected a positive integer, got '0'"),
+        (["--shards", "0"], "argument --shards: expected a positive integer, got '0'"),
         (["--beta", "-0.5"], "argument --beta: expected a non-negative number"),
         (["--latent", "two"], "argument --latent: expected a positive integer"),
         (["--hidden", "8,-1"], "argument --hidden: expected comma-separated positive integers"),
@@ -200,3 +201,12 @@ def test_python_dash_m_shows_one_line_and_no_traceback(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_more_shards_than_a_batch_holds_is_a_usage_error(capsys, tmp_path):
+    output = tmp_path / "model.npz"
+    argv = [*TRAIN, "--batch-size", "4", "--shards", "5", "--output", str(output)]
+    assert exit_code(argv) == 2
+    err, _ = one_line_error(capsys, "train")
+    assert "--shards 5 must be at most --batch-size 4" in err
+    assert not output.exists()

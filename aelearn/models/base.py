@@ -95,6 +95,7 @@ class Model(Configurable, Module):
         callbacks=(),
         verbose="auto",
         optimizer="adam",
+        shards=1,
     ):
         """Train on X (and y for models that take labels). Returns self; see ``history_``.
 
@@ -103,7 +104,7 @@ class Model(Configurable, Module):
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,), optional
             Labels, for models that take them; ignored by the others.
-        epochs, batch_size, lr, callbacks, verbose, optimizer
+        epochs, batch_size, lr, callbacks, verbose, optimizer, shards
             As in ``aelearn.training.fit``.
         validation_data : X_val, (X_val,) or (X_val, y_val), optional
             Held-out data, evaluated after every epoch (``val_loss``...).
@@ -138,6 +139,7 @@ class Model(Configurable, Module):
             callbacks=[*self.training_callbacks(), *callbacks],
             verbose=verbose,
             rng=self.rng,
+            shards=shards,
         )
         return self
 

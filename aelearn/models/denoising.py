@@ -13,7 +13,8 @@ class DenoisingAutoencoder(Autoencoder):
     with the clean x.
 
     The corruption is a ``Noise`` layer in front of the encoder: it draws afresh for
-    every batch, from the model's own Generator, in training mode, and passes the input
+    every batch, in training mode, from the Generator ``fit`` passes (the model's own, or
+    with shards each shard's), and passes the input
     through in evaluation mode (so ``reconstruct`` and the validation loss see the clean
     input). See ``aelearn.nn.noise`` for the corruptions.
 
@@ -38,8 +39,9 @@ class DenoisingAutoencoder(Autoencoder):
         self.corruption = Noise(noise, noise_level, rng=self.rng)
 
     def loss_terms(self, x, y, rng):
-        """The loss of reconstructing the clean batch x from its corruption."""
-        return self._reconstruction_loss(self.corruption(Tensor(x)), x)
+        """The loss of reconstructing the clean batch x from its corruption, drawn from
+        ``rng`` (in ``fit``, the model's own Generator or a shard's)."""
+        return self._reconstruction_loss(self.corruption(Tensor(x), rng), x)
 
     def denoise(self, X_noisy):
         """The clean estimate D(E(x~)) of corrupted inputs, of their shape (rows or images).

@@ -100,10 +100,12 @@ class Noise(Module):
         check_corruption(kind, level)
         self.kind, self.level, self.rng = kind, level, np.random.default_rng(rng)
 
-    def forward(self, x):
+    def forward(self, x, rng=None):
+        """x corrupted by a draw from ``rng``, the layer's own Generator by default."""
         if not self.training:
             return x
-        return corrupt(x, self.kind, self.level, self.rng)  # Tensors multiply like arrays
+        rng = self.rng if rng is None else rng
+        return corrupt(x, self.kind, self.level, rng)  # Tensors multiply like arrays
 
     def __repr__(self):
         return f"Noise({self.kind!r}, level={self.level})"

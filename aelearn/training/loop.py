@@ -1,10 +1,13 @@
 """The one training loop every model uses: minibatches, validation, callbacks, safety.
 
 A model takes part by writing ``loss_terms(x, y, rng)``: the loss of one batch as a
-dict of scalar Tensors, ``"loss"`` being the one to minimise and any others (a VAE's
-``"reconstruction"`` and ``"kl"``) being logged beside it. Everything else is here:
+dict of scalar Tensors, each a mean over the batch's examples, ``"loss"`` being the one to
+minimise and any others (a VAE's ``"reconstruction"`` and ``"kl"``) being logged beside it,
+every random draw taken from ``rng``. Everything else is here:
 
 - shuffled minibatches drawn from a Generator, so a seed fixes the whole run;
+- optionally, each batch's gradient computed on ``shards`` of it side by side, in threads
+  (``aelearn.training.shards``);
 - validation after each epoch, in evaluation mode, with its own fixed Generator;
 - a ``History`` of every term per epoch, and the time each epoch took;
 - callbacks (``EarlyStopping``, a VAE's KL warm-up) that act at epoch boundaries;
@@ -27,6 +30,7 @@ from aelearn.optim import SGD, Adam, RMSprop
 from aelearn.threads import chosen_threads
 from aelearn.training.history import INTERRUPTED, History
 from aelearn.training.progress import progress_callback
+from aelearn.training.shards import ShardedGradients
 from aelearn.validation import check_positive_int, check_rng
 
 #: A batch loss this many times the first batch's (plus 1) has exploded: no training that
@@ -84,6 +88,7 @@ def fit(
     callbacks=(),
     verbose="auto",
     rng=None,
+    shards=1,
 ):
     """Train ``model`` on X (and labels y, for models that use them) by minibatch descent.
 
@@ -109,6 +114,12 @@ def fit(
         int n: a line every n epochs; False: nothing.
     rng : numpy.random.Generator or int, optional
         Shuffles the batches and is passed to ``loss_terms`` (noise, eps draws).
+    shards : int, default=1
+        Split each batch into this many shards whose gradients are computed side by side,
+        one thread each, and summed (``aelearn.training.shards``): faster where the cores
+        would otherwise wait, as for convolutional networks. The result depends on
+        ``shards``, not on the number of cores; it differs from ``shards=1`` in its random
+        draws and in the last bits of the sums.
 
     Returns
     -------
@@ -121,18 +132,29 @@ def fit(
         end of an epoch are NaN or infinite; the weights are then those of the last epoch
         that finished with a finite loss and finite weights (the initial weights if none did).
     """
-    keep_freed_memory()  # for the next step, rather than fault it in afresh (aelearn.allocator)
-    # The BLAS threads aelearn chooses for this model's products (aelearn.threads).
-    with chosen_threads(model.parameters()):
-        return _fit(
-            model, X, y, epochs, batch_size, lr, optimizer, validation_data, callbacks, verbose, rng
-        )
-
-
-def _fit(model, X, y, epochs, batch_size, lr, optimizer, validation_data, callbacks, verbose, rng):
-    """The body of ``fit``, inside its choice of BLAS threads."""
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
+    shards = check_positive_int(shards, "shards")
+    if shards > batch_size:
+        raise ValueError(f"shards ({shards}) must be at most batch_size ({batch_size})")
+    keep_freed_memory()  # for the next step, rather than fault it in afresh (aelearn.allocator)
+    # The BLAS threads aelearn chooses for this model's products (aelearn.threads).
+    with (
+        chosen_threads(model.parameters(), shards),
+        ShardedGradients(model.loss_terms, model.parameters(), shards) as gradients,
+    ):
+        return _fit(
+            model, X, y, epochs, batch_size, lr, optimizer, validation_data, callbacks,
+            verbose, rng, gradients,
+        )  # fmt: skip
+
+
+def _fit(
+    model, X, y, epochs, batch_size, lr, optimizer, validation_data, callbacks, verbose, rng,
+    gradients,
+):  # fmt: skip
+    """The body of ``fit``, inside its choice of BLAS threads; ``gradients`` sets every
+    parameter's gradient for a batch and returns the batch's loss terms."""
     rng = check_rng(rng)
     optimizer = _optimizer(optimizer, model, lr)
     trainer = Trainer(model, optimizer, validation_data is not None)
@@ -160,20 +182,17 @@ def _fit(model, X, y, epochs, batch_size, lr, optimizer, validation_data, callba
                 order = rng.permutation(n)
                 for start in range(0, n, batch_size):
                     index = order[start : start + batch_size]
-                    terms = model.loss_terms(X[index], None if y is None else y[index], rng)
-                    loss = terms["loss"]
-                    value = loss.item()
+                    terms = gradients(X[index], None if y is None else y[index], rng)
+                    value = terms["loss"]
                     first = value if first is None else first
                     if not np.isfinite(value):
                         _diverged(model, last_good, history, epoch, f"the loss became {value}")
                     if abs(value) > EXPLODED * (abs(first) + 1.0):
                         what = f"the loss exploded to {value:.3g} from {first:.3g} at the start"
                         _diverged(model, last_good, history, epoch, what)
-                    optimizer.zero_grad()
-                    loss.backward()
                     optimizer.step()
                     for key, term in terms.items():
-                        totals[key] = totals.get(key, 0.0) + float(term.item()) * len(index)
+                        totals[key] = totals.get(key, 0.0) + term * len(index)
                 # A finite loss can still send a NaN gradient into the last step of the epoch;
                 # such weights must not become the "last good" ones.
                 if not _weights_finite(model):
