@@ -81,11 +81,21 @@ def test_one_shard_uses_the_training_generator_itself_and_each_shard_its_own():
 def test_frozen_parameters_get_no_gradient_from_the_shards():
     model = Autoencoder((12, 7, 3), rng=0)
     model.encoder.freeze()
-    gradients_and_terms_ = ShardedGradients(model.loss_terms, model.parameters(), 2)
-    with gradients_and_terms_ as gradients:
+    with ShardedGradients(model.loss_terms, model.parameters(), 2) as gradients:
         gradients(data(), None, np.random.default_rng(0))
     assert all(p.grad is None for p in model.encoder.parameters())
     assert all(p.grad is not None for p in model.decoder.parameters())
+
+
+def test_a_parameter_unfrozen_between_batches_gets_its_gradient_from_then_on():
+    model = Autoencoder((12, 7, 3), rng=0)
+    model.encoder.freeze()
+    with ShardedGradients(model.loss_terms, model.parameters(), 2) as gradients:
+        gradients(data(), None, np.random.default_rng(0))
+        assert all(p.grad is None for p in model.encoder.parameters())
+        model.encoder.unfreeze()
+        gradients(data(), None, np.random.default_rng(0))
+    assert all(p.grad is not None for p in model.encoder.parameters())
 
 
 def test_fit_with_shards_is_reproducible_and_trains():

@@ -17,9 +17,10 @@ parameters' ``grad`` that the shards share.
 
 Same seed, same numbers. Each shard draws its random numbers (noise, eps) from a Generator of
 its own, seeded from the training Generator in shard order. Its products run on one BLAS
-thread (``aelearn.threads``), and the sums go in shard order. So a run depends on ``shards``,
-and not on how many threads there are to run the shards (``workers``). Against an unsharded
-run (``shards=1``, the default) it differs in its draws, and in the last bits of the sums.
+thread (``fit`` sees to it: ``aelearn.threads``), and the sums go in shard order. So a run
+depends on ``shards``, and not on how many threads there are to run the shards
+(``workers``). Against an unsharded run (``shards=1``, the default) it differs in its draws,
+and in the last bits of the sums.
 """
 
 import os
@@ -28,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from aelearn.autograd import grad
+from aelearn.validation import check_positive_int
 
 
 def usable_cores():
@@ -52,9 +54,11 @@ class ShardedGradients:
         A model's ``loss_terms``: means over the examples of x, "loss" the one minimised, its
         random draws taken from ``rng`` alone.
     params : sequence of Tensor
-        The parameters; those that require grad get the batch's gradient.
+        The parameters; those that require grad at each call (a callback may freeze or
+        unfreeze some between batches) get the batch's gradient.
     shards : int, default=1
-        1: the batch in one piece, with the training Generator itself (no draws of seeds).
+        A batch of fewer examples makes one shard per example. A batch in one piece (one
+        shard) draws from the training Generator itself, and no seeds are drawn.
     workers : int, optional
         Threads to run the shards in; by default one per shard, up to ``usable_cores()``.
         The numbers do not depend on it.
@@ -63,9 +67,10 @@ class ShardedGradients:
     """
 
     def __init__(self, loss_terms, params, shards=1, workers=None):
-        self.loss_terms, self.shards = loss_terms, shards
-        self.params = [p for p in params if p.requires_grad]
-        self.workers = min(shards, usable_cores()) if workers is None else workers
+        self.loss_terms, self.shards = loss_terms, check_positive_int(shards, "shards")
+        self.params = list(params)
+        workers = min(shards, usable_cores()) if workers is None else workers
+        self.workers = check_positive_int(workers, "workers")
         self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
 
     def __enter__(self):
@@ -101,23 +106,25 @@ class ShardedGradients:
             (x[a:b], None if y is None else y[a:b], shard_rng, (b - a) / n)
             for (a, b), shard_rng in zip(bounds, rngs, strict=True)
         ]
+        trainable = [p for p in self.params if p.requires_grad]
         if self._pool is None:
-            results = [self._shard(*job) for job in jobs]
+            results = [self._shard(*job, trainable) for job in jobs]
         else:
-            results = list(self._pool.map(lambda job: self._shard(*job), jobs))
-        for i, p in enumerate(self.params):
+            results = list(self._pool.map(lambda job: self._shard(*job, trainable), jobs))
+        for i, p in enumerate(trainable):
             p.grad = _sum_in_order(grads[i] for _, grads in results)
         return {key: sum(values[key] for values, _ in results) for key in results[0][0]}
 
-    def _shard(self, x, y, rng, weight):
-        """One shard's terms, weighted by its share of the batch, and its gradients."""
+    def _shard(self, x, y, rng, weight, params):
+        """One shard's terms, weighted by its share of the batch, and its gradients with
+        respect to ``params``."""
         terms = self.loss_terms(x, y, rng)
         values = {key: weight * float(term.item()) for key, term in terms.items()}
         loss = terms["loss"]
         if not np.isfinite(values["loss"]):  # training stops here (fit): nothing to step by
-            return values, [None] * len(self.params)
+            return values, [None] * len(params)
         upstream = np.full(loss.shape, weight, dtype=loss.dtype)  # d(batch loss)/d(loss_k)
-        return values, grad(loss, self.params, upstream, allow_unused=True)
+        return values, grad(loss, params, upstream, allow_unused=True)
 
 
 def _sum_in_order(arrays):
