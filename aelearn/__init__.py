@@ -11,8 +11,7 @@ The layers of the package, from the bottom up, each using only those below it:
   command line.
 """
 
-from aelearn.autograd import Tensor, concatenate, no_grad, reparameterize, split
-from aelearn.autograd.tensor import tensor
+from aelearn.autograd import Tensor, concatenate, no_grad, reparameterize, use_fast_kernels
 from aelearn.gradient_check import gradcheck, gradcheck_module
 from aelearn.threads import blas_threads
 
@@ -26,6 +25,5 @@ __all__ = [
     "gradcheck_module",
     "no_grad",
     "reparameterize",
-    "split",
-    "tensor",
+    "use_fast_kernels",
 ]

@@ -14,19 +14,9 @@ from aelearn.validation import check_data
 
 
 def fit_pca(X_train, n_components):
-    """Fit scikit-learn's PCA, checking ``n_components`` against the data first.
-
-    Parameters
-    ----------
-    X_train : array-like of shape (n_samples, n_features)
-    n_components : int
-        Number of principal components, ``1 <= n_components <= min(n_samples, n_features)``.
-
-    Returns
-    -------
-    sklearn.decomposition.PCA
-        Fitted; ``components_`` has shape (n_components, n_features).
-    """
+    """scikit-learn's PCA fitted on X_train (n_samples, n_features), with
+    ``1 <= n_components <= min(n_samples, n_features)`` checked first; its ``components_``
+    has shape (n_components, n_features)."""
     # dtype=None: float32 data stay float32, so PCA gives the numbers scikit-learn gives on them.
     X_train = check_data(X_train, "X_train", dtype=None)
     limit = min(X_train.shape)
@@ -42,24 +32,13 @@ def fit_pca(X_train, n_components):
 
 
 def pca_reconstruction_error(X_train, X_test, n_components):
-    """Test mean squared error per element of PCA reconstruction, PCA fitted on the training set.
+    """Test MSE per element of the reconstruction by k = ``n_components`` principal components.
 
-    With mean m and components C of shape (k, n_features), the reconstruction is
-    ``x_hat = (x - m) @ C.T @ C + m``, the best rank-k affine approximation of the training set.
-
-    Parameters
-    ----------
-    X_train : array-like of shape (n_train, n_features)
-    X_test : array-like of shape (n_test, n_features)
-    n_components : int
-        The code size k.
-
-    Returns
-    -------
-    float
-        ``mean((X_test - x_hat) ** 2)`` over all n_test * n_features entries. On the digits
-        split of :func:`aelearn.datasets.load_digits` this is 0.05318 for k = 2 and 0.02465
-        for k = 8.
+    PCA is fitted on X_train (n_train, n_features). With its mean m and components C of shape
+    (k, n_features), ``x_hat = (x - m) @ C.T @ C + m``, the best rank-k affine approximation of
+    the training set; the result is ``mean((X_test - x_hat) ** 2)`` over all entries of X_test
+    (n_test, n_features). On the digits split of :func:`aelearn.datasets.load_digits` it is
+    0.05318 for k = 2 and 0.02465 for k = 8.
     """
     X_test = check_data(X_test, "X_test", dtype=None)
     pca = fit_pca(X_train, n_components)
@@ -74,27 +53,16 @@ def pca_reconstruction_error(X_train, X_test, n_components):
 def subspace_angles_to_pca(decoder_weights, X_train, n_components=None):
     """Principal angles, in degrees, between a linear decoder's subspace and PCA's.
 
-    The decoder maps a code z of shape (batch, latent_dim) to ``x_hat = z @ W + b``, so
-    ``W`` has shape (latent_dim, n_features) and every reconstruction lies in ``b`` plus the
-    row space of ``W`` (the column space of ``W.T``). That row space is compared with the span
-    of the first k rows of ``pca.components_``; the bias plays the part of PCA's mean and is
-    not compared. Angles near 0 mean the decoder found PCA's subspace, whatever basis it
-    chose within it; 90 means a direction PCA's subspace does not contain at all.
+    The decoder maps a code z of shape (batch, latent_dim) to ``x_hat = z @ W + b``, so every
+    reconstruction lies in ``b`` plus the row space of W, of shape (latent_dim, n_features)
+    (only this orientation is accepted, so that a square W cannot be read the wrong way round).
+    That row space is compared with the span of the first k = ``n_components`` (default
+    latent_dim) principal components of X_train, normally the autoencoder's training set; the
+    bias plays the part of PCA's mean. Angles near 0 mean the decoder found PCA's subspace,
+    whatever basis it chose within it; 90 means a direction that subspace does not contain.
 
-    Parameters
-    ----------
-    decoder_weights : array-like of shape (latent_dim, n_features)
-        The decoder's weight matrix W. Only this orientation is accepted, so that a square W
-        cannot be read the wrong way round; pass ``W.T`` if yours is (n_features, latent_dim).
-    X_train : array-like of shape (n_samples, n_features)
-        The data PCA is fitted on, normally the autoencoder's training set.
-    n_components : int, optional
-        The number k of principal components; default ``latent_dim``.
-
-    Returns
-    -------
-    ndarray of shape (min(rank(W), k),)
-        Angles in degrees, largest first (the order of :func:`scipy.linalg.subspace_angles`).
+    Returns an array of shape (min(rank(W), k),), largest angle first (as
+    :func:`scipy.linalg.subspace_angles` orders them).
     """
     W = np.asarray(decoder_weights, dtype=np.float64)
     X_train = check_data(X_train, "X_train", dtype=None)
@@ -120,32 +88,19 @@ def reconstruction_error_table(
 ):
     """Test reconstruction error against code size, for PCA and for autoencoders.
 
-    The autoencoder's analogue of PCA's explained-variance curve: one row per code size k,
-    with PCA's error at k components beside each autoencoder's error at a k-unit code.
+    The autoencoder's analogue of PCA's explained-variance curve: one row per code size k in
+    ``code_sizes``, {"code_size": k, "pca_mse": ..., "<name>_mse": ...}, for
+    ``format_table(rows)`` or ``plot_error_vs_code_size(rows)``.
 
     Parameters
     ----------
-    X_train : array-like of shape (n_train, n_features)
-    X_test : array-like of shape (n_test, n_features)
-    code_sizes : iterable of int
-        One row per code size, in this order.
     autoencoder_errors : dict of {int: float}, optional
-        Errors measured elsewhere, keyed by code size, as the column ``autoencoder_mse``.
-        A code size without an entry gets None, which
-        :func:`aelearn.reporting.format_table` shows as ``-``.
+        Errors measured elsewhere, by code size, as the column ``autoencoder_mse`` (None,
+        shown as ``-``, for a code size without an entry).
     autoencoders : dict of {str: callable}, optional
-        ``{name: make}`` where ``make(k)`` returns an untrained model with a k-unit code
-        (anything with ``fit(X, **fit_kwargs)`` and ``reconstruction_error(X)``, such as
-        ``lambda k: Autoencoder((64, 128, k), rng=0)``). Each is trained on X_train for every
-        code size and measured on X_test, as the column ``{name}_mse``.
-    fit_kwargs : dict, optional
-        Passed to every ``fit`` (epochs, batch_size, lr, ...).
-
-    Returns
-    -------
-    list of dict
-        Rows with keys ``code_size``, ``pca_mse`` and one ``*_mse`` per autoencoder. Print
-        them with ``format_table(rows)``; plot them with ``plot_error_vs_code_size(rows)``.
+        ``{name: make}``, ``make(k)`` giving an untrained model with a k-unit code, such as
+        ``lambda k: Autoencoder((64, 128, k), rng=0)``: trained on X_train with
+        ``fit(X_train, **fit_kwargs)`` for every k, measured on X_test as ``{name}_mse``.
     """
     rows = []
     for k in code_sizes:

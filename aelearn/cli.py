@@ -1,20 +1,20 @@
 """The ``aelearn`` command: ``demo``, ``train``, ``evaluate`` and ``sample``.
 
     aelearn demo [--quick] [--output DIR]
-    aelearn train --kind vae --latent 8 --hidden 128 --epochs 100 --output vae.npz
-    aelearn train --kind dae --filters 32,64 --hidden '' --latent 16 --data mnist
+    aelearn train --kind vae --latent-dim 8 --hidden-sizes 128 --epochs 100 --output vae.npz
+    aelearn train --kind dae --filters 32,64 --hidden-sizes= --latent-dim 16 --data mnist
     aelearn evaluate vae.npz
     aelearn sample cvae.npz --n 16 --label 3 --output samples.png
 
-A user's mistake ends with one line on stderr that says what was wrong and what is
-expected, and exit code 2, never a traceback: a bad argument (argparse's message) and a
-bad value found later, the ``USAGE_ERRORS`` below (a label the model does not know, an
-unreadable model or data file, a path that cannot be read or written, an image format
-matplotlib cannot write). Any other exception is a bug and ends with its traceback.
+A user's mistake, a bad argument or one of the ``USAGE_ERRORS`` found later (a label the
+model does not know, an unreadable model or data file, a path that cannot be read or
+written), ends with one line on stderr that says what was wrong and what is expected, and
+exit code 2. Any other exception is a bug and ends with its traceback.
 """
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +42,8 @@ class UsageError(Exception):
 
 
 #: What the user can cause and fix: a bad value (UsageError), a file that is not a model
-#: (io.ModelFileError) and a path given on the command line that cannot be opened. A bare
-#: ValueError is not among them: the checks below raise UsageError, so a ValueError that
-#: reaches ``main`` comes from a bug and keeps its traceback.
+#: and a path given on the command line that cannot be opened. Not ValueError: the checks
+#: below raise UsageError, so a ValueError reaching ``main`` is a bug's, with its traceback.
 USAGE_ERRORS = (
     UsageError,
     io.ModelFileError,
@@ -80,20 +79,10 @@ def _number(text, kind, allow_zero, what):
     return value
 
 
-def positive_int(text):
-    return _number(text, int, False, "a positive integer")
-
-
-def non_negative_int(text):
-    return _number(text, int, True, "a non-negative integer")
-
-
-def positive_float(text):
-    return _number(text, float, False, "a positive number")
-
-
-def non_negative_float(text):
-    return _number(text, float, True, "a non-negative number")
+positive_int = partial(_number, kind=int, allow_zero=False, what="a positive integer")
+non_negative_int = partial(_number, kind=int, allow_zero=True, what="a non-negative integer")
+positive_float = partial(_number, kind=float, allow_zero=False, what="a positive number")
+non_negative_float = partial(_number, kind=float, allow_zero=True, what="a non-negative number")
 
 
 def hidden_sizes(text):
@@ -146,28 +135,26 @@ def image_shape(n_features):
     side = int(round(np.sqrt(n_features)))
     if side * side != n_features:
         raise UsageError(f"cannot draw {n_features} features as a square image")
-    return (side, side)
+    return (1, side, side)
 
 
 # ----- subcommands ----------------------------------------------------------------------------
 def run_train(args):
-    if args.shards > args.batch_size:
-        raise UsageError(f"--shards {args.shards} must be at most --batch-size {args.batch_size}")
     data = load_data(args.data, args.mnist_path)
     model = build_model(
         args.kind,
         data.n_features,
-        args.hidden,
-        args.latent,
+        args.hidden_sizes,
+        args.latent_dim,
         args.beta,
         data.n_classes,
         args.seed,
-        image_shape=(1, *data.image_shape),
+        image_shape=data.image_shape,
         filters=args.filters,
     )
     print(f"training {model!r} on {data.name} {data.X_train.shape} for {args.epochs} epochs")
     every = max(1, args.epochs // 20)
-    fit_timed(model, data, args.epochs, args.batch_size, args.lr, every, args.shards)
+    fit_timed(model, data, args.epochs, args.batch_size, args.lr, every)
     io.save(model, args.output)
     print(f"saved {args.output}")
     print(format_table([held_out_metrics(model, data)], headers=METRIC_HEADERS))
@@ -255,31 +242,27 @@ def build_parser():
 
     train = commands.add_parser("train", help="train one model and save it")
     train.add_argument("--kind", choices=KINDS, default="ae")
-    train.add_argument("--latent", type=positive_int, default=8, help="code size")
-    train.add_argument("--hidden", type=hidden_sizes, default=(128,), help="e.g. 128,64")
+    train.add_argument("--latent-dim", type=positive_int, default=8, help="code size")
+    train.add_argument(
+        "--hidden-sizes",
+        type=hidden_sizes,
+        default=(128,),
+        help="e.g. 128,64; none: --hidden-sizes=",
+    )
     train.add_argument(
         "--filters",
         type=hidden_sizes,
         default=(),
-        help="convolutional: channels of each stride-2 convolution, e.g. 32,64 (--hidden then "
-        "gives the dense layers after them)",
+        help="convolutional: channels of each stride-2 convolution, e.g. 32,64 (--hidden-sizes "
+        "then gives the dense layers after them)",
     )
     train.add_argument("--epochs", type=positive_int, default=100)
     train.add_argument("--batch-size", type=positive_int, default=64)
-    train.add_argument(
-        "--shards",
-        type=positive_int,
-        default=1,
-        help="split each batch into this many shards trained side by side, one thread each "
-        "(faster for convolutional models; see aelearn.training.shards)",
-    )
     train.add_argument("--lr", type=positive_float, default=1e-3)
     train.add_argument("--beta", type=non_negative_float, default=1.0, help="KL weight (VAEs)")
     train.add_argument("--seed", type=non_negative_int, default=0)
     _add_data_arguments(train)
-    train.add_argument(
-        "--output", type=model_path, default="model.npz", help="where to save the model"
-    )
+    train.add_argument("--output", type=model_path, default="model.npz", help="model file to write")
     train.set_defaults(run=run_train)
 
     evaluate = commands.add_parser("evaluate", help="test-set figures of a saved model")

@@ -1,9 +1,7 @@
 """The demo: an autoencoder, a denoising autoencoder, a VAE and a CVAE trained on the digits,
-each compared with PCA at the same code size (``aelearn demo``).
-
-Here too are the pieces the command line shares with it: the four kinds of model
-(``build_model``, which ``aelearn train`` builds as well) and their test-set figures
-(``held_out_metrics``, which ``train`` and ``evaluate`` print).
+each compared with PCA at the same code size (``aelearn demo``); and what the command line
+shares with it: the four kinds of model (``build_model``) and their test-set figures
+(``held_out_metrics``).
 """
 
 import json
@@ -25,24 +23,42 @@ KINDS = ("ae", "dae", "vae", "cvae")
 KIND_NAMES = {"ae": "autoencoder", "dae": "denoising AE", "vae": "VAE", "cvae": "CVAE"}
 #: The demo's settings: enough epochs for every model to pass PCA's error at the same code
 #: size where it can, in about a minute for all four on a laptop core.
-DEMO = {"latent": 8, "hidden": (128,), "epochs": 300, "quick_epochs": 3, "lr": 2e-3, "seed": 0}
+DEMO = {
+    "latent_dim": 8, "hidden_sizes": (128,), "epochs": 300, "quick_epochs": 3, "lr": 2e-3,
+    "seed": 0,
+}  # fmt: skip
+#: Each kind's class and its settings beyond the widths.
+MODELS = {
+    "ae": (Autoencoder, {}),
+    "dae": (DenoisingAutoencoder, {"noise": "masking", "noise_level": 0.3}),
+    "vae": (VAE, {}),
+    "cvae": (CVAE, {}),
+}
 
 
 def build_model(
-    kind, n_features, hidden, latent, beta=1.0, n_classes=10, seed=0, image_shape=None, filters=()
+    kind,
+    n_features,
+    hidden_sizes,
+    latent_dim,
+    beta=1.0,
+    n_classes=10,
+    seed=0,
+    image_shape=None,
+    filters=(),
 ):
-    """A new model of ``kind`` (one of ``KINDS``) with sizes (n_features, *hidden, latent);
-    convolutional when ``filters`` lists channels (then ``image_shape`` is
-    (channels, height, width) and ``hidden`` the dense layers after the convolutions)."""
-    sizes = (n_features, *hidden, latent)
-    conv = {"image_shape": image_shape, "filters": tuple(filters)} if filters else {}
-    if kind == "ae":
-        return Autoencoder(sizes, rng=seed, **conv)
-    if kind == "dae":
-        return DenoisingAutoencoder(sizes, noise="masking", noise_level=0.3, rng=seed, **conv)
-    if kind == "vae":
-        return VAE(sizes, beta=beta, rng=seed, **conv)
-    return CVAE(sizes, n_classes=n_classes, beta=beta, rng=seed, **conv)
+    """A new model of ``kind`` (one of ``KINDS``) with sizes (n_features, *hidden_sizes,
+    latent_dim); convolutional when ``filters`` lists channels (then ``image_shape`` is
+    (channels, height, width) and ``hidden_sizes`` the dense layers after the convolutions)."""
+    cls, settings = MODELS[kind]
+    settings = {**settings, "rng": seed}
+    if kind in ("vae", "cvae"):
+        settings["beta"] = beta
+    if kind == "cvae":
+        settings["n_classes"] = n_classes
+    if filters:
+        return cls.convolutional(image_shape, tuple(filters), latent_dim, hidden_sizes, **settings)
+    return cls((n_features, *hidden_sizes, latent_dim), **settings)
 
 
 def held_out_metrics(model, data):
@@ -57,13 +73,12 @@ def held_out_metrics(model, data):
     return metrics
 
 
-def fit_timed(model, data, epochs, batch_size, lr, every, shards=1):
+def fit_timed(model, data, epochs, batch_size, lr, every):
     """Train ``model`` on the training set (with its labels, if it takes them); the seconds."""
     start = time.perf_counter()
     model.fit(
-        data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr, verbose=every,
-        shards=shards,
-    )  # fmt: skip
+        data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, lr=lr, verbose=every
+    )
     return time.perf_counter() - start
 
 
@@ -80,19 +95,16 @@ def demo_figures(model, kind, data, out, seed):
 
     name, shape = KIND_NAMES[kind], data.image_shape
     X, y = data.X_test[:10], data.y_test[:10]
-    if hasattr(model, "corruption"):  # a denoising model: show it the corrupted digits
+    if kind == "dae":  # show the denoising model the corrupted digits
         noisy = corrupt(X, model.noise, model.noise_level, np.random.default_rng(seed))
         reconstruction = model.denoise(noisy)
     else:
         noisy, reconstruction = None, model.reconstruct(X, y)
     title = f"{name}: test digits and reconstructions"
-    save_figure(
-        plot_reconstructions(X, reconstruction, noisy, 10, shape, title),
-        out / f"reconstructions_{kind}.png",
-    )
-    save_figure(
-        plot_history(model.history_, title=f"{name}: training"), out / f"history_{kind}.png"
-    )
+    fig = plot_reconstructions(X, reconstruction, noisy, 10, shape, title)
+    save_figure(fig, out / f"reconstructions_{kind}.png")
+    fig = plot_history(model.history_, title=f"{name}: training")
+    save_figure(fig, out / f"history_{kind}.png")
     if not hasattr(model, "sample"):
         return
     if model.takes_labels:
@@ -127,29 +139,19 @@ def run_demo(output="aelearn-output", quick=False, seed=DEMO["seed"]):
     """Train the four models on the digits, write their figures, models and ``metrics.json``
     to the folder ``output``, and print a table of their test-set figures beside PCA's.
 
-    Parameters
-    ----------
-    output : str or Path, default="aelearn-output"
-        The folder (created if need be).
-    quick : bool, default=False
-        Train for ``DEMO["quick_epochs"]`` epochs instead of ``DEMO["epochs"]`` (a smoke test).
-    seed : int, default=0
-        Seeds every model's Generator and the DAE figure's corruption.
-
-    Returns
-    -------
-    dict
-        What ``metrics.json`` holds.
+    ``output`` is created if need be; ``quick`` trains for ``DEMO["quick_epochs"]`` epochs
+    instead of ``DEMO["epochs"]`` (a smoke test); ``seed`` seeds every model's Generator and
+    the DAE figure's corruption. Returns the dict ``metrics.json`` holds.
     """
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     data = load_digits()
     epochs = DEMO["quick_epochs"] if quick else DEMO["epochs"]
-    latent = DEMO["latent"]
+    latent = DEMO["latent_dim"]
     rows, metrics, total = [], {}, time.perf_counter()
     for kind in KINDS:
         name = KIND_NAMES[kind]
-        model = build_model(kind, data.n_features, DEMO["hidden"], latent, seed=seed)
+        model = build_model(kind, data.n_features, DEMO["hidden_sizes"], latent, seed=seed)
         print(f"\n{name}: {model!r}, {epochs} epochs")
         seconds = fit_timed(model, data, epochs, 64, DEMO["lr"], max(1, epochs // 5))
         figures = held_out_metrics(model, data)

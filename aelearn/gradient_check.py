@@ -84,20 +84,10 @@ class GradcheckReport:
 
 
 def numerical_gradient(f, x, h=1e-6):
-    """dF/dx by central differences, perturbing ``x`` in place one element at a time.
+    """df/dx, of x's shape, by central differences with step h.
 
-    Parameters
-    ----------
-    f : callable () -> float
-        Evaluates the scalar function at the current value of ``x``.
-    x : ndarray, float64
-        The array to differentiate against; restored exactly after each perturbation.
-    h : float
-        The step.
-
-    Returns
-    -------
-    ndarray, same shape as ``x``
+    ``f()`` evaluates the scalar function at the current value of the float64 array ``x``,
+    which is perturbed in place one element at a time and restored exactly after each.
     """
     grad = np.zeros_like(x)
     # np.ndindex walks any strides, so a transposed or sliced array is perturbed in place too.
@@ -118,26 +108,21 @@ def gradcheck(fn, inputs, names=None, h=1e-6, rtol=1e-6, atol=1e-8, raise_on_fai
     Parameters
     ----------
     fn : callable ``(*inputs) -> Tensor``
-        A function of the tensors; its output is reduced to a scalar L by summing
-        against fixed random weights (so every output element is checked, with weights
-        that no symmetric mistake can cancel).
+        Its output is reduced to a scalar L by summing against fixed random weights (so
+        every output element is checked, with weights no symmetric mistake can cancel).
     inputs : sequence of Tensor
         float64 tensors; those with ``requires_grad`` are checked.
     names : sequence of str, optional
         Labels for the report (default: the tensors' names, or ``input0``, ...).
-    h : float, default=1e-6
+    h : float
         The finite-difference step.
     rtol, atol : float
         A tensor passes when its relative error is below ``rtol``, or when both the
         analytic and the numeric gradient are smaller than ``atol`` everywhere (a gradient
         that is truly zero, where the numeric one is rounding noise). A check is only as
         sharp as that floor: choose test functions whose gradients are of order 1.
-    raise_on_failure : bool, default=False
+    raise_on_failure : bool
         Raise AssertionError instead of returning a failing report.
-
-    Returns
-    -------
-    GradcheckReport
     """
     inputs = list(inputs)
     for i, t in enumerate(inputs):
@@ -149,9 +134,7 @@ def gradcheck(fn, inputs, names=None, h=1e-6, rtol=1e-6, atol=1e-8, raise_on_fai
             )
     checked = [t for t in inputs if t.requires_grad]
     if not checked:
-        raise ValueError(
-            "gradcheck: no input has requires_grad=True, so there is nothing to check."
-        )
+        raise ValueError("gradcheck: no input has requires_grad=True; nothing to check")
     if names is None:
         names = [t.name or f"input{i}" for i, t in enumerate(inputs) if t.requires_grad]
 
@@ -175,53 +158,30 @@ def gradcheck(fn, inputs, names=None, h=1e-6, rtol=1e-6, atol=1e-8, raise_on_fai
         diff = np.abs(analytic - numeric)
         scale = max(np.linalg.norm(analytic), np.linalg.norm(numeric))
         rel = float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0
-        max_abs = float(diff.max()) if diff.size else 0.0
         largest = max(np.abs(analytic).max(initial=0.0), np.abs(numeric).max(initial=0.0))
-        worst = np.unravel_index(int(diff.argmax()), diff.shape) if diff.size else ()
-        worst = tuple(int(i) for i in worst)
-        report.rows.append(
-            GradcheckRow(
-                name,
-                tuple(t.shape),
-                max_abs,
-                rel,
-                rel < rtol or largest < atol,
-                worst,
-                float(analytic[worst]) if diff.size else 0.0,
-                float(numeric[worst]) if diff.size else 0.0,
-            )
-        )
+        row = GradcheckRow(name, tuple(t.shape), 0.0, rel, rel < rtol or largest < atol)
+        if diff.size:  # an empty tensor has no worst element
+            row.worst_index = tuple(int(i) for i in np.unravel_index(diff.argmax(), diff.shape))
+            row.max_abs_error = float(diff[row.worst_index])
+            row.analytic_at = float(analytic[row.worst_index])
+            row.numeric_at = float(numeric[row.worst_index])
+        report.rows.append(row)
     if raise_on_failure:
         report.raise_if_failed()
     return report
 
 
 def gradcheck_module(module, x, loss=None, **kwargs):
-    """Check the gradients of a module's parameters (and of its input, if it requires grad).
+    """``gradcheck`` of a module's float64 parameters (and of its input x, if it requires grad).
 
-    Parameters
-    ----------
-    module : aelearn.nn.Module
-        Its parameters must be float64.
-    x : Tensor of shape (batch, n_in)
-        The input; float64.
-    loss : callable (Tensor) -> Tensor, optional
-        Applied to the module's output; by default the output itself (``gradcheck``
-        reduces it with fixed random weights).
-    **kwargs
-        Passed to ``gradcheck``.
-
-    Returns
-    -------
-    GradcheckReport
+    ``loss``, a callable (Tensor) -> Tensor, is applied to the module's output (by default
+    the output itself); ``**kwargs`` go to ``gradcheck``.
     """
-    named = list(module.named_parameters())
-    params = [p for _, p in named if p.requires_grad]
+    named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
+    names = (["input"] if x.requires_grad else []) + [name for name, _ in named]
     loss = loss or (lambda out: out)
-    tensors = [x, *params]
-    names = (["input"] if x.requires_grad else []) + [n for n, p in named if p.requires_grad]
 
     def fn(x, *_):
         return loss(module(x))
 
-    return gradcheck(fn, tensors, names=names, **kwargs)
+    return gradcheck(fn, [x, *(p for _, p in named)], names=names, **kwargs)

@@ -1,5 +1,5 @@
-"""Losses, each one op with a hand-written backward: MSE, binary cross-entropy, softmax
-cross-entropy, the Gaussian KL divergence, and the negative ELBO built from them.
+"""Losses, each one op with a hand-written backward: MSE, binary cross-entropy from logits,
+softmax cross-entropy, the Gaussian KL divergence, and the negative ELBO built from them.
 
 One reduction rule for all, as the course writes a loss: the loss of an example is the
 **sum over its features** (pixels, latent dimensions); ``reduction`` then says what is
@@ -72,31 +72,6 @@ class MSELoss(Function):
         return dp, (-dp if self.needs_input_grad[1] else None)
 
 
-class BCELoss(Function):
-    """l_i = -sum_j [t_ij log p_ij + (1 - t_ij) log(1 - p_ij)], p probabilities.
-
-    p is clipped into [e, 1 - e] (e the dtype's machine epsilon) so that p = 0 or 1 never
-    reaches log(0); that caps the loss of a confident mistake at about -log(e).
-    dl_i/dp_ij = -t/p + (1 - t)/(1 - p) = (p - t) / (p (1 - p)), at the clipped p.
-    Prefer ``BCEWithLogits``: it needs no clipping.
-    """
-
-    def forward(self, p, t, reduction="mean"):
-        e = np.finfo(p.dtype).eps
-        p = np.clip(p, e, 1.0 - e)
-        self.reduction, self.batch = reduction, p.shape[0]
-        self.save_for_backward(p, t)
-        per_example = -np.sum(t * np.log(p) + (1.0 - t) * np.log1p(-p), axis=1)
-        return _reduce(per_example, reduction)
-
-    def backward(self, grad):
-        p, t = self.saved
-        w = _example_weights(grad, self.batch, self.reduction)
-        dp = (p - t) / (p * (1.0 - p)) * w
-        dt = -(np.log(p) - np.log1p(-p)) * w if self.needs_input_grad[1] else None
-        return dp, dt
-
-
 class BCEWithLogits(Function):
     """Binary cross-entropy of logits z, p = sigmoid(z), computed without forming p.
 
@@ -167,33 +142,10 @@ def mse_loss(prediction, target, reduction="mean"):
     prediction : Tensor of shape (batch, n_features)
     target : Tensor or ndarray of shape (batch, n_features)
     reduction : {"mean", "sum", "none"}, default="mean"
-
-    Returns
-    -------
-    Tensor
-        A scalar, or shape (batch,) for "none".
+        A scalar Tensor is returned, or one of shape (batch,) for "none".
     """
     _check(prediction, target, reduction, "mse_loss")
     return MSELoss.apply(prediction, target, reduction=reduction)
-
-
-def binary_cross_entropy(probabilities, target, reduction="mean"):
-    """Binary cross-entropy of probabilities, summed over features; safe at p = 0 and 1.
-
-    Parameters
-    ----------
-    probabilities : Tensor of shape (batch, n_features), values in [0, 1]
-    target : Tensor or ndarray of shape (batch, n_features), values in [0, 1]
-    reduction : {"mean", "sum", "none"}, default="mean"
-
-    Returns
-    -------
-    Tensor
-    """
-    t = _check(probabilities, target, reduction, "binary_cross_entropy")
-    check_unit_interval(t, "binary_cross_entropy")
-    check_unit_interval(_data(probabilities), "binary_cross_entropy", "probabilities")
-    return BCELoss.apply(probabilities, target, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
@@ -204,10 +156,6 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     logits : Tensor of shape (batch, n_features)
     target : Tensor or ndarray of shape (batch, n_features), values in [0, 1]
     reduction : {"mean", "sum", "none"}, default="mean"
-
-    Returns
-    -------
-    Tensor
     """
     t = _check(logits, target, reduction, "binary_cross_entropy_with_logits")
     check_unit_interval(t, "binary_cross_entropy_with_logits")
@@ -222,10 +170,6 @@ def softmax_cross_entropy(logits, labels, reduction="mean"):
     logits : Tensor of shape (batch, n_classes)
     labels : array_like of int, shape (batch,), values in [0, n_classes)
     reduction : {"mean", "sum", "none"}, default="mean"
-
-    Returns
-    -------
-    Tensor
     """
     check_choice(reduction, REDUCTIONS, "reduction")
     labels = np.asarray(labels)
@@ -249,10 +193,6 @@ def gaussian_kl(mu, logvar, reduction="mean"):
     ----------
     mu, logvar : Tensor of shape (batch, latent_dim)
     reduction : {"mean", "sum", "none"}, default="mean"
-
-    Returns
-    -------
-    Tensor
     """
     _check(logvar, mu, reduction, "gaussian_kl", ("logvar", "mu"), "latent_dim")
     _check(mu, logvar, reduction, "gaussian_kl", ("mu", "logvar"), "latent_dim")
@@ -271,10 +211,6 @@ def negative_elbo(reconstruction, kl, beta=1.0):
     reconstruction, kl : Tensor
         Reduced alike: both scalars from the same ``reduction``, or both of shape (batch,).
     beta : float, default=1.0
-
-    Returns
-    -------
-    Tensor
     """
     if reconstruction.shape != kl.shape:
         raise ValueError(

@@ -1,14 +1,11 @@
-"""Optimisers: stochastic gradient descent with momentum, RMSprop and Adam.
+"""Optimisers: stochastic gradient descent with momentum, and Adam.
 
 An optimiser holds the Parameters it was given, not their arrays: each ``step`` reads
 ``p.data`` and ``p.grad`` as they are at that moment, so assigning ``p.data = array``, or
 building the optimiser before a model's ``fit``, never disconnects a parameter from it.
 A parameter that is frozen (``requires_grad=False``) or that no gradient reached since
-``zero_grad`` (``p.grad`` None) is left as it is, as in PyTorch.
-
-The update rules are written once, in ``_update``, over a parameter flattened to 1-D, its
-gradient and the optimiser's state for it, as a handful of in-place NumPy calls on one
-reused scratch array: nothing is allocated per step.
+``zero_grad`` (``p.grad`` None) is left as it is, as in PyTorch. Each rule is written once,
+in ``_update``, as in-place NumPy calls on one reused scratch array: no allocation per step.
 """
 
 import math
@@ -29,7 +26,6 @@ class Optimizer:
 
     Attributes
     ----------
-    params : list of Parameter
     state : list of dict
         For each parameter, its state arrays (momentum, moments), flat and of its size.
     t : int
@@ -87,9 +83,8 @@ class Optimizer:
             p.data[...] = theta.reshape(p.shape)
 
     def _update(self, theta, g, tmp, **state):
-        """Apply the update rule in place to ``theta``, a parameter flattened to 1-D, given
-        its gradient ``g``, its state arrays, and ``tmp`` (an array of the same length) for
-        intermediate values."""
+        """Apply the rule in place to ``theta``, a parameter flattened to 1-D, given its
+        gradient ``g``, its state arrays, and ``tmp``, of the same length, for intermediates."""
         raise NotImplementedError
 
 
@@ -100,12 +95,6 @@ class SGD(Optimizer):
     theta <- theta - lr * v
 
     With momentum = 0 this is plain gradient descent, theta <- theta - lr * g.
-
-    Parameters
-    ----------
-    params : iterable of Parameter
-    lr : float, default=0.01
-    momentum : float, default=0.0
     """
 
     state_names = ("velocity",)
@@ -128,23 +117,15 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma and Ba, 2015) with bias correction.
 
-    With g the gradient at step t:
+    With g the gradient at step t and (beta1, beta2) = ``betas``:
 
     m <- beta1 * m + (1 - beta1) * g          (first moment, the mean of g)
     v <- beta2 * v + (1 - beta2) * g^2        (second moment, the mean of g^2)
     m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)   (corrects the zero start)
     theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)
 
-    The code applies the same rule with the bias corrections folded into one step size,
-    lr * sqrt(1 - beta2^t) / (1 - beta1^t), and eps scaled to match, so that each pass
-    over the arrays is one in-place NumPy call on a reused scratch array (``tmp``).
-
-    Parameters
-    ----------
-    params : iterable of Parameter
-    lr : float, default=1e-3
-    betas : (float, float), default=(0.9, 0.999)
-    eps : float, default=1e-8
+    The code folds the bias corrections into one step size, lr * sqrt(1 - beta2^t) /
+    (1 - beta1^t), with eps scaled to match: one in-place NumPy call per pass over the arrays.
     """
 
     state_names = ("m", "v")
@@ -174,43 +155,4 @@ class Adam(Optimizer):
         tmp += eps_hat
         np.divide(m, tmp, out=tmp)
         tmp *= step_size
-        theta -= tmp
-
-
-class RMSprop(Optimizer):
-    """RMSprop (Hinton's lecture 6e, 2012): each step divided by a running root mean square.
-
-    With g the gradient:
-
-    v <- alpha * v + (1 - alpha) * g^2        (the running mean of g^2)
-    theta <- theta - lr * g / (sqrt(v) + eps)
-
-    The names and defaults are PyTorch's ``torch.optim.RMSprop`` (Keras calls alpha
-    ``rho`` and defaults to lr=1e-3, rho=0.9); there is no bias correction, unlike Adam.
-
-    Parameters
-    ----------
-    params : iterable of Parameter
-    lr : float, default=0.01
-    alpha : float, default=0.99
-    eps : float, default=1e-8
-    """
-
-    state_names = ("v",)
-
-    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8):
-        super().__init__(params, lr)
-        if not 0.0 <= alpha < 1.0:
-            raise ValueError(f"alpha must lie in [0, 1); got {alpha}")
-        self.alpha, self.eps = float(alpha), float(eps)
-
-    def _update(self, theta, g, tmp, v):
-        v *= self.alpha  # v <- alpha v + (1 - alpha) g^2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - self.alpha
-        v += tmp
-        np.sqrt(v, out=tmp)  # theta <- theta - lr * g / (sqrt(v) + eps)
-        tmp += self.eps
-        np.divide(g, tmp, out=tmp)
-        tmp *= self.lr
         theta -= tmp

@@ -9,37 +9,20 @@ MISSING = "-"
 def _format_cell(value, floatfmt):
     if value is None:
         return MISSING
-    # bool is an Integral, and numpy integers register as Integral, so they print as ints.
-    if isinstance(value, (bool, Integral)):
-        return str(value)
-    if isinstance(value, Real):
+    # Integers (bools and numpy integers too) print as ints; other numbers with floatfmt.
+    if isinstance(value, Real) and not isinstance(value, Integral):
         return format(float(value), floatfmt)
     return str(value)
 
 
 def format_table(rows, columns=None, floatfmt=".5f", headers=None):
-    """Render a list of dicts as a fixed-width text table with aligned columns.
+    """Render a list of dicts as a text table: a header, a line of dashes, one line per row.
 
     Numbers are right-aligned and everything else left-aligned; a key missing from a row, or
-    a value of None, shows as ``-``.
-
-    Parameters
-    ----------
-    rows : sequence of mapping
-        One dict per row, e.g. ``{"code_size": 8, "pca_mse": 0.02465}``.
-    columns : sequence of str, optional
-        Keys to show, in order. Default: every key, in the order first seen in ``rows``.
-    floatfmt : str, default ".5f"
-        Format spec for floats (Python and NumPy floats alike), e.g. ``".5g"`` for five
-        significant digits.
-    headers : dict, optional
-        {key: header} for columns to head with something other than their key, such as
-        a name with its unit (``{"test_mse": "test MSE per pixel"}``).
-
-    Returns
-    -------
-    str
-        A header line, a line of dashes and one line per row, without a trailing newline.
+    a value of None, shows as ``-``. ``columns`` are the keys to show, in order (default:
+    every key, in the order first seen); ``floatfmt`` formats floats (``".5g"``: five
+    significant digits); ``headers`` heads columns with something other than their key, such
+    as a name with its unit (``{"test_mse": "test MSE per pixel"}``).
 
     Examples
     --------

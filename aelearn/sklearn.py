@@ -1,15 +1,9 @@
-"""scikit-learn estimators around the models, to use in place of PCA in a Pipeline.
+"""scikit-learn transformers around the models, to use in place of PCA in a Pipeline.
 
-``AutoencoderTransformer`` and ``VAETransformer`` follow scikit-learn's conventions:
-``__init__`` stores its arguments and nothing else; ``fit`` validates X at the edge and
-learns ``model_``, ``history_`` and ``n_features_in_`` (and the choice an "auto" setting
-left to the data: ``output_``, ``likelihood_``); ``transform`` gives the codes,
-``inverse_transform`` decodes codes, and ``score`` is higher for a better model, so that
-``GridSearchCV`` can choose among them without a downstream classifier.
-
-A wrapper uses its own parameters (the widths, the training, the seed) and passes every
-other one, under its own name, to the model whose constructor lists it: a model's setting
-is documented and checked in one place, the model.
+``fit`` learns ``model_``, ``history_``, ``n_features_in_`` and what an "auto" setting chose;
+``score`` is higher for a better model, so ``GridSearchCV`` can choose without a classifier.
+A wrapper uses its own parameters (widths, training, seed) and passes every other one, under
+its own name, to the model whose constructor takes it, which documents and checks it.
 
 >>> from sklearn.datasets import load_digits
 >>> from sklearn.linear_model import LogisticRegression
@@ -26,8 +20,8 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from aelearn.models import VAE, Autoencoder, DenoisingAutoencoder
-from aelearn.models.config import constructor_parameters
-from aelearn.validation import check_positive_int, check_real, check_rng
+from aelearn.nn import constructor_parameters
+from aelearn.validation import FLOAT_DTYPES, check_int, check_real, check_rng
 
 try:
     from sklearn.utils.validation import validate_data
@@ -37,16 +31,16 @@ except ImportError:  # scikit-learn < 1.6 kept it as a method
         return estimator._validate_data(X, reset=reset, **check_params)
 
 
-# float32 stays float32 and anything else becomes float64: the model is built in the
-# dtype of the data it is fitted on, so transform preserves the caller's precision.
-FLOAT_DTYPES = (np.float64, np.float32)
+# float64 first: float32 stays float32 and anything else becomes float64, so that the model
+# is built in the dtype of the data it is fitted on and transform keeps the caller's precision.
+DTYPES = tuple(reversed(FLOAT_DTYPES))
 
 
 def _check_hidden_sizes(hidden_sizes):
     if isinstance(hidden_sizes, numbers.Integral):
         hidden_sizes = (hidden_sizes,)
     try:
-        return tuple(check_positive_int(h, "each hidden size") for h in hidden_sizes)
+        return tuple(check_int(h, "each hidden size") for h in hidden_sizes)
     except TypeError:
         raise ValueError(
             f"hidden_sizes must be a sequence of positive ints such as (128, 64); "
@@ -62,40 +56,42 @@ def _by_range(value, X, inside, outside):
 
 
 class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """What both estimators share: validation, training, transform and inverse_transform.
-
-    A subclass names the model class it builds (``_model_class``) and resolves its "auto"
-    settings from the data (``_resolve_auto``, which sets the learned attributes and returns
-    {model parameter: value}).
-    """
+    """Validation, training and transforms; a subclass gives ``_model_class()`` and
+    ``_resolve_auto(X)`` (sets the learned "auto" choices, returns {model parameter: value})."""
 
     def _build(self, X, rng):
-        """A new model for X, of sizes (n_features, *hidden_sizes, latent_dim) and X's dtype,
-        given every parameter of this wrapper that the model's constructor takes."""
+        """A new model of sizes (n_features, *hidden_sizes, latent_dim) in X's dtype, given
+        every parameter of this wrapper its constructor takes (or ``convolutional``'s)."""
         model_class = self._model_class()
-        shared = set(self.get_params(deep=False)) & set(constructor_parameters(model_class))
-        settings = {name: getattr(self, name) for name in shared}
-        settings.update(self._resolve_auto(X))
-        return model_class(self._sizes(X), **settings, rng=rng, dtype=X.dtype)
+        names = {p.name for p in constructor_parameters(model_class)}
+        settings = {name: getattr(self, name) for name in set(self.get_params(deep=False)) & names}
+        settings.update(self._resolve_auto(X), rng=rng, dtype=X.dtype)
+        if self.image_shape is None:
+            sizes = (X.shape[1], *_check_hidden_sizes(self.hidden_sizes), self.latent_dim)
+            return model_class(sizes, **settings)
+        image_shape = tuple(self.image_shape)
+        if int(np.prod(image_shape)) != X.shape[1]:
+            raise ValueError(
+                f"image_shape {image_shape} holds {int(np.prod(image_shape))} values per "
+                f"example, but X has {X.shape[1]} features per sample; they must match"
+            )
+        return model_class.convolutional(
+            image_shape,
+            self.filters,
+            self.latent_dim,
+            _check_hidden_sizes(self.hidden_sizes),
+            self.kernel_size,
+            **settings,
+        )
 
     def fit(self, X, y=None, *, callbacks=()):
-        """Train the model on X (y is ignored).
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-        y : ignored
-        callbacks : sequence of aelearn.training.Callback, optional
-
-        Returns
-        -------
-        self
-        """
-        X = validate_data(self, X, dtype=FLOAT_DTYPES)
-        epochs = check_positive_int(self.epochs, "epochs")
-        batch_size = check_positive_int(self.batch_size, "batch_size")
+        """Train the model on X of shape (n_samples, n_features), with optional
+        ``aelearn.training.Callback``s; y is ignored. Returns self."""
+        X = validate_data(self, X, dtype=DTYPES)
+        epochs = check_int(self.epochs, "epochs")
+        batch_size = check_int(self.batch_size, "batch_size")
         lr = check_real(self.learning_rate, "learning_rate", minimum=0, strictly=True)
-        check_positive_int(self.latent_dim, "latent_dim")
+        check_int(self.latent_dim, "latent_dim")
         rng = check_rng(self.random_state)
         # Learned attributes are set only once training succeeded: an estimator whose
         # training diverged stays unfitted, as scikit-learn expects of a failed fit.
@@ -113,18 +109,19 @@ class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self._n_features_out = self.latent_dim
         return self
 
-    def _sizes(self, X):
-        return (X.shape[1], *_check_hidden_sizes(self.hidden_sizes), self.latent_dim)
+    def _fitted_data(self, X):
+        check_is_fitted(self, "model_")
+        return validate_data(self, X, reset=False, dtype=DTYPES)
 
     def transform(self, X):
         """The codes of X: an array of shape (n_samples, latent_dim)."""
-        check_is_fitted(self, "model_")
-        return self.model_.encode(validate_data(self, X, reset=False, dtype=FLOAT_DTYPES))
+        X = self._fitted_data(X)
+        return self.model_.encode(X)
 
     def inverse_transform(self, X):
         """Decode codes of shape (n_samples, latent_dim) into (n_samples, n_features)."""
         check_is_fitted(self, "model_")
-        Z = check_array(X, dtype=FLOAT_DTYPES)
+        Z = check_array(X, dtype=DTYPES)
         if Z.shape[1] != self.latent_dim:
             raise ValueError(
                 f"inverse_transform takes codes with {self.latent_dim} columns (latent_dim); "
@@ -148,9 +145,8 @@ class AutoencoderTransformer(_LatentTransformer):
     hidden_sizes : sequence of int, default=(128,)
         Hidden widths of the encoder; the decoder mirrors them.
     activation : str, default="relu"
-    output : {"auto", "sigmoid", "identity"}, default="auto"
-        The decoder's output activation. "auto": chosen at fit from the data, sigmoid
-        when X lies in [0, 1], identity otherwise (see ``output_``).
+    output_activation : {"auto", "sigmoid", "identity"}, default="auto"
+        "auto": sigmoid when X lies in [0, 1], identity otherwise (``output_activation_``).
     loss : {"auto", "bce", "mse"}, default="auto"
         "auto": cross-entropy under a sigmoid output, squared error otherwise.
     noise : {None, "gaussian", "masking", "salt_and_pepper"}, default=None
@@ -161,26 +157,22 @@ class AutoencoderTransformer(_LatentTransformer):
     learning_rate : float, default=1e-3
         Adam's step size.
     image_shape : (channels, height, width), optional
-        Makes the networks convolutional (``aelearn.models.convolutional``): each row of X
-        is an image of this shape, so channels * height * width must be X's columns.
-        ``hidden_sizes`` then gives the dense layers between the convolutions and the code.
+        Each row of X is an image of this shape: the model class's ``convolutional`` factory
+        builds the model, with stride-2 convolutions of ``filters`` channels and odd side
+        ``kernel_size``, and ``hidden_sizes`` dense layers between them and the code.
     filters : sequence of int, default=(32, 64)
-        With ``image_shape``: the channels of each stride-2 convolution.
     kernel_size : int, default=3
-        With ``image_shape``: the odd side of every kernel.
     random_state : int, numpy.random.Generator or None, default=None
-        Seeds the Generator behind the initial weights, batch order and noise.
+        Seeds the initial weights, batch order and noise.
     verbose : "auto", bool or int, default="auto"
-        As in ``aelearn.training.fit``: a live progress line for a long fit in a terminal
-        or notebook, a line per epoch (True) or every n epochs, or nothing (False).
+        As in ``aelearn.training.fit``.
 
     Attributes
     ----------
     model_ : Autoencoder or DenoisingAutoencoder
-    output_ : str
+    output_activation_ : str
         The output activation used ("sigmoid" or "identity").
     history_ : aelearn.training.History
-    n_features_in_ : int
     """
 
     def __init__(
@@ -188,7 +180,7 @@ class AutoencoderTransformer(_LatentTransformer):
         latent_dim=2,
         hidden_sizes=(128,),
         activation="relu",
-        output="auto",
+        output_activation="auto",
         loss="auto",
         noise=None,
         noise_level=0.3,
@@ -204,7 +196,7 @@ class AutoencoderTransformer(_LatentTransformer):
         self.latent_dim = latent_dim
         self.hidden_sizes = hidden_sizes
         self.activation = activation
-        self.output = output
+        self.output_activation = output_activation
         self.loss = loss
         self.noise = noise
         self.noise_level = noise_level
@@ -221,13 +213,12 @@ class AutoencoderTransformer(_LatentTransformer):
         return Autoencoder if self.noise is None else DenoisingAutoencoder
 
     def _resolve_auto(self, X):
-        self.output_ = _by_range(self.output, X, "sigmoid", "identity")
-        return {"output": self.output_}
+        self.output_activation_ = _by_range(self.output_activation, X, "sigmoid", "identity")
+        return {"output_activation": self.output_activation_}
 
     def score(self, X, y=None):
         """Minus the mean squared reconstruction error per element: higher is better."""
-        check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES)
+        X = self._fitted_data(X)
         return -self.model_.reconstruction_error(X)
 
 
@@ -236,9 +227,9 @@ class VAETransformer(_LatentTransformer):
 
     Parameters
     ----------
-    latent_dim : int, default=2
-    hidden_sizes : sequence of int, default=(128,)
-    activation : str, default="relu"
+    latent_dim, hidden_sizes, activation, epochs, batch_size, learning_rate
+        As in ``AutoencoderTransformer``; so are ``image_shape``, ``filters``,
+        ``kernel_size``, ``random_state`` and ``verbose``.
     likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
         "auto": Bernoulli when X lies in [0, 1] (pixel intensities), else Gaussian.
     decoder_std : float, default=1.0
@@ -246,19 +237,7 @@ class VAETransformer(_LatentTransformer):
     beta : float, default=1.0
         Weight of the KL term.
     warmup_epochs : int, default=0
-    epochs : int, default=100
-    batch_size : int, default=64
-    learning_rate : float, default=1e-3
-    image_shape : (channels, height, width), optional
-        Makes the networks convolutional (``aelearn.models.convolutional``): each row of X
-        is an image of this shape, so channels * height * width must be X's columns.
-        ``hidden_sizes`` then gives the dense layers between the convolutions and the code.
-    filters : sequence of int, default=(32, 64)
-        With ``image_shape``: the channels of each stride-2 convolution.
-    kernel_size : int, default=3
-        With ``image_shape``: the odd side of every kernel.
-    random_state : int, numpy.random.Generator or None, default=None
-    verbose : "auto", bool or int, default="auto"
+        Epochs over which beta rises from 0 (0: no warm-up).
 
     Attributes
     ----------
@@ -266,7 +245,6 @@ class VAETransformer(_LatentTransformer):
     likelihood_ : str
         The likelihood used ("bernoulli" or "gaussian").
     history_ : aelearn.training.History
-    n_features_in_ : int
     """
 
     def __init__(
@@ -315,6 +293,5 @@ class VAETransformer(_LatentTransformer):
 
         Estimated with 10 draws of z per example from a fixed seed, so it is repeatable.
         """
-        check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES)
+        X = self._fitted_data(X)
         return -self.model_.evaluate(X)["neg_elbo"]

@@ -1,94 +1,104 @@
 """How many threads NumPy's BLAS runs while aelearn trains, predicts and evaluates.
 
 A matrix product split over threads pays only when it is large: for the course's small
-networks (a 64-128-8 autoencoder on digits) the threads spend longer waiting for each
-other than multiplying, and on a machine whose other core is busy a second thread can make
-an epoch many times slower. So aelearn chooses for itself, from the size of the model's
-largest weight matrix: one thread below ``PARALLEL_WEIGHTS`` weights, and ``MAX_THREADS``
-from there up, as for the 784-512 layers of the speed benchmark. The choice holds only
-inside aelearn's calls: the BLAS setting outside them, yours, is left as it was.
+networks the threads spend longer waiting for each other than multiplying, and on a
+machine whose other core is busy a second thread can make an epoch many times slower. So
+aelearn chooses from the multiply-adds one example costs the model's largest product
+(``Module.multiply_adds``: a Dense layer's weights, a convolution's weights times the
+positions it is applied at): one thread below ``PARALLEL_WORK``, ``MAX_THREADS`` from there
+up (the 784-512 layers of the speed benchmark and the course's MNIST convolutions get two,
+the digits networks one). The BLAS setting outside aelearn's calls is left as it was.
 
-The choice depends on the model alone (and on ``fit``'s shards: one thread each), not on
-the machine or its settings, and that is what keeps a seeded run bit for bit the same
-everywhere: OpenBLAS sums a product in a different order on one thread than on two, so
-the same product differs in its last bits (by about 1e-5 for a 784-512 layer in float32)
-when the thread count does.
-
-To choose yourself, for every aelearn call inside a block::
+The choice depends on the model alone, not on the machine, so that a seeded run is bit
+for bit the same everywhere: OpenBLAS sums a product in another order on two threads than
+on one (a 784-512 float32 layer differs by about 1e-5). To choose yourself::
 
     with aelearn.blas_threads(1):
         model.fit(X)
 """
 
 import contextlib
+import functools
+import threading
 
 from threadpoolctl import ThreadpoolController
 
-#: Weights in the largest matrix from which a second BLAS thread pays. Measured on 2 cores,
-#: a 784-w-32 autoencoder's training step at batch 64 and 128: at w = 128 (100,352 weights)
-#: two threads were 23% faster at one batch size and 10% slower at the other; from w = 256
-#: (200,704) up they were 13-30% faster at both. The course's digits networks (64-128,
-#: 8,192 weights) stay on one thread.
-PARALLEL_WEIGHTS = 100_000
+from aelearn.nn import Parameter, shape_through
+from aelearn.validation import check_int
+
+#: Multiply-adds per example of the largest product from which a second BLAS thread pays.
+#: Measured on 2 cores, a 784-w-32 autoencoder's training step at batch 64 and 128: at
+#: w = 128 (100,352 weights) two threads were 23% faster at one batch size and 10% slower
+#: at the other; from w = 256 (200,704) up they were 13-30% faster at both. The course's
+#: digits networks (64-128, 8,192 weights) stay on one thread.
+PARALLEL_WORK = 100_000
 #: Threads for large products, on every machine (see above why not "all the cores").
 MAX_THREADS = 2
 
-_controller = None
-_override = None
-_inside = False
+_state = threading.local()
 
 
+@functools.cache
 def _blas():
-    global _controller
-    if _controller is None:  # finding the libraries takes milliseconds: do it once
-        _controller = ThreadpoolController()
-    return _controller
+    return ThreadpoolController()  # finding the libraries takes milliseconds: do it once
 
 
-def threads_for(params, shards=1):
-    """The BLAS threads aelearn uses for a model with these parameters (see the module).
+def largest_product(model):
+    """The multiply-adds per example of ``model``'s largest product, from the layers' shapes
+    (``Module.output_shape``); a layer whose input shape is not known counts its weights."""
+    shapes = {}
+    input_shape = getattr(model, "input_shape", None)
+    if input_shape is not None:
+        shape_through(model, input_shape, shapes)
+    work = [0]
+    for module in model.modules():
+        seen = shapes.get(id(module), (None, None))[0]
+        own = [p.size for _, p in module.children() if isinstance(p, Parameter)]
+        work.append(module.multiply_adds(seen) if seen is not None else max(own, default=0))
+    return max(work)
 
-    One when a batch is split into ``shards`` > 1 that run side by side
-    (``aelearn.training.shards``): the shards are then what uses the cores.
-    """
-    if _override is not None:
-        return _override
-    if shards > 1:
-        return 1
-    largest = max((p.size for p in params if p.ndim == 2), default=0)
-    return 1 if largest < PARALLEL_WEIGHTS else MAX_THREADS
+
+def threads_for(model):
+    """The BLAS threads aelearn uses for ``model`` (see the module docstring)."""
+    override = getattr(_state, "override", None)
+    if override is not None:
+        return override
+    return MAX_THREADS if largest_product(model) >= PARALLEL_WORK else 1
 
 
 @contextlib.contextmanager
-def chosen_threads(params, shards=1):
-    """Run the block with the BLAS on ``threads_for(params, shards)`` threads; a call nested
-    in another keeps the outer choice."""
-    global _inside
-    if _inside:
+def chosen_threads(model):
+    """Run the block with the BLAS on ``threads_for(model)`` threads; a call nested in
+    another (``fit`` evaluating, ``reconstruction_error`` reconstructing) keeps the outer
+    choice."""
+    if getattr(_state, "inside", False):
         yield
         return
-    _inside = True
+    _state.inside = True
     try:
-        with _blas().limit(limits=threads_for(params, shards), user_api="blas"):
+        with _blas().limit(limits=threads_for(model), user_api="blas"):
             yield
     finally:
-        _inside = False
+        _state.inside = False
+
+
+def uses_blas(method):
+    """Decorate a public method of a model: it runs with the BLAS threads chosen for it."""
+
+    @functools.wraps(method)
+    def chosen(self, *args, **kwargs):
+        with chosen_threads(self):
+            return method(self, *args, **kwargs)
+
+    return chosen
 
 
 @contextlib.contextmanager
 def blas_threads(n):
-    """Make every aelearn call inside the block run the BLAS on ``n`` threads.
-
-    Parameters
-    ----------
-    n : int
-        A positive number of threads.
-    """
-    global _override
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"blas_threads takes a positive number of threads; got {n!r}")
-    previous, _override = _override, n
+    """Make every aelearn call inside the block run the BLAS on ``n`` (> 0) threads."""
+    n = check_int(n, "blas_threads' number of threads")
+    previous, _state.override = getattr(_state, "override", None), n
     try:
         yield
     finally:
-        _override = previous
+        _state.override = previous

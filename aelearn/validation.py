@@ -13,24 +13,13 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=False):
-    """Return ``X`` as a finite 2-D floating array of ``dtype``, or raise a clear error.
+    """Return ``X``, array_like of shape (n_samples, n_features), as a finite floating array
+    of ``dtype``, or raise an error that names it ``name``.
 
-    Parameters
-    ----------
-    X : array_like of shape (n_samples, n_features)
-    name : str, default="X"
-        How the message refers to the array.
-    n_features : int, optional
-        The number of features the model was built for.
-    dtype : dtype or None, default=np.float32
-        Integers are converted; objects, strings and complex numbers are refused. None
-        keeps a floating array's dtype and makes anything else float64.
-    unit_interval : bool, default=False
-        Require values in [0, 1] (for Bernoulli likelihoods and binary cross-entropy).
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_features) and dtype ``dtype``
+    ``n_features`` is the width the model was built for, if known. Integers are converted;
+    objects, strings and complex numbers are refused; ``dtype=None`` keeps a floating
+    array's dtype and makes anything else float64. ``unit_interval`` requires values in
+    [0, 1] (for Bernoulli likelihoods and binary cross-entropy).
     """
     if hasattr(X, "toarray") and hasattr(X, "nnz"):  # scipy.sparse, without importing it
         raise TypeError(
@@ -92,11 +81,7 @@ def check_labels(y, n_samples, n_classes=None, name="y"):
         raise ValueError(
             f"{name} must have shape ({n_samples},), one label per sample; got {labels.shape}"
         )
-    if (
-        labels.dtype.kind == "f"
-        and np.all(np.isfinite(labels))
-        and np.all(labels == np.round(labels))
-    ):
+    if labels.dtype.kind == "f" and np.all(np.isfinite(labels) & (labels == np.round(labels))):
         labels = labels.astype(np.int64)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer class labels; got dtype {labels.dtype}")
@@ -108,19 +93,30 @@ def check_labels(y, n_samples, n_classes=None, name="y"):
     return labels.astype(np.int64)
 
 
-def check_positive_int(value, name):
-    """Return ``value`` as an int > 0, or raise ValueError naming the parameter."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+def check_int(value, name, minimum=1):
+    """Return ``value`` as an int >= ``minimum`` (positive by default; None: any int), or
+    raise ValueError naming the parameter."""
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not integral or (minimum is not None and value < minimum):
+        what = {None: "an integer", 1: "a positive integer"}.get(
+            minimum, f"an integer >= {minimum}"
+        )
+        raise ValueError(f"{name} must be {what}; got {value!r}")
     return int(value)
+
+
+def check_int_pair(value, name, minimum=1):
+    """``value`` as a pair (height, width) of ints >= ``minimum``: an int means both."""
+    values = tuple(value) if isinstance(value, tuple | list) else (value, value)
+    if len(values) != 2:
+        raise ValueError(f"{name} must be an int or a pair (height, width) of ints; got {value!r}")
+    return tuple(check_int(v, f"{name} (an int or a pair of them)", minimum) for v in values)
 
 
 def check_real(value, name, minimum=None, strictly=False):
     """Return ``value`` as a finite float (>= ``minimum``, or > it if ``strictly``), or raise.
-
     Strings, booleans and NaN are refused, so that ``beta="1"`` fails here with the
-    parameter's name rather than deep inside arithmetic.
-    """
+    parameter's name rather than deep inside arithmetic."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number; got {value!r}")
     if minimum is not None and (value <= minimum if strictly else value < minimum):
@@ -130,18 +126,8 @@ def check_real(value, name, minimum=None, strictly=False):
 
 
 def check_sizes(sizes, name="sizes", layout="(n_features, hidden..., latent_dim)", min_len=2):
-    """Return layer widths as a tuple of positive ints, or raise saying what is expected.
-
-    Parameters
-    ----------
-    sizes : sequence of int
-    name : str
-        The parameter, for the message.
-    layout : str
-        What the sequence lists, for the message.
-    min_len : int
-        The fewest widths allowed.
-    """
+    """Return layer widths as a tuple of positive ints, at least ``min_len`` of them, or
+    raise an error naming the parameter ``name`` and saying what it lists (``layout``)."""
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Iterable):
         hint = (
             f" (one width w is written ({sizes!r},))" if isinstance(sizes, numbers.Number) else ""
@@ -150,7 +136,7 @@ def check_sizes(sizes, name="sizes", layout="(n_features, hidden..., latent_dim)
     widths = tuple(sizes)
     if len(widths) < min_len:
         raise ValueError(f"{name} must list at least {min_len} widths {layout}; got {widths}")
-    return tuple(check_positive_int(width, f"each entry of {name}") for width in widths)
+    return tuple(check_int(width, f"each entry of {name}") for width in widths)
 
 
 def check_dtype(dtype):
@@ -210,3 +196,47 @@ def check_unit_interval(values, what, name="targets"):
             f"[{values.min():.4g}, {values.max():.4g}]. Scale the data into [0, 1] or use an "
             "MSE loss."
         )
+
+
+def check_image(x, name, channels=None, where="this op"):
+    """Raise ValueError unless ``x`` is (batch, channels, height, width), with ``channels``."""
+    expected = "channels" if channels is None else str(channels)
+    if np.ndim(x) != 4 or (channels is not None and np.shape(x)[1] != channels):
+        raise ValueError(
+            f"{where} expects {name} of shape (batch, {expected}, height, width); got shape "
+            f"{tuple(np.shape(x))}. Reshape flat images with .reshape(-1, channels, height, width)."
+        )
+
+
+def conv_padding(padding, kernel, stride):
+    """PyTorch's padding argument of a convolution as (top, bottom, left, right).
+
+    An int or a pair pads both sides alike; "valid" is no padding; "same" pads kH - 1 rows in
+    all, (kH - 1) // 2 on top and the rest below (likewise for columns), so that the output
+    keeps the input's size, which only stride 1 can do: PyTorch refuses "same" with a stride
+    above 1, and so does this.
+    """
+    if isinstance(padding, str):
+        check_choice(padding, ("same", "valid"), "padding (a string)")
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if stride != (1, 1):
+            raise ValueError(
+                f"padding='same' is not supported for strided convolutions (stride={stride}), "
+                "as in PyTorch; give the padding as an int instead"
+            )
+        (kh, kw) = kernel
+        return ((kh - 1) // 2, kh - 1 - (kh - 1) // 2, (kw - 1) // 2, kw - 1 - (kw - 1) // 2)
+    ph, pw = check_int_pair(padding, "padding", minimum=0)
+    return (ph, ph, pw, pw)
+
+
+def check_output_padding(output_padding, stride):
+    """``output_padding`` as a pair, each below its stride, as PyTorch requires."""
+    output_padding = check_int_pair(output_padding, "output_padding", minimum=0)
+    if output_padding[0] >= stride[0] or output_padding[1] >= stride[1]:
+        raise ValueError(
+            f"output_padding {output_padding} must be smaller than the stride {stride}, as in "
+            "PyTorch: it only picks one of the stride's possible output sizes"
+        )
+    return output_padding

@@ -95,7 +95,11 @@ def test_fit_refuses_bad_settings_before_training(settings, match):
 
 
 def test_noise_levels_must_be_numbers():
-    with pytest.raises(ValueError, match="the level of masking noise must be a finite number"):
+    with pytest.raises(
+        ValueError,
+        match=r"noise_level \(the probability of masking noise\) must be a finite number; "
+        r"got '0.3'",
+    ):
         DenoisingAutoencoder((6, 4, 2), noise_level="0.3")
 
 
@@ -125,17 +129,21 @@ def test_a_classifier_on_a_vae_encoder_says_how_to_use_the_means():
 
 
 def test_a_classifier_head_takes_a_sequence_of_widths():
-    with pytest.raises(TypeError, match=r"hidden must be a sequence of layer widths .*got 5"):
-        Classifier(n_features=6, hidden=5)
+    with pytest.raises(TypeError, match=r"hidden_sizes must be a sequence of layer widths .*got 5"):
+        Classifier(n_features=6, hidden_sizes=5)
 
 
-def test_interpolation_takes_one_example_at_each_end():
+def test_interpolation_takes_one_example_of_n_features_values_at_each_end():
     vae = VAE((6, 4, 2), rng=0)
-    assert vae.interpolate(X[0], X[1:2], steps=3).shape == (3, 6)
-    with pytest.raises(ValueError, match=r"x_b must be one example of shape \(6,\).*\(2, 3\)"):
-        vae.interpolate(X[0], X[:2, :3])
-    with pytest.raises(ValueError, match=r"x_a must be one example .*got shape \(2, 6\)"):
-        vae.interpolate(X[:2], X[2])
+    path = vae.interpolate(X[0], X[1:2], steps=3)
+    assert path.shape == (3, 6)
+    # An example of any shape holding its n_features values: a (2, 3) image here.
+    np.testing.assert_array_equal(vae.interpolate(X[0], X[1].reshape(2, 3), steps=3), path)
+    with pytest.raises(ValueError, match=r"x_a and x_b must each be one example of 6 values"):
+        vae.interpolate(X[0, :5], X[1, :5])
+    # Two examples at one end: refused by aelearn's check, which names the arguments.
+    with pytest.raises(ValueError, match=r"x_a and x_b"):
+        vae.interpolate(X[0], X[:2])
 
 
 @pytest.mark.parametrize(

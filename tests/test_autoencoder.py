@@ -55,7 +55,7 @@ def test_unit_interval_data_choose_a_sigmoid_output_and_cross_entropy(digits):
 
 def test_an_identity_output_trains_with_mse_on_data_of_any_range(digits):
     X = (digits.X_train[:200] - digits.X_train[:200].mean(0)) * 3.0
-    model = Autoencoder(sizes=(64, 16, 4), output="identity", rng=0)
+    model = Autoencoder(sizes=(64, 16, 4), output_activation="identity", rng=0)
     config = model.get_config()
     model.fit(X, epochs=2)
     assert model.decoder.output_activation == "identity" and model.loss_ == "mse"
@@ -75,8 +75,8 @@ def test_the_default_sigmoid_output_refuses_data_outside_the_unit_interval(digit
 
 
 def test_cross_entropy_with_an_identity_output_is_refused():
-    with pytest.raises(ValueError, match="needs output='sigmoid'"):
-        Autoencoder(output="identity", loss="bce")
+    with pytest.raises(ValueError, match="needs output_activation='sigmoid'"):
+        Autoencoder(output_activation="identity", loss="bce")
 
 
 def test_an_autoencoder_from_custom_encoder_and_decoder_modules(digits):
@@ -120,7 +120,7 @@ def test_frozen_encoder_weights_do_not_change(digits):
 # ----- against PCA on digits -------------------------------------------------------------
 def test_linear_autoencoder_matches_pca_error_and_subspace(digits):
     k = 4
-    model = Autoencoder(sizes=(64, k), activation="identity", output="identity", rng=0)
+    model = Autoencoder(sizes=(64, k), activation="identity", output_activation="identity", rng=0)
     model.fit(digits.X_train, epochs=80, lr=1e-2)
     X_train = digits.X_train
     error = model.reconstruction_error(X_train)
@@ -128,7 +128,7 @@ def test_linear_autoencoder_matches_pca_error_and_subspace(digits):
     # PCA is the best rank-k affine map (Eckart-Young), so no linear code beats it on the
     # training set; measured with seed 0: 1.0028 times PCA's error.
     assert pca_error * (1 - 1e-4) <= error <= 1.02 * pca_error
-    W = model.decoder.net.dense_layers[0].W.data  # (latent_dim, n_features)
+    W = model.decoder.net.dense_layers[0].weight.data  # (latent_dim, n_features)
     angles = subspace_angles_to_pca(W, X_train)
     assert angles.shape == (k,)
     assert angles.max() < 6.0  # measured: 1.96 degrees; a random 4-D subspace is near 90
@@ -146,8 +146,8 @@ def test_relu_autoencoder_beats_pca_at_code_size_8(digits):
 def test_corruption_is_drawn_fresh_for_every_batch(monkeypatch):
     seen = []
 
-    def spy(x, kind, level, rng):
-        out = corrupt(x, kind, level, rng)
+    def spy(x, noise, noise_level, rng):
+        out = corrupt(x, noise, noise_level, rng)
         seen.append(out.data.copy())
         return out
 
@@ -196,7 +196,10 @@ def test_denoise_accepts_gaussian_noisy_input_outside_the_unit_interval(digits):
 
 
 def test_unknown_corruption_is_refused_at_construction():
-    with pytest.raises(ValueError, match="unknown corruption"):
+    with pytest.raises(
+        ValueError,
+        match=r"noise must be one of \('gaussian', 'masking', 'salt_and_pepper'\); got 'dropout'",
+    ):
         DenoisingAutoencoder(noise="dropout")
 
 
@@ -208,7 +211,7 @@ def test_latent_importance_is_one_rise_per_unit_and_zero_for_an_unused_unit(digi
     assert importance.shape == (4,)
     assert np.all(importance > 0.0)  # a trained decoder relies on each of its units
     # Cut unit 2 out of the decoder: ablating it can no longer change the output.
-    model.decoder.net.dense_layers[0].W.data[2] = 0.0
+    model.decoder.net.dense_layers[0].weight.data[2] = 0.0
     importance = model.latent_importance(X)
     assert importance[2] == 0.0
     assert np.all(np.delete(importance, 2) > 1e-4)
@@ -224,8 +227,8 @@ def test_decoder_refuses_an_output_activation_it_does_not_apply():
     ("settings", "match"),
     [
         (
-            {"output": "tanh"},
-            r"output must be one of \(.*'identity'\); got 'tanh'",
+            {"output_activation": "tanh"},
+            r"output_activation must be one of \('sigmoid', 'identity'\); got 'tanh'",
         ),
         ({"loss": "l1"}, r"loss must be one of \('auto', 'bce', 'mse'\); got 'l1'"),
     ],

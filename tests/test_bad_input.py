@@ -83,14 +83,26 @@ def test_estimator_refuses_wrong_number_of_features(name):
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_model_refuses_1d_and_3d_input(name):
+def test_model_refuses_1d_input(name):
     model = MODELS[name]()
     with pytest.raises(ValueError, match=r"2-D with shape \(n_samples, n_features\); got 1-D"):
         _fit(model, X[0])
     with pytest.raises(ValueError, match=r"for one sample use X.reshape\(1, -1\)"):
         _fit(model, X[0])
-    with pytest.raises(ValueError, match=r"got 3-D array of shape \(30, 2, 3\)"):
-        _fit(model, X.reshape(30, 2, 3))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_model_takes_examples_of_any_shape_holding_n_features_values(name):
+    # Images (n, ...) of n_features values each are taken as rows of their values.
+    images = X.reshape(30, 2, 3)
+    from_images = _fit(MODELS[name](), images)
+    from_rows = _fit(MODELS[name](), X)
+    _assert_same_weights(from_images, from_rows)
+    np.testing.assert_array_equal(_encode(from_images, images), _encode(from_rows, X))
+    with pytest.raises(ValueError, match="X has 4 features per sample; this model expects 6"):
+        _encode(from_images, X[:, :4].reshape(30, 2, 2))
+    with pytest.raises(ValueError, match="X has 4 features per sample; this model expects 6"):
+        _fit(MODELS[name](), X[:, :4].reshape(30, 2, 2))
 
 
 @pytest.mark.parametrize("name", ESTIMATORS)
@@ -139,10 +151,10 @@ def test_estimator_converts_integers_and_numeric_objects_but_refuses_strings(nam
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: Autoencoder((6, 2), output="sigmoid", loss="bce", rng=0),
+        lambda: Autoencoder((6, 2), output_activation="sigmoid", loss="bce", rng=0),
         lambda: VAE((6, 2), likelihood="bernoulli", rng=0),
         lambda: CVAE((6, 2), n_classes=3, rng=0),
-        lambda: AutoencoderTransformer(output="sigmoid", loss="bce", epochs=1),
+        lambda: AutoencoderTransformer(output_activation="sigmoid", loss="bce", epochs=1),
         lambda: VAETransformer(likelihood="bernoulli", epochs=1),
     ],
 )
@@ -223,7 +235,7 @@ class InterruptAt(Callback):
     def __init__(self, epoch):
         self.epoch = epoch
 
-    def on_epoch_begin(self, epoch, trainer):
+    def on_epoch_begin(self, epoch, run):
         if epoch == self.epoch:
             raise KeyboardInterrupt
 
@@ -286,4 +298,4 @@ def test_a_finite_value_too_large_for_float32_is_not_called_nan_or_infinite():
     X = np.full((4, 64), 0.5)
     X[0, 0] = 1e39
     with pytest.raises(ValueError, match=r"up to 1e\+39, beyond the largest float32"):
-        Autoencoder(output="identity", rng=0).fit(X, epochs=1)
+        Autoencoder(output_activation="identity", rng=0).fit(X, epochs=1)

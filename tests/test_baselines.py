@@ -112,7 +112,7 @@ def test_reconstruction_error_table_trains_an_autoencoder_per_code_size(digits):
 
     def make(k):
         made.append(k)
-        return Autoencoder((64, k), activation="identity", output="identity", rng=0)
+        return Autoencoder((64, k), activation="identity", output_activation="identity", rng=0)
 
     rows = reconstruction_error_table(
         digits.X_train,

@@ -7,7 +7,7 @@ from aelearn.autograd.activations import log_softmax
 from aelearn.datasets import load_digits
 from aelearn.models.autoencoder import Autoencoder
 from aelearn.models.classifier import Classifier
-from aelearn.nn import Dense, Sequential, Sigmoid
+from aelearn.nn import Dense, Module, Sequential, Sigmoid
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +73,14 @@ def test_raw_input_classifier_learns_digits(digits):
 
 
 def test_deep_mlp_classifier_has_the_requested_layers():
-    clf = Classifier(None, n_features=64, hidden=(128, 64, 32), activation="sigmoid", rng=0)
+    clf = Classifier(None, n_features=64, hidden_sizes=(128, 64, 32), activation="sigmoid", rng=0)
     assert clf.head.sizes == (64, 128, 64, 32, 10)
     assert sum(isinstance(m, Sigmoid) for m in clf.head.layers) == 3
 
 
 def test_predictions_agree_with_probabilities(digits, autoencoder):
     X, y, _, _ = digits
-    clf = Classifier(autoencoder.encoder, hidden=(8,), rng=0).fit(X, y, epochs=2)
+    clf = Classifier(autoencoder.encoder, hidden_sizes=(8,), rng=0).fit(X, y, epochs=2)
     proba = clf.predict_proba(X[:50])
     assert proba.shape == (50, 10)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
@@ -110,6 +110,39 @@ def test_code_width_is_found_for_any_encoder_module(digits):
     assert clf.code_width == 12 and clf.head.sizes == (12, 10)
     with pytest.raises(ValueError, match="n_features"):
         Classifier(encoder)
+
+
+def test_the_code_width_is_read_from_the_encoders_settings_without_a_forward_pass(
+    autoencoder, monkeypatch
+):
+    def no_forward(self, *args, **kwargs):
+        raise AssertionError(f"{type(self).__name__} ran a forward pass")
+
+    monkeypatch.setattr(Module, "__call__", no_forward)
+    clf = Classifier(autoencoder.encoder, n_classes=3, rng=0)
+    assert clf.code_width == 16 and clf.head.sizes == (16, 3)
+
+
+class Halve(Module):
+    """A user's layer that states no output shape."""
+
+    def forward(self, x):
+        return x * 0.5
+
+
+def test_an_encoder_that_states_no_output_shape_is_measured_on_one_input(digits):
+    X, y, _, _ = digits
+    encoder = Sequential(Dense(64, 12, rng=0), Halve())
+    assert encoder.output_shape((64,)) is None
+    clf = Classifier(encoder, n_classes=10, n_features=64, rng=0)
+    assert clf.code_width == 12 and clf.head.sizes == (12, 10)
+    assert clf.fit(X, y, epochs=1).predict(X[:4]).shape == (4,)
+
+
+def test_a_classifier_prints_only_the_settings_that_differ_from_their_defaults():
+    assert repr(Classifier(None, 3, (5,), n_features=4, rng=0)).startswith(
+        "Classifier(n_classes=3, hidden_sizes=(5,), n_features=4"
+    )
 
 
 def test_same_seed_same_classifier(digits, autoencoder):

@@ -7,11 +7,12 @@ import pytest
 
 from aelearn import io
 from aelearn.cli import main
-from aelearn.demo import DEMO, run_demo
+from aelearn.demo import DEMO, KINDS, MODELS, run_demo
 from aelearn.io import load
 from aelearn.models import CVAE, VAE, Autoencoder
+from aelearn.nn import Conv2d
 
-TRAIN = ["train", "--epochs", "2", "--hidden", "16", "--latent", "2"]
+TRAIN = ["train", "--epochs", "2", "--hidden-sizes", "16", "--latent-dim", "2"]
 
 
 def test_quick_demo_writes_metrics_figures_models_and_a_table(tmp_path, capsys):
@@ -64,26 +65,41 @@ def test_train_with_the_same_seed_gives_the_same_weights(tmp_path):
         np.testing.assert_array_equal(a[key], b[key])
 
 
-def test_train_with_shards_gives_the_weights_fit_gives_with_those_shards(tmp_path, capsys):
-    from aelearn.cli import load_data
-    from aelearn.demo import build_model
-
-    path = tmp_path / "sharded.npz"
-    argv = [*TRAIN, "--kind", "dae", "--seed", "3", "--shards", "2", "--output", str(path)]
-    assert main(argv) == 0
-    data = load_data("digits", None)
-    model = build_model("dae", data.n_features, (16,), 2, 1.0, data.n_classes, 3)
-    model.fit(data.X_train, epochs=2, batch_size=64, shards=2, verbose=False)
-    saved, expected = load(path).state_dict(), model.state_dict()
-    for key in expected:
-        np.testing.assert_array_equal(saved[key], expected[key], err_msg=key)
-
-
-def test_hidden_takes_several_layers(tmp_path):
+def test_hidden_sizes_takes_several_layers(tmp_path):
     path = tmp_path / "ae.npz"
-    assert main([*TRAIN[:-4], "--hidden", "32,16", "--latent", "3", "--output", str(path)]) == 0
+    argv = [*TRAIN[:-4], "--hidden-sizes", "32,16", "--latent-dim", "3", "--output", str(path)]
+    assert main(argv) == 0
     model = load(path)
     assert isinstance(model, Autoencoder) and model.encoder.sizes == (64, 32, 16, 3)
+
+
+def test_an_empty_hidden_sizes_means_no_hidden_layer(tmp_path):
+    path = tmp_path / "ae.npz"
+    argv = [*TRAIN[:-4], "--hidden-sizes=", "--latent-dim", "3", "--output", str(path)]
+    assert main(argv) == 0
+    model = load(path)
+    assert model.sizes == (64, 3) and len(model.encoder.net.dense_layers) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_convolutional_model_trains_saves_and_evaluates_on_tiny_mnist(tmp_path, capsys, kind):
+    rng = np.random.default_rng(0)
+    for part, n in (("train", 30), ("t10k", 10)):
+        _write_idx(tmp_path / f"{part}-images-idx3-ubyte", rng.integers(0, 256, (n, 6, 6)))
+        _write_idx(tmp_path / f"{part}-labels-idx1-ubyte", rng.integers(0, 10, n))
+    path = tmp_path / "conv.npz"
+    data = ["--data", "mnist", "--mnist-path", str(tmp_path)]
+    argv = ["train", "--epochs", "2", "--filters", "4,8", "--hidden-sizes=", "--latent-dim", "4"]
+    assert main([*argv, "--kind", kind, *data, "--output", str(path)]) == 0
+    trained = capsys.readouterr().out
+    model = load(path)
+    assert type(model) is MODELS[kind][0] and model.sizes == (36, 4)
+    convolutions = [m for m in model.encoder.modules() if isinstance(m, Conv2d)]
+    assert [conv.out_channels for conv in convolutions] == [4, 8]
+    assert main(["evaluate", str(path), *data]) == 0
+    evaluated = capsys.readouterr().out
+    # The figures evaluate prints are those train printed for the model it saved.
+    assert trained.splitlines()[-1].split() == evaluated.splitlines()[-1].split()[1:]
 
 
 def test_sample_writes_a_png_for_a_cvae_class(tmp_path):
@@ -130,7 +146,8 @@ def test_train_on_mnist_files_from_mnist_path(tmp_path):
         (["train", "--beta", "-1"], "argument --beta: expected a non-negative number"),
         (["train", "--lr", "nan"], "argument --lr: expected a positive number, got 'nan'"),
         (["train", "--seed", "-1"], "argument --seed: expected a non-negative integer"),
-        (["train", "--hidden", "64,x"], "expected comma-separated positive integers"),
+        (["train", "--hidden-sizes", "64,x"], "expected comma-separated positive integers"),
+        (["train", "--filters", "4,0"], "expected comma-separated positive integers"),
         (["train", "--kind", "gan"], "argument --kind: invalid choice: 'gan'"),
         (["sample", "m.npz", "--n", "0"], "argument --n: expected a positive integer"),
         ([], "the following arguments are required: COMMAND"),
@@ -143,6 +160,16 @@ def test_bad_arguments_exit_2_with_argparse_message(args, message, capsys):
     err = capsys.readouterr().err
     assert_one_line_error(err, " ".join(args[:1]))
     assert message in err
+
+
+def test_shards_is_no_option_anymore(tmp_path, capsys):
+    path = tmp_path / "m.npz"
+    with pytest.raises(SystemExit) as exit_info:
+        main([*TRAIN, "--shards", "2", "--output", str(path)])
+    assert exit_info.value.code == 2 and not path.exists()
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "")
+    assert "unrecognized arguments: --shards 2" in err
 
 
 def test_sampling_an_autoencoder_is_a_usage_error(tmp_path, capsys):
@@ -178,7 +205,9 @@ def test_evaluating_a_corrupt_file_is_a_usage_error(tmp_path, capsys):
     assert_one_line_error(err, "evaluate")
     assert "truncated or corrupted" in err
     assert main(["evaluate", str(tmp_path / "missing.npz")]) == 2
-    assert "No such file" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "evaluate")
+    assert f"{tmp_path / 'missing.npz'} does not exist" in err
 
 
 def test_python_dash_m_exits_2_without_traceback():

@@ -159,15 +159,72 @@ def test_the_summary_shows_image_shapes_as_none_channels_height_width():
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: nn.Conv2d(1, 8, 3, stride=2, padding="same"), "not supported for strided"),
-        (lambda: nn.Conv2d(0, 8, 3), "in_channels as a positive int"),
-        (lambda: nn.Conv2d(1, 8, (3,)), "kernel_size must be an int >= 1 or a pair"),
-        (lambda: nn.Conv2d(1, 8, 3, padding=-1), "padding must be an int >= 0"),
-        (lambda: nn.ConvTranspose2d(1, 8, 3, 2, 1, output_padding=2), "smaller than the stride"),
+        (
+            lambda: nn.Conv2d(1, 8, 3, stride=2, padding="same"),
+            r"padding='same' is not supported for strided convolutions",
+        ),
+        (
+            lambda: nn.Conv2d(1, 8, 3, padding="full"),
+            r"padding \(a string\) must be one of \('same', 'valid'\); got 'full'",
+        ),
+        (lambda: nn.Conv2d(0, 8, 3), "in_channels must be a positive integer; got 0"),
+        (lambda: nn.Conv2d(1, 2.0, 3), "out_channels must be a positive integer; got 2.0"),
+        (
+            lambda: nn.ConvTranspose2d(True, 8, 3),
+            "in_channels must be a positive integer; got True",
+        ),
+        (
+            lambda: nn.Conv2d(1, 8, (3,)),
+            r"kernel_size must be an int or a pair \(height, width\) of ints; got \(3,\)",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(1, 8, (3, 0)),
+            r"kernel_size \(an int or a pair of them\) must be a positive integer; got 0",
+        ),
+        (
+            lambda: nn.Conv2d(1, 8, 3, stride=0),
+            r"stride \(an int or a pair of them\) must be a positive integer; got 0",
+        ),
+        (
+            lambda: nn.Conv2d(1, 8, 3, padding=-1),
+            r"padding \(an int or a pair of them\) must be an integer >= 0; got -1",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(1, 8, 3, 2, (1, -1)),
+            r"padding \(an int or a pair of them\) must be an integer >= 0; got -1",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(1, 8, 3, 2, 1, output_padding=2),
+            r"output_padding \(2, 2\) must be smaller than the stride \(2, 2\)",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(1, 8, 3, (2, 1), 1, output_padding=(1, 1)),
+            r"output_padding \(1, 1\) must be smaller than the stride \(2, 1\)",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(1, 8, 3, 2, 1, output_padding=-1),
+            r"output_padding \(an int or a pair of them\) must be an integer >= 0; got -1",
+        ),
         (lambda: nn.MaxPool2d(2, padding=2), "at most half the kernel"),
+        (
+            lambda: nn.MaxPool2d((2, 0)),
+            r"kernel_size \(an int or a pair of them\) must be a positive integer; got 0",
+        ),
+        (
+            lambda: nn.AvgPool2d(2, stride=0),
+            r"stride \(an int or a pair of them\) must be a positive integer; got 0",
+        ),
         (lambda: nn.Upsample(2, scale_factor=2), "exactly one of size and scale_factor"),
-        (lambda: nn.Upsample(scale_factor=2, mode="bilinear"), "mode='nearest' only"),
+        (
+            lambda: nn.Upsample(scale_factor=1.5),
+            r"scale_factor \(an int or a pair of them\) must be a positive integer; got 1.5",
+        ),
+        (
+            lambda: nn.Upsample(scale_factor=2, mode="bilinear"),
+            r"Upsample's mode must be one of \('nearest',\); got 'bilinear'",
+        ),
         (lambda: nn.Unflatten(1, 64), "tuple of positive ints"),
+        (lambda: nn.Unflatten(1, (64, 0)), "unflattened_size must be a positive integer; got 0"),
     ],
 )
 def test_bad_layer_arguments_are_refused_when_the_layer_is_built(make, message):
@@ -175,17 +232,40 @@ def test_bad_layer_arguments_are_refused_when_the_layer_is_built(make, message):
         make()
 
 
+def test_upsample_to_a_size_refuses_an_input_whose_size_does_not_divide_it():
+    # The one check left in a forward pass: the scale comes from the input's size.
+    layer = nn.Upsample(size=(5, 5))
+    with pytest.raises(ValueError, match=r"height and width divide \(5, 5\); got 2x2"):
+        layer(Tensor(np.zeros((1, 1, 2, 2), dtype=np.float32)))
+    assert layer(Tensor(np.zeros((1, 1, 1, 5), dtype=np.float32))).shape == (1, 1, 5, 5)
+
+
 @pytest.mark.parametrize(
-    ("layer", "shape", "message"),
+    ("padding", "kernel", "sides"),
     [
-        (nn.Conv2d(3, 8, 3), (2, 1, 8, 8), r"expects input of shape \(batch, 3, height, width\)"),
-        (nn.Conv2d(1, 8, 3), (2, 784), r"\(batch, 1, height, width\); got shape \(2, 784\)"),
-        (nn.ConvTranspose2d(4, 2, 3), (2, 3, 5, 5), r"\(batch, 4, height, width\)"),
-        (nn.MaxPool2d(2), (2, 5, 5), r"\(batch, channels, height, width\)"),
-        (nn.Unflatten(1, (64, 7, 7)), (2, 3000), "axis 1 of length 3136"),
-        (nn.Upsample(size=(5, 5)), (1, 1, 2, 2), "size divides"),
+        (1, 3, (1, 1, 1, 1)),
+        ((2, 0), 3, (2, 2, 0, 0)),
+        ("valid", 3, (0, 0, 0, 0)),
+        ("same", 3, (1, 1, 1, 1)),
+        ("same", 4, (1, 2, 1, 2)),  # even: the extra row below, the extra column right
+        ("same", (2, 5), (0, 1, 2, 2)),
     ],
 )
-def test_bad_input_says_which_shape_the_layer_expects(layer, shape, message):
-    with pytest.raises(ValueError, match=message):
-        layer(Tensor(np.zeros(shape, dtype=np.float32)))
+def test_conv2d_pads_the_sides_pytorch_pads(padding, kernel, sides):
+    layer = nn.Conv2d(2, 3, kernel, padding=padding, rng=0)
+    assert layer.sides == sides
+    assert layer.padding == (padding if isinstance(padding, str) else layer.padding)
+    x = Tensor(np.zeros((1, 2, 6, 7), dtype=np.float32))
+    assert layer(x).shape[1:] == layer.output_shape((2, 6, 7))
+    if padding == "same":
+        assert layer(x).shape[2:] == (6, 7)
+
+
+def test_conv_layer_configs_give_bias_as_a_flag():
+    for make in (nn.Conv2d, nn.ConvTranspose2d):
+        with_bias, without = make(2, 3, 3, rng=0), make(2, 3, 3, bias=False, rng=0)
+        assert with_bias.get_config()["bias"] is True
+        assert without.get_config()["bias"] is False
+        assert without.bias is None
+        rebuilt = make.from_config(without.get_config())
+        assert rebuilt.bias is None and rebuilt.weight.shape == without.weight.shape

@@ -119,7 +119,7 @@ def test_read_idx_rejects_truncated_gzip(tmp_path):
 def test_load_mnist_reads_idx_files_from_folder(tmp_path, no_openml, compress):
     arrays = write_tiny_mnist(tmp_path, compress=compress)
     data = load_mnist(tmp_path)
-    assert data.name == "mnist" and data.image_shape == (3, 2) and data.n_features == 6
+    assert data.name == "mnist" and data.image_shape == (1, 3, 2) and data.n_features == 6
     assert data.X_train.shape == (6, 6) and data.X_test.shape == (4, 6)
     assert data.X_train.dtype == np.float32 and data.y_train.dtype == np.int64
     np.testing.assert_allclose(data.X_train, arrays["train_images"].reshape(6, 6) / 255, rtol=1e-6)
@@ -219,7 +219,7 @@ def test_fashion_mnist_files_load_the_same_way(tmp_path, no_openml):
         )
         write_idx(tmp_path / MNIST_FILES[f"{part}_labels"], np.arange(n, dtype=np.uint8) % 10)
     data = load_mnist(tmp_path)
-    assert data.X_train.shape == (8, 784) and data.image_shape == (28, 28)
+    assert data.X_train.shape == (8, 784) and data.image_shape == (1, 28, 28)
     np.testing.assert_array_equal(data.y_test, [0, 1, 2, 3, 4])
 
 
@@ -249,7 +249,7 @@ def test_load_mnist_falls_back_to_openml_split(tmp_path, monkeypatch):
     monkeypatch.setattr("sklearn.datasets.fetch_openml", fake_fetch)
     data = load_mnist(tmp_path, n_train=3, n_test=2, data_home=tmp_path)
     assert calls == [("mnist_784", {"version": 1, "as_frame": False, "data_home": tmp_path})]
-    assert data.image_shape == (28, 28) and data.X_train.shape == (3, 784)
+    assert data.image_shape == (1, 28, 28) and data.X_train.shape == (3, 784)
     np.testing.assert_allclose(data.X_test[:, 0], np.array([60000, 60001]) % 256 / 255, rtol=1e-6)
     np.testing.assert_array_equal(data.y_test, [0, 1])
 
@@ -259,7 +259,7 @@ def test_load_digits_scales_into_unit_interval_and_splits_stratified():
     assert data.X_train.shape == (1437, 64) and data.X_test.shape == (360, 64)
     assert data.X_train.dtype == np.float32 and data.y_train.dtype == np.int64
     assert data.X_train.min() == 0 and data.X_train.max() == 1
-    assert data.image_shape == (8, 8) and data.n_features == 64 and data.n_classes == 10
+    assert data.image_shape == (1, 8, 8) and data.n_features == 64 and data.n_classes == 10
     # Stratified: every class has the same share, to within one image, in both parts.
     share_train = np.bincount(data.y_train) / len(data.y_train)
     share_test = np.bincount(data.y_test) / len(data.y_test)

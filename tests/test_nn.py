@@ -19,6 +19,7 @@ from aelearn.nn import (
     Sigmoid,
     Softplus,
     Tanh,
+    check_corruption,
     corrupt,
     draw_corruption,
     get_activation,
@@ -49,10 +50,10 @@ def assert_gradcheck_passes(report, names):
 @pytest.mark.parametrize("init", ["he", "glorot", "normal"])
 def test_dense_gradients_match_finite_differences(init):
     layer = Dense(4, 3, init=init, rng=np.random.default_rng(1), dtype=np.float64)
-    # A non-zero bias, so that an output that ignored b would also change the check.
-    layer.b.data[...] = np.random.default_rng(2).normal(size=3)
+    # A non-zero bias, so that an output that ignored the bias would also change the check.
+    layer.bias.data[...] = np.random.default_rng(2).normal(size=3)
     report = gradcheck_module(layer, input_tensor((5, 4)))
-    assert_gradcheck_passes(report, ["input", "W", "b"])
+    assert_gradcheck_passes(report, ["input", "weight", "bias"])
 
 
 @pytest.mark.parametrize(
@@ -71,7 +72,7 @@ def test_sequential_gradients_match_finite_differences():
     )
     report = gradcheck_module(model, input_tensor((3, 4)))
     assert_gradcheck_passes(
-        report, ["input", "layers.0.W", "layers.0.b", "layers.2.W", "layers.2.b"]
+        report, ["input", "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
     )
 
 
@@ -90,7 +91,7 @@ def test_shared_layer_receives_the_sum_of_both_gradients():
     dense = Dense(3, 3, "glorot", rng=6, dtype=np.float64)
     model = Sequential(dense, Tanh(), dense)
     report = gradcheck_module(model, input_tensor((4, 3)))
-    assert_gradcheck_passes(report, ["input", "layers.0.W", "layers.0.b"])
+    assert_gradcheck_passes(report, ["input", "layers.0.weight", "layers.0.bias"])
 
 
 def test_noise_in_eval_mode_passes_the_input_through_with_identity_gradient():
@@ -157,22 +158,25 @@ class EncoderDecoder(Module):
 def test_named_parameters_are_dotted_paths_in_definition_order():
     names = [name for name, _ in EncoderDecoder().named_parameters()]
     assert names == [
-        "encoder.layers.0.W",
-        "encoder.layers.0.b",
-        "encoder.layers.2.W",
-        "encoder.layers.2.b",
-        "decoder.layers.0.W",
-        "decoder.layers.0.b",
+        "encoder.layers.0.weight",
+        "encoder.layers.0.bias",
+        "encoder.layers.2.weight",
+        "encoder.layers.2.bias",
+        "decoder.layers.0.weight",
+        "decoder.layers.0.bias",
     ]
+
+
+def test_named_parameters_take_a_prefix_as_pytorchs_do():
     prefixed = [name for name, _ in Dense(2, 3, rng=0).named_parameters(prefix="head")]
-    assert prefixed == ["head.W", "head.b"]
+    assert prefixed == ["head.weight", "head.bias"]
 
 
 def test_named_parameters_yield_the_parameter_objects_themselves():
     model = EncoderDecoder()
     params = dict(model.named_parameters())
-    assert params["encoder.layers.2.W"] is model.encoder.layers[2].W
-    assert params["decoder.layers.0.b"] is model.decoder.layers[0].b
+    assert params["encoder.layers.2.weight"] is model.encoder.layers[2].weight
+    assert params["decoder.layers.0.bias"] is model.decoder.layers[0].bias
 
 
 def test_shared_parameters_are_listed_once():
@@ -180,7 +184,7 @@ def test_shared_parameters_are_listed_once():
     assert len(Sequential(dense, ReLU(), dense).parameters()) == 2
 
     first, second = Dense(3, 3, rng=0), Dense(3, 3, rng=1)
-    second.W = first.W  # tied weights, separate biases
+    second.weight = first.weight  # tied weights, separate biases
     tied = Sequential(first, second)
     params = tied.parameters()
     assert len(params) == 3
@@ -224,9 +228,9 @@ def test_frozen_parameters_get_no_gradient():
 def test_freezing_discards_accumulated_gradients():
     layer = Dense(3, 2, rng=0, dtype=np.float64)
     layer(input_tensor((4, 3))).sum().backward()
-    assert layer.W.grad.any()
+    assert layer.weight.grad.any()
     layer.freeze()
-    assert layer.W.grad is None or not layer.W.grad.any()
+    assert layer.weight.grad is None or not layer.weight.grad.any()
 
 
 def test_state_dict_returns_copies_under_the_parameter_names():
@@ -234,11 +238,11 @@ def test_state_dict_returns_copies_under_the_parameter_names():
     state = model.state_dict()
     assert list(state) == [name for name, _ in model.named_parameters()]
     assert all(type(value) is np.ndarray for value in state.values())
-    before = model.encoder.layers[0].W.data.copy()
-    state["encoder.layers.0.W"][...] = 42.0
-    np.testing.assert_array_equal(model.encoder.layers[0].W.data, before)
-    model.encoder.layers[0].W.data[...] = -1.0
-    assert np.all(state["encoder.layers.0.W"] == 42.0)
+    before = model.encoder.layers[0].weight.data.copy()
+    state["encoder.layers.0.weight"][...] = 42.0
+    np.testing.assert_array_equal(model.encoder.layers[0].weight.data, before)
+    model.encoder.layers[0].weight.data[...] = -1.0
+    assert np.all(state["encoder.layers.0.weight"] == 42.0)
 
 
 def test_load_state_dict_copies_into_the_existing_arrays():
@@ -253,12 +257,12 @@ def test_load_state_dict_copies_into_the_existing_arrays():
 def test_load_state_dict_names_missing_and_unexpected_keys():
     model = MLP((3, 4, 2), rng=0)
     state = model.state_dict()
-    del state["layers.2.b"]
-    with pytest.raises(KeyError, match=r"missing \['layers\.2\.b'\]"):
+    del state["layers.2.bias"]
+    with pytest.raises(KeyError, match=r"missing \['layers\.2\.bias'\]"):
         model.load_state_dict(state)
     state = model.state_dict()
-    state["layers.9.W"] = np.zeros((2, 2))
-    with pytest.raises(KeyError, match=r"unexpected \['layers\.9\.W'\]"):
+    state["layers.9.weight"] = np.zeros((2, 2))
+    with pytest.raises(KeyError, match=r"unexpected \['layers\.9\.weight'\]"):
         model.load_state_dict(state)
 
 
@@ -266,8 +270,8 @@ def test_load_state_dict_refuses_a_shape_mismatch_and_changes_nothing():
     model = MLP((3, 4, 2), rng=0)
     before = model.state_dict()
     state = MLP((3, 4, 2), rng=1).state_dict()
-    state["layers.2.W"] = np.zeros((2, 4))
-    with pytest.raises(ValueError, match=r"'layers\.2\.W' has shape \(4, 2\).*\(2, 4\)"):
+    state["layers.2.weight"] = np.zeros((2, 4))
+    with pytest.raises(ValueError, match=r"'layers\.2\.weight' has shape \(4, 2\).*\(2, 4\)"):
         model.load_state_dict(state)
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name])
@@ -278,14 +282,14 @@ N_IN, N_OUT = 300, 400
 
 
 def test_he_init_has_std_sqrt_2_over_n_in():
-    W = Dense(N_IN, N_OUT, "he", np.random.default_rng(0), np.float64).W.data
+    W = Dense(N_IN, N_OUT, "he", np.random.default_rng(0), np.float64).weight.data
     # The sample std of n normals has a relative standard error of 1 / sqrt(2 n) ~ 0.2%.
     np.testing.assert_allclose(W.std(), np.sqrt(2.0 / N_IN), rtol=0.01)
     assert abs(W.mean()) < 4 * np.sqrt(2.0 / N_IN) / np.sqrt(W.size)
 
 
 def test_glorot_init_is_uniform_within_the_glorot_bound():
-    W = Dense(N_IN, N_OUT, "glorot", np.random.default_rng(0), np.float64).W.data
+    W = Dense(N_IN, N_OUT, "glorot", np.random.default_rng(0), np.float64).weight.data
     bound = np.sqrt(6.0 / (N_IN + N_OUT))
     assert np.abs(W).max() <= bound
     assert np.abs(W).max() > 0.99 * bound
@@ -294,8 +298,8 @@ def test_glorot_init_is_uniform_within_the_glorot_bound():
 
 def test_normal_init_uses_init_std_and_biases_start_at_zero():
     layer = Dense(N_IN, N_OUT, "normal", np.random.default_rng(0), np.float64, init_std=0.05)
-    np.testing.assert_allclose(layer.W.data.std(), 0.05, rtol=0.01)
-    np.testing.assert_array_equal(layer.b.data, np.zeros(N_OUT))
+    np.testing.assert_allclose(layer.weight.data.std(), 0.05, rtol=0.01)
+    np.testing.assert_array_equal(layer.bias.data, np.zeros(N_OUT))
 
 
 def test_he_init_keeps_relu_activations_alive_where_small_normal_init_does_not():
@@ -315,12 +319,19 @@ def test_same_seed_gives_bit_identical_weights():
     for p, q in zip(first.parameters(), second.parameters(), strict=True):
         np.testing.assert_array_equal(p.data, q.data)
     other = MLP((5, 7, 3), rng=12)
-    assert not np.array_equal(first.layers[0].W.data, other.layers[0].W.data)
+    assert not np.array_equal(first.layers[0].weight.data, other.layers[0].weight.data)
+
+
+def test_dense_names_its_widths_and_parameters_as_pytorchs_linear():
+    layer = Dense(4, 3, rng=0)
+    assert (layer.in_features, layer.out_features) == (4, 3)
+    shapes = [(name, p.shape) for name, p in layer.named_parameters()]
+    assert shapes == [("weight", (4, 3)), ("bias", (3,))]  # weight is x @ W's W
 
 
 def test_dense_defaults_to_float32():
     layer = Dense(3, 2, rng=0)
-    assert layer.W.dtype == np.float32 and layer.b.dtype == np.float32
+    assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
 
 
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
@@ -338,9 +349,9 @@ def test_float32_is_preserved_through_mlp_forward_and_backward(activation):
 def test_constructors_refuse_bad_arguments():
     with pytest.raises(ValueError, match="init must be one of"):
         init_weights(3, 2, "xavier", np.random.default_rng(0), np.float64)
-    with pytest.raises(ValueError, match="n_in must be a positive integer; got 0"):
+    with pytest.raises(ValueError, match="in_features must be a positive integer; got 0"):
         Dense(0, 3)
-    with pytest.raises(ValueError, match="n_out must be a positive integer; got 2.5"):
+    with pytest.raises(ValueError, match="out_features must be a positive integer; got 2.5"):
         Dense(3, 2.5)
     with pytest.raises(TypeError, match="dtype must be np.float32 or np.float64; got int32"):
         Dense(3, 2, dtype=np.int32)
@@ -350,9 +361,11 @@ def test_constructors_refuse_bad_arguments():
         MLP(4)
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):
         get_activation("gelu")
+    with pytest.raises(ValueError, match="unknown activation 'linear'"):
+        get_activation("linear")  # the identity is called "identity"
     with pytest.raises(TypeError, match="Sequential takes Modules"):
         Sequential(Dense(2, 2), np.tanh)
-    with pytest.raises(ValueError, match="unknown corruption"):
+    with pytest.raises(ValueError, match=r"noise must be one of \('gaussian', 'masking'"):
         Noise("dropout", 0.1)
 
 
@@ -407,30 +420,45 @@ def test_noise_layer_draws_fresh_noise_at_every_training_call(kind):
 
 
 @pytest.mark.parametrize(
-    ("kind", "level"),
-    [("masking", -0.1), ("masking", 1.5), ("salt_and_pepper", 2.0), ("gaussian", -0.5)]
-    + [(kind, bad) for kind in CORRUPTIONS for bad in (np.nan, "0.3", None)],
+    ("kind", "level", "expected"),
+    [
+        ("masking", -0.1, r"noise_level \(the probability of masking noise\) must be >= 0"),
+        ("masking", 1.5, r"noise_level of masking noise is a probability in \[0, 1\]; got 1.5"),
+        ("salt_and_pepper", 2.0, r"salt_and_pepper noise is a probability in \[0, 1\]"),
+        ("gaussian", -0.5, r"noise_level \(the standard deviation of gaussian noise\) must be"),
+    ]
+    + [
+        (kind, bad, rf"noise_level .*must be a finite number; got {bad!r}")
+        for kind in CORRUPTIONS
+        for bad in (np.nan, "0.3", None)
+    ],
 )
-def test_corruption_refuses_a_bad_level(kind, level):
-    expected = f"{kind} noise takes" if isinstance(level, float) else "must be a finite number"
-    if isinstance(level, float) and np.isnan(level):
-        expected = f"the level of {kind} noise must be a finite number; got nan"
+def test_corruption_refuses_a_bad_level(kind, level, expected):
     with pytest.raises(ValueError, match=expected):
-        draw_corruption((2, 2), kind, level, np.random.default_rng(0))
-    with pytest.raises(ValueError):
+        check_corruption(kind, level)
+    with pytest.raises(ValueError, match=expected):
         Noise(kind, level)
 
 
+@pytest.mark.parametrize(("kind", "level"), [("masking", 0), ("gaussian", 1), ("masking", 1)])
+def test_check_corruption_returns_the_level_as_a_float(kind, level):
+    checked = check_corruption(kind, level)
+    assert type(checked) is float and checked == level
+    assert type(Noise(kind, level).noise_level) is float
+
+
 def test_corruption_refuses_an_unknown_kind():
-    with pytest.raises(ValueError, match=r"unknown corruption 'blur'.*masking"):
-        corrupt(np.zeros((2, 2)), "blur", 0.1, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"noise must be one of .*masking.*got 'blur'"):
+        check_corruption("blur", 0.1)
+    with pytest.raises(ValueError, match=r"noise must be one of .*got 'blur'"):
+        Noise("blur", 0.1)
 
 
-@pytest.mark.parametrize("shape", [(4, 5), (3,), (2, 3, 3)])
-def test_dense_refuses_input_of_the_wrong_shape_naming_the_expected_one(shape):
-    layer = Dense(3, 2, rng=0)
-    with pytest.raises(ValueError, match=r"\(batch, 3\)"):
-        layer(Tensor(np.ones(shape, dtype=np.float32)))
+def test_noise_keeps_its_arguments_under_their_own_names():
+    layer = Noise(noise="salt_and_pepper", noise_level=0.2, rng=0)
+    assert (layer.noise, layer.noise_level) == ("salt_and_pepper", 0.2)
+    assert layer.get_config() == {"noise": "salt_and_pepper", "noise_level": 0.2}
+    assert (Noise().noise, Noise().noise_level) == ("gaussian", 0.1)
 
 
 def test_default_initialisation_is_one_setting_for_dense_and_mlp():

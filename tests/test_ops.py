@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aelearn import Tensor, concatenate, gradcheck, reparameterize, split
+from aelearn import Tensor, concatenate, gradcheck, reparameterize
 from aelearn.autograd import ops
 from aelearn.autograd.activations import stable_sigmoid
 
@@ -31,7 +31,6 @@ UNARY = {
     "pow_-1.5": (lambda x: x**-1.5, positive),
     "exp": (lambda x: x.exp(), None),
     "log": (lambda x: x.log(), positive),
-    "sqrt": (lambda x: x.sqrt(), positive),
     "relu": (lambda x: x.relu(), away_from_zero),
     "leaky_relu": (lambda x: x.leaky_relu(0.1), away_from_zero),
     "sigmoid": (lambda x: x.sigmoid(), None),
@@ -51,7 +50,7 @@ UNARY = {
     "getitem_int_row": (lambda x: x[0], None),
     "getitem_fancy_repeated": (lambda x: x[[0, 1, 0, 0]], None),
     "getitem_mask": (lambda x: x[x.data > 0], None),
-    "split_then_mul": (lambda x: split(x, [1], axis=0)[0] * split(x, [1], axis=0)[1][:1], None),
+    "slices_then_mul": (lambda x: x[:1] * x[1:2], None),
     "used_twice": (lambda x: x * x.sigmoid() + x, None),
 }
 
@@ -100,35 +99,18 @@ def test_matmul_and_affine_gradients(n, k, m, seed):
     gradcheck(lambda x, W, b: ops.Affine.apply(x, W, b), [x, W, b], raise_on_failure=True)
 
 
-@pytest.mark.parametrize(
-    ("x_shape", "W_shape", "b_shape"),
-    [
-        ((4, 3), (3, 2), (1,)),
-        ((4, 3), (3, 2), ()),
-        ((4, 3), (3, 2), (1, 2)),
-        ((4, 3), (2, 2), (2,)),
-    ],
-)
-def test_affine_refuses_shapes_other_than_a_dense_layers(x_shape, W_shape, b_shape):
-    # A broadcast bias would need its gradient summed over more axes than db is; Affine is
-    # the dense layer's map and says what it expects instead.
-    x, W, b = (Tensor(np.ones(shape), requires_grad=True) for shape in (x_shape, W_shape, b_shape))
-    with pytest.raises(ValueError, match=r"x \(batch, n_in\), W \(n_in, n_out\) and b \(n_out,\)"):
-        ops.Affine.apply(x, W, b)
-
-
 def test_batched_matmul_gradient_reduces_broadcast_batch():
     rng = np.random.default_rng(1)
     a, b = draw(rng, (2, 3, 4)), draw(rng, (4, 5))
     gradcheck(lambda a, b: a @ b, [a, b], raise_on_failure=True)
 
 
-def test_split_pieces_gradients_meet_in_the_source():
+def test_gradients_of_slices_of_one_tensor_meet_in_the_source():
     rng = np.random.default_rng(2)
     x = draw(rng, (3, 6))
 
     def fn(x):
-        mu, logvar = split(x, 2, axis=1)
+        mu, logvar = x[:, :3], x[:, 3:]
         return mu * logvar.exp()
 
     gradcheck(fn, [x], raise_on_failure=True)
@@ -140,6 +122,28 @@ def test_reparameterize_gradient_with_eps_held_fixed():
     eps = rng.standard_normal((4, 3))
     report = gradcheck(lambda m, lv: reparameterize(m, lv, eps=eps), [mu, logvar])
     assert report.passed, str(report)
+
+
+def test_reparameterize_needs_a_generator_or_eps():
+    mu = logvar = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="numpy.random.Generator.*got neither"):
+        reparameterize(mu, logvar)
+
+
+@pytest.mark.parametrize("eps_shape", [(3, 2), (2,), (2, 3, 1)])
+def test_reparameterize_refuses_eps_of_another_shape_than_mu(eps_shape):
+    mu = logvar = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"eps has shape .*expected \(2, 3\), the shape of mu"):
+        reparameterize(mu, logvar, eps=np.zeros(eps_shape))
+
+
+def test_reparameterize_with_given_eps_draws_nothing_and_uses_it():
+    mu = Tensor(np.full((2, 3), 1.0), requires_grad=True)
+    logvar = Tensor(np.zeros((2, 3)), requires_grad=True)  # sigma = 1
+    eps = np.arange(6.0).reshape(2, 3)
+    z = reparameterize(mu, logvar, eps=eps)
+    np.testing.assert_array_equal(z.data, 1.0 + eps)
+    np.testing.assert_array_equal(z.op.eps, eps)
 
 
 def test_stable_activations_do_not_overflow():
@@ -172,14 +176,11 @@ def test_float32_stays_float32_through_ops_and_gradients():
     assert x.grad.dtype == np.float32
 
 
-def test_log_of_zero_is_refused_with_a_message():
-    with pytest.raises(ValueError, match="strictly positive"):
-        Tensor(np.array([0.0, 1.0])).log()
-
-
-def test_matmul_of_vectors_is_refused_with_shapes_in_the_message():
-    with pytest.raises(ValueError, match=r"\(3,\)"):
-        Tensor(np.ones(3)) @ Tensor(np.ones((3, 2)))
+def test_log_of_zero_is_minus_infinity_with_numpys_warning():
+    # The op checks nothing in its forward: log(0) is NumPy's -inf and its warning.
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        out = Tensor(np.array([0.0, 1.0])).log()
+    np.testing.assert_array_equal(out.data, [-np.inf, 0.0])
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 4), (3, 3, 3)])

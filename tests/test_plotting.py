@@ -97,6 +97,22 @@ def test_reconstructions_refuse_images_of_the_wrong_size(digits):
         plot_reconstructions(digits.X_test[:4], digits.X_test[:4, :32])
 
 
+def test_image_shape_is_channels_height_width_of_one_grey_channel():
+    rows = np.random.default_rng(0).uniform(size=(4, 12))
+    fig = render(plot_samples(rows, image_shape=(1, 3, 4), n_cols=2))
+    assert fig.axes[0].images[0].get_array().shape == (2 * 4 - 1, 2 * 5 - 1)
+    for shape in [(3, 4), (3, 2, 2)]:
+        with pytest.raises(ValueError, match=r"image_shape must be \(1, height, width\)"):
+            plot_samples(rows, image_shape=shape)
+
+
+def test_images_of_one_channel_plot_as_their_rows(digits):
+    rows = digits.X_test[:6]
+    as_rows = render(plot_samples(rows, n_cols=3)).axes[0].images[0].get_array()
+    as_images = render(plot_samples(rows.reshape(-1, 1, 8, 8), n_cols=3)).axes[0].images[0]
+    np.testing.assert_array_equal(as_images.get_array(), as_rows)
+
+
 def test_history_of_a_vae_has_a_panel_per_elbo_term_with_dashed_validation(vae):
     fig = render(plot_history(vae.history_))
     assert titles(fig) == ["loss", "reconstruction", "kl"]
@@ -218,12 +234,17 @@ def test_graph_has_one_box_per_node_and_one_arrow_per_op_input():
     boxes = [t for t in ax.texts if t.get_gid() == "graph-node"]
     edges = [t for t in ax.texts if t.get_gid() == "graph-edge"]
     nodes = loss.graph()
-    assert len(boxes) == len(nodes) == 10  # x, target, two (W, b, Affine), TanhOp, MSELoss
+    assert len(boxes) == len(nodes) == 10  # x, target, two (weight, bias, Affine), TanhOp, MSELoss
     assert len(edges) == sum(len(n.op.inputs) for n in nodes if n.op is not None)
     labels = [b.get_text().splitlines()[0] for b in boxes]
-    assert labels.count("Affine") == 2 and {"x", "target", "W", "b", "TanhOp", "MSELoss"} <= set(
-        labels
-    )
+    assert labels.count("Affine") == 2 and {
+        "x",
+        "target",
+        "weight",
+        "bias",
+        "TanhOp",
+        "MSELoss",
+    } <= set(labels)
 
 
 def test_graph_shows_value_and_gradient_of_scalars():

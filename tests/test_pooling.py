@@ -1,5 +1,7 @@
 """Pooling and upsampling ops (aelearn.autograd.pooling, upsampling): forward values against
-plain loops, PyTorch's output sizes, and the backward against finite differences in float64."""
+plain loops, PyTorch's output sizes, and the backward against finite differences in float64.
+The ops take checked pairs (kernel_size, stride, padding; scale_factor); the layers of
+aelearn.nn check them (test_conv_layers.py)."""
 
 import numpy as np
 import pytest
@@ -7,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aelearn import Tensor, gradcheck
-from aelearn.autograd import ops
+from aelearn.autograd.pooling import AvgPool2dOp, MaxPool2dOp
+from aelearn.autograd.upsampling import UpsampleNearest2dOp
 
 
 def pool_loops(x, kernel, stride, padding, reduce, fill):
@@ -31,9 +34,13 @@ POOL_CASES = [
     ((1, 2, 7, 5), (3, 2), (2, 1), (1, 0)),
 ]
 POOLS = {
-    "max": (ops.max_pool2d, np.max, -np.inf),
-    "avg": (ops.avg_pool2d, np.mean, 0.0),
+    "max": (MaxPool2dOp, np.max, -np.inf),
+    "avg": (AvgPool2dOp, np.mean, 0.0),
 }
+
+
+def apply_pool(op, x, kernel, stride, padding=(0, 0)):
+    return op.apply(x, kernel_size=kernel, stride=stride, padding=padding)
 
 
 def distinct(shape, seed):
@@ -49,14 +56,14 @@ def test_pooling_matches_plain_loops_and_its_backward_finite_differences(case, p
     shape, kernel, stride, padding = case
     op, reduce, fill = POOLS[pool]
     x = Tensor(distinct(shape, 0), requires_grad=True)
-    out = op(x, kernel, stride, padding)
+    out = apply_pool(op, x, kernel, stride, padding)
     np.testing.assert_allclose(out.data, pool_loops(x.data, *case[1:], reduce, fill), rtol=1e-12)
-    gradcheck(lambda x: op(x, kernel, stride, padding), [x], raise_on_failure=True)
+    gradcheck(lambda x: apply_pool(op, x, kernel, stride, padding), [x], raise_on_failure=True)
 
 
 def test_max_pool_routes_each_gradient_to_the_maximum_of_its_window_alone():
     x = Tensor(np.array([[[[1.0, 5.0], [3.0, 2.0]]]]), requires_grad=True)
-    ops.max_pool2d(x, 2).backward(np.array([[[[7.0]]]]))
+    apply_pool(MaxPool2dOp, x, (2, 2), (2, 2)).backward(np.array([[[[7.0]]]]))
     np.testing.assert_array_equal(x.grad, [[[[0.0, 7.0], [0.0, 0.0]]]])
 
 
@@ -69,30 +76,32 @@ def test_max_pool_routes_each_gradient_to_the_maximum_of_its_window_alone():
 def test_max_pool_gradients_over_random_geometries(size, kernel, stride):
     kernel = tuple(min(k, s) for k, s in zip(kernel, size, strict=True))
     x = Tensor(distinct((2, 2, *size), 1), requires_grad=True)
-    out = ops.max_pool2d(x, kernel, stride)
+    out = apply_pool(MaxPool2dOp, x, kernel, stride)
     assert out.shape[2:] == tuple((size[i] - kernel[i]) // stride[i] + 1 for i in (0, 1))
-    gradcheck(lambda x: ops.max_pool2d(x, kernel, stride), [x], raise_on_failure=True)
+    gradcheck(lambda x: apply_pool(MaxPool2dOp, x, kernel, stride), [x], raise_on_failure=True)
 
 
-@pytest.mark.parametrize("scale", [2, (1, 3), (3, 2)])
+@pytest.mark.parametrize("scale", [(2, 2), (1, 3), (3, 2), (1, 1)])
 def test_upsampling_repeats_every_pixel_and_sums_the_gradient_of_its_block(scale):
     rng = np.random.default_rng(0)
     x = Tensor(rng.standard_normal((2, 3, 3, 4)), requires_grad=True)
-    sh, sw = (scale, scale) if isinstance(scale, int) else scale
-    out = ops.upsample_nearest(x, scale)
+    sh, sw = scale
+    out = UpsampleNearest2dOp.apply(x, scale_factor=scale)
     np.testing.assert_array_equal(out.data, x.data.repeat(sh, axis=2).repeat(sw, axis=3))
-    gradcheck(lambda x: ops.upsample_nearest(x, scale), [x], raise_on_failure=True)
+    gradcheck(
+        lambda x: UpsampleNearest2dOp.apply(x, scale_factor=scale), [x], raise_on_failure=True
+    )
 
 
 def test_pooling_and_upsampling_agree_with_pytorch():
     torch = pytest.importorskip("torch")
     F = torch.nn.functional
     rng = np.random.default_rng(1)
-    pairs = [(ops.max_pool2d, F.max_pool2d), (ops.avg_pool2d, F.avg_pool2d)]
+    pairs = [(MaxPool2dOp, F.max_pool2d), (AvgPool2dOp, F.avg_pool2d)]
     for shape, kernel, stride, padding in POOL_CASES:
         for ours_op, torch_op in pairs:
             x = Tensor(distinct(shape, 2), requires_grad=True)
-            out = ours_op(x, kernel, stride, padding)
+            out = apply_pool(ours_op, x, kernel, stride, padding)
             g = rng.standard_normal(out.shape)
             out.backward(g)
             tx = torch.tensor(x.data, requires_grad=True)
@@ -101,7 +110,7 @@ def test_pooling_and_upsampling_agree_with_pytorch():
             np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12)
             np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-12)
     x = Tensor(rng.standard_normal((2, 3, 4, 5)), requires_grad=True)
-    out = ops.upsample_nearest(x, (2, 3))
+    out = UpsampleNearest2dOp.apply(x, scale_factor=(2, 3))
     g = rng.standard_normal(out.shape)
     out.backward(g)
     tx = torch.tensor(x.data, requires_grad=True)
@@ -109,19 +118,3 @@ def test_pooling_and_upsampling_agree_with_pytorch():
     ref.backward(torch.tensor(g))
     np.testing.assert_array_equal(out.data, ref.detach().numpy())
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
-
-
-@pytest.mark.parametrize(
-    ("call", "message"),
-    [
-        (lambda x: ops.max_pool2d(x, 3, 1, 2), "at most half the kernel"),
-        (lambda x: ops.max_pool2d(x, 6), "larger than the padded input's height"),
-        (lambda x: ops.avg_pool2d(x[0], 2), r"\(batch, channels, height, width\)"),
-        (lambda x: ops.max_pool2d(x, (2, 0)), "kernel_size must be an int >= 1"),
-        (lambda x: ops.upsample_nearest(x, 1.5), "scale_factor must be an int"),
-    ],
-)
-def test_bad_pooling_arguments_are_refused_clearly(call, message):
-    x = Tensor(np.zeros((1, 2, 5, 5)))
-    with pytest.raises(ValueError, match=message):
-        call(x)

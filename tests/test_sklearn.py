@@ -10,7 +10,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from aelearn.models import VAE, Autoencoder, DenoisingAutoencoder
-from aelearn.models.config import constructor_parameters, plain
+from aelearn.models.convolutional import ConvolutionalFeatures
+from aelearn.nn import constructor_parameters
 from aelearn.sklearn import AutoencoderTransformer, VAETransformer
 
 # What a wrapper uses itself rather than passing on to its model.
@@ -22,6 +23,10 @@ WRAPPER_ONLY = {
     "learning_rate",
     "random_state",
     "verbose",
+    # The convolution's settings go to the model class's ``convolutional`` factory.
+    "image_shape",
+    "filters",
+    "kernel_size",
 }
 
 
@@ -31,7 +36,8 @@ def digits():
     return X[:400] / 16.0, y[:400]
 
 
-# No check needs an expected failure: likelihood="auto" (VAE) and output="auto" (AE) choose a
+# No check needs an expected failure: likelihood="auto" (VAE) and output_activation="auto" (AE)
+# choose a
 # Gaussian likelihood / an identity output and squared error for the checks' data, which lie
 # outside [0, 1]. With
 # likelihood="bernoulli" fixed, nearly every check would fail on purpose, by refusing that data
@@ -74,16 +80,17 @@ def test_noise_makes_a_denoising_autoencoder(digits):
     assert (est.model_.noise, est.model_.noise_level) == ("masking", 0.2)
 
 
-def test_auto_output_is_sigmoid_inside_the_unit_interval_and_identity_outside(digits):
+def test_auto_output_activation_is_sigmoid_inside_the_unit_interval_and_identity_outside(digits):
     X, _ = digits
     est = AutoencoderTransformer(hidden_sizes=(8,), epochs=1, random_state=0)
-    assert est.fit(X).output_ == "sigmoid"
-    assert est.model_.output == "sigmoid" and est.model_.loss_ == "bce"
-    assert est.fit(X * 16).output_ == "identity"
-    assert est.model_.output == "identity" and est.model_.loss_ == "mse"
-    assert est.output == "auto"  # the parameter is left as given; the choice is output_
-    fixed = AutoencoderTransformer(output="identity", epochs=1, random_state=0).fit(X)
-    assert fixed.output_ == "identity"
+    assert est.fit(X).output_activation_ == "sigmoid"
+    assert est.model_.output_activation == "sigmoid" and est.model_.loss_ == "bce"
+    assert est.fit(X * 16).output_activation_ == "identity"
+    assert est.model_.output_activation == "identity" and est.model_.loss_ == "mse"
+    # The parameter is left as given; the choice is output_activation_.
+    assert est.output_activation == "auto"
+    fixed = AutoencoderTransformer(output_activation="identity", epochs=1, random_state=0).fit(X)
+    assert fixed.output_activation_ == "identity"
 
 
 @pytest.mark.parametrize(
@@ -93,7 +100,7 @@ def test_auto_output_is_sigmoid_inside_the_unit_interval_and_identity_outside(di
 def test_every_wrapper_parameter_is_its_own_or_one_its_models_take(wrapper, model_classes):
     # A parameter that neither the wrapper uses nor a model takes would be silently ignored
     # (as a model parameter renamed in the model, but not in the wrapper, would be).
-    taken = {name for cls in model_classes for name in constructor_parameters(cls)}
+    taken = {p.name for cls in model_classes for p in constructor_parameters(cls)}
     params = set(wrapper().get_params())
     assert params - WRAPPER_ONLY <= taken
     assert not WRAPPER_ONLY & taken
@@ -103,7 +110,11 @@ def test_every_wrapper_parameter_is_its_own_or_one_its_models_take(wrapper, mode
     "est",
     [
         AutoencoderTransformer(
-            activation="tanh", output="sigmoid", loss="mse", noise="gaussian", noise_level=0.05
+            activation="tanh",
+            output_activation="sigmoid",
+            loss="mse",
+            noise="gaussian",
+            noise_level=0.05,
         ),
         VAETransformer(
             activation="tanh", likelihood="gaussian", decoder_std=0.5, beta=0.25, warmup_epochs=2
@@ -115,11 +126,10 @@ def test_the_model_parameters_reach_the_model(est, digits):
     est.set_params(latent_dim=3, hidden_sizes=(8,), epochs=1, random_state=0)
     config = est.fit(digits[0]).model_.get_config()
     passed_on = set(est.get_params()) - WRAPPER_ONLY
-    # The config holds JSON-ready values (a tuple as a list), as plain() writes them.
     assert {name: config[name] for name in passed_on} == {
-        name: plain(getattr(est, name)) for name in passed_on
+        name: getattr(est, name) for name in passed_on
     }
-    assert config["sizes"] == [64, 8, 3]
+    assert config["sizes"] == (64, 8, 3)
 
 
 def test_vae_transform_is_the_posterior_mean_and_picks_bernoulli_for_pixels(digits):
@@ -194,3 +204,22 @@ def test_clone_keeps_params_and_drops_the_model(digits):
     copy = clone(est)
     assert copy.get_params() == est.get_params()
     assert not hasattr(copy, "model_")
+
+
+@pytest.mark.parametrize("wrapper", [AutoencoderTransformer, VAETransformer])
+def test_an_image_shape_builds_the_model_with_its_convolutional_factory(wrapper, digits):
+    X, _ = digits
+    est = wrapper(
+        latent_dim=3, hidden_sizes=(), image_shape=(1, 8, 8), filters=(4,), epochs=1, random_state=0
+    ).fit(X)
+    convolutions = [m for m in est.model_.modules() if isinstance(m, ConvolutionalFeatures)]
+    assert len(convolutions) == 1 and convolutions[0].filters == (4,)
+    assert convolutions[0].image_shape == (1, 8, 8) and convolutions[0].kernel_size == 3
+    assert est.transform(X).shape == (400, 3)
+    assert est.inverse_transform(est.transform(X[:5])).shape == (5, 64)
+
+
+def test_an_image_shape_that_does_not_hold_the_features_is_refused(digits):
+    est = AutoencoderTransformer(image_shape=(1, 7, 7), filters=(4,), epochs=1, random_state=0)
+    with pytest.raises(ValueError, match=r"image_shape \(1, 7, 7\) holds 49 values .* 64"):
+        est.fit(digits[0])

@@ -68,19 +68,38 @@ def test_histories_are_kept_per_stage(stack):
 
 def test_classifier_starts_from_exact_copies_of_the_pretrained_weights(stack, digits):
     pretrained = [stage.encoder.net[0] for stage in stack.autoencoders_]
-    kept = [(layer.W.data.copy(), layer.b.data.copy()) for layer in pretrained]
+    kept = [(layer.weight.data.copy(), layer.bias.data.copy()) for layer in pretrained]
     clf = stack.to_classifier(10, rng=0)
     lower = dense_layers(clf.encoder)
     assert len(lower) == 2 and clf.head.sizes == (12, 10)
     for layer, source in zip(lower, pretrained, strict=True):
-        np.testing.assert_array_equal(layer.W.data, source.W.data)
-        np.testing.assert_array_equal(layer.b.data, source.b.data)
-        assert not np.shares_memory(layer.W.data, source.W.data)  # copies, not shared
-        assert layer.W.requires_grad
+        np.testing.assert_array_equal(layer.weight.data, source.weight.data)
+        np.testing.assert_array_equal(layer.bias.data, source.bias.data)
+        assert not np.shares_memory(layer.weight.data, source.weight.data)  # copies, not shared
+        assert layer.weight.requires_grad
     clf.fit(*digits, epochs=2)
-    assert not np.array_equal(lower[0].W.data, kept[0][0])  # fine-tuned end to end
-    for source, (W, b) in zip(pretrained, kept, strict=True):
-        assert np.array_equal(source.W.data, W) and np.array_equal(source.b.data, b)
+    assert not np.array_equal(lower[0].weight.data, kept[0][0])  # fine-tuned end to end
+    for source, (weight, bias) in zip(pretrained, kept, strict=True):
+        assert np.array_equal(source.weight.data, weight)
+        assert np.array_equal(source.bias.data, bias)
+
+
+def test_the_stacked_encoder_is_a_property_over_the_stages_own_frozen_layers(stack, digits):
+    from aelearn.models import Encoder
+
+    encoder = stack.encoder  # a property, not a method
+    assert isinstance(encoder, Encoder) and encoder.sizes == (64, 24, 12)
+    stage_layers = [stage.encoder.net[0] for stage in stack.autoencoders_]
+    assert all(a is b for a, b in zip(dense_layers(encoder), stage_layers, strict=True))
+    assert encoder.frozen
+    np.testing.assert_array_equal(encoder.encode(digits[0]), stack.transform(digits[0]))
+
+
+def test_a_classifier_head_of_the_stack_takes_hidden_sizes(stack, digits):
+    clf = stack.to_classifier(10, hidden_sizes=(6,), rng=0)
+    assert clf.head.sizes == (12, 6, 10)
+    assert clf.head.activation == stack.activation
+    assert clf.predict_proba(digits[0][:5]).shape == (5, 10)
 
 
 def test_frozen_classifier_trains_only_its_head(stack, digits):
@@ -143,8 +162,15 @@ def test_bad_arguments_and_unfitted_use_raise():
         StackedAutoencoder((8,), loss="l1")
     with pytest.raises(ValueError):
         StackedAutoencoder((8,), noise="blur")
-    with pytest.raises(RuntimeError, match="fit"):
-        StackedAutoencoder((8,)).to_classifier(10)
+    unfitted = StackedAutoencoder((8,), rng=0)
+    with pytest.raises(RuntimeError, match=r"no pre-trained layer: call fit\(X\)"):
+        unfitted.to_classifier(10)
+    with pytest.raises(RuntimeError, match=r"no pre-trained layer: call fit\(X\)"):
+        unfitted.to_deep_autoencoder()
+    with pytest.raises(RuntimeError, match=r"no pre-trained layer: call fit\(X\)"):
+        unfitted.encoder  # noqa: B018 (a property)
+    with pytest.raises(RuntimeError, match=r"no pre-trained layer: call fit\(X\)"):
+        unfitted.transform(np.zeros((2, 4), dtype=np.float32))
 
 
 def interrupt_at_batch(monkeypatch, n):
@@ -188,7 +214,7 @@ def test_a_stack_interrupted_before_any_stage_finished_an_epoch_is_not_pre_train
     stack = StackedAutoencoder((24, 12), rng=0).fit(digits[0], epochs=2, verbose=False)
     assert stack.autoencoders_ == [] and stack.stopped_ == "stage 1 interrupted during epoch 1"
     with pytest.raises(RuntimeError, match="interrupted fit keeps only the stages"):
-        stack.encoder()
+        stack.encoder  # noqa: B018 (a property)
 
 
 def test_an_uninterrupted_stack_has_not_stopped(stack):

@@ -1,10 +1,12 @@
 """The Tensor and the backward pass: graph order, accumulation, freeing, no_grad, depth."""
 
+import threading
+
 import numpy as np
 import pytest
 
 from aelearn import Tensor, gradcheck, no_grad
-from aelearn.autograd import Function, ops, reparameterize
+from aelearn.autograd import Function, is_grad_enabled, ops, reparameterize
 
 
 def test_backward_of_a_small_expression_matches_the_hand_derivation():
@@ -88,6 +90,39 @@ def test_no_grad_records_nothing_and_restores_the_mode():
     assert y.op is None and not y.requires_grad
     z = x * 2.0
     assert z.op is not None and z.requires_grad
+
+
+def test_no_grad_in_one_thread_leaves_recording_on_in_another():
+    # The mode is thread-local: a thread inside no_grad (an evaluation running beside the
+    # training loop) must not switch recording off for the main thread.
+    inside, done = threading.Event(), threading.Event()
+    seen = {}
+
+    def evaluate():
+        with no_grad():
+            seen["worker"] = is_grad_enabled()
+            inside.set()
+            done.wait(timeout=10)
+        seen["worker after"] = is_grad_enabled()
+
+    worker = threading.Thread(target=evaluate)
+    worker.start()
+    try:
+        assert inside.wait(timeout=10)
+        x = Tensor(np.ones(2), requires_grad=True)
+        y = x * 2.0
+        assert is_grad_enabled()
+        assert y.op is not None and y.requires_grad
+    finally:
+        done.set()
+        worker.join(timeout=10)
+    assert seen == {"worker": False, "worker after": True}
+
+
+def test_no_grad_restores_the_mode_after_an_exception():
+    with pytest.raises(RuntimeError), no_grad():
+        raise RuntimeError("inside")
+    assert is_grad_enabled()
 
 
 def test_detach_cuts_the_graph_but_shares_data():
@@ -243,14 +278,11 @@ def test_an_upstream_gradient_the_caller_passes_is_never_changed():
     np.testing.assert_array_equal(x.grad, np.full(3, 4.0))
 
 
-def test_tensor_and_the_tensor_function_take_their_arguments_in_the_same_order():
-    from aelearn import tensor
-
-    for make in (Tensor, tensor):
-        t = make(np.ones(2), True, dtype=np.float32, name="w")
-        assert (t.requires_grad, t.dtype, t.name) == (True, np.float32, "w")
-        with pytest.raises(TypeError):
-            make(np.ones(2), True, np.float32)  # dtype and name are keyword-only
+def test_tensor_takes_dtype_and_name_by_keyword_only():
+    t = Tensor(np.ones(2), True, dtype=np.float32, name="w")
+    assert (t.requires_grad, t.dtype, t.name) == (True, np.float32, "w")
+    with pytest.raises(TypeError):
+        Tensor(np.ones(2), True, np.float32)
 
 
 def test_a_backward_returning_a_gradient_of_the_wrong_shape_is_named():
@@ -264,50 +296,3 @@ def test_a_backward_returning_a_gradient_of_the_wrong_shape_is_named():
     x = Tensor(np.ones((3, 2)), requires_grad=True)
     with pytest.raises(ValueError, match=r"Buggy.backward returned a gradient of shape \(2,\)"):
         Buggy.apply(x).sum().backward()
-
-
-# ----- grad: the same walk, the gradients returned ------------------------------------------
-def small_graph(seed=0):
-    """Two leaves, one used twice and broadcast, and the scalar they give."""
-    rng = np.random.default_rng(seed)
-    W = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
-    b = Tensor(rng.standard_normal(4), requires_grad=True)
-    x = Tensor(rng.standard_normal((5, 3)))
-    h = (x @ W + b).tanh()
-    return W, b, (h * h + h @ W.T @ W).sum()
-
-
-def test_grad_returns_what_backward_leaves_in_grad_and_writes_no_grad():
-    from aelearn.autograd import grad
-
-    W, b, y = small_graph()
-    dW, db = grad(y, [W, b])
-    assert W.grad is None and b.grad is None and y.grad is None
-    W2, b2, y2 = small_graph()
-    y2.backward()
-    np.testing.assert_array_equal(dW, W2.grad)
-    np.testing.assert_array_equal(db, b2.grad)
-
-
-def test_grad_scales_by_the_upstream_gradient_it_is_given():
-    from aelearn.autograd import grad
-
-    W, b, y = small_graph()
-    (dW,) = grad(y, [W], grad_outputs=np.array(0.5), retain_graph=True)
-    (dW_one,) = grad(y, [W])
-    np.testing.assert_allclose(dW, 0.5 * dW_one, rtol=1e-15)
-
-
-def test_grad_refuses_an_input_that_is_not_a_leaf_and_names_an_unused_one():
-    from aelearn.autograd import grad
-
-    W, b, y = small_graph()
-    unused = Tensor(np.ones(2), requires_grad=True)
-    with pytest.raises(ValueError, match=r"inputs\[0\] must be a leaf.*computed by an op"):
-        grad(y, [W * 2.0])
-    with pytest.raises(ValueError, match=r"inputs\[0\] must be a leaf.*does not"):
-        grad(y, [Tensor(np.ones(2))])
-    with pytest.raises(ValueError, match=r"does not depend on inputs \[1\]"):
-        grad(y, [W, unused], retain_graph=True)
-    dW, none = grad(y, [W, unused], allow_unused=True)
-    assert dW.shape == (3, 4) and none is None

@@ -149,6 +149,24 @@ def test_kl_per_dimension_sums_to_the_kl_of_evaluate(trained_vae, digits):
     np.testing.assert_allclose(per_dimension.sum(), trained_vae.evaluate(digits.X_test)["kl"])
 
 
+def test_reconstruction_error_is_the_mean_squared_error_per_pixel_of_the_reconstruction(
+    trained_vae, digits
+):
+    X = digits.X_test
+    expected = np.mean((trained_vae.reconstruct(X) - X) ** 2, dtype=np.float64)
+    np.testing.assert_allclose(trained_vae.reconstruction_error(X), expected, rtol=1e-6)
+    assert trained_vae.reconstruction_error(X) < np.mean((X - X.mean(0)) ** 2)  # beats the mean
+
+
+def test_a_cvae_measures_its_reconstruction_error_given_the_labels(digits):
+    model = CVAE(sizes=(64, 16, 2), n_classes=10, rng=0)
+    X, y = digits.X_test[:20], digits.y_test[:20]
+    expected = np.mean((model.reconstruct(X, y) - X) ** 2, dtype=np.float64)
+    np.testing.assert_allclose(model.reconstruction_error(X, y), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"needs labels y of shape \(20,\)"):
+        model.reconstruction_error(X)
+
+
 # ----- likelihoods and data --------------------------------------------------------------
 def test_gaussian_likelihood_trains_on_data_outside_the_unit_interval(digits):
     X = (digits.X_train[:300] - 0.5) * 4.0
@@ -207,7 +225,7 @@ def test_latent_grid_needs_two_latent_dimensions():
     images, coordinates = VAE(sizes=(64, 16, 2), rng=0).latent_grid(n=5)
     assert images.shape == (25, 64) and coordinates.shape == (5,)
     assert coordinates[2] == 0.0 and np.all(np.diff(coordinates) > 0)
-    with pytest.raises(ValueError, match="2-D latent space; this one has 3"):
+    with pytest.raises(ValueError, match="latent_grid needs a 2-D latent space, not 3-D"):
         VAE(sizes=(64, 16, 3), rng=0).latent_grid()
 
 
@@ -221,7 +239,7 @@ def test_cvae_needs_labels(digits):
     model = CVAE(sizes=(64, 16, 2), rng=0)
     with pytest.raises(ValueError, match=r"needs labels y of shape \(50,\)"):
         model.fit(digits.X_train[:50], epochs=1)
-    with pytest.raises(ValueError, match="pass label in 0..9"):
+    with pytest.raises(ValueError, match=r"generates a chosen class: pass label, one int in 0..9"):
         model.sample(3)
 
 
@@ -261,7 +279,8 @@ def test_cvae_asks_for_labels_whenever_it_encodes_or_decodes(digits):
 def test_cvae_label_is_one_int_or_one_per_generated_example():
     model = CVAE(sizes=(64, 16, 2), n_classes=3, rng=0)
     assert model.sample(3, label=[0, 1, 2]).shape == (3, 64)
-    with pytest.raises(ValueError, match=r"label must be one int or 3 labels.*shape \(2,\)"):
+    assert model.sample(3, label=1).shape == (3, 64)
+    with pytest.raises(ValueError, match=r"label must have shape \(3,\), one label per sample"):
         model.sample(3, label=[0, 1])
 
 
@@ -269,8 +288,11 @@ def test_cvae_label_is_one_int_or_one_per_generated_example():
 @pytest.mark.parametrize(
     ("settings", "match"),
     [
-        ({"warmup_epochs": -1}, r"warmup_epochs must be a non-negative integer.*got -1"),
-        ({"warmup_epochs": 2.7}, r"warmup_epochs must be a non-negative integer.*got 2\.7"),
+        ({"warmup_epochs": -1}, r"warmup_epochs \(0: no warm-up\) must be an integer >= 0; got -1"),
+        (
+            {"warmup_epochs": 2.7},
+            r"warmup_epochs \(0: no warm-up\) must be an integer >= 0; got 2\.7",
+        ),
         ({"reconstruction_weight": -0.5}, r"reconstruction_weight must be >= 0.*got -0\.5"),
         ({"beta": float("nan")}, r"beta must be a finite number; got nan"),
         ({"beta": -1}, r"beta must be >= 0; got -1"),
@@ -299,13 +321,13 @@ def test_the_encoder_heads_follow_the_models_init():
     default = VAE(sizes=(64, 16, 3), rng=0).encoder
     for head in ("mu_head", "logvar_head"):
         # "normal" draws N(0, 0.01^2); Glorot for a (16, 3) layer has std 0.32.
-        assert getattr(normal, head).W.data.std() < 0.02
-        assert getattr(default, head).W.data.std() > 0.2
+        assert getattr(normal, head).weight.data.std() < 0.02
+        assert getattr(default, head).weight.data.std() > 0.2
 
 
 def test_an_encoder_seeded_with_an_int_draws_different_heads():
     encoder = GaussianEncoder((64, 16, 3), rng=0)
-    assert not np.array_equal(encoder.mu_head.W.data, encoder.logvar_head.W.data)
+    assert not np.array_equal(encoder.mu_head.weight.data, encoder.logvar_head.weight.data)
 
 
 # ----- the measures, against NumPy -------------------------------------------------------
@@ -356,10 +378,10 @@ def test_log_likelihood_refuses_a_batch_size_that_is_not_positive(batch_size, di
 def test_a_label_conditioned_network_passes_a_finite_difference_check():
     from aelearn import Tensor, gradcheck
     from aelearn.models import LabelConditioned
-    from aelearn.nn import MLP
+    from aelearn.nn import MLP, one_hot
 
     net = LabelConditioned(MLP((3 + 4, 5, 2), activation="tanh", rng=0, dtype=np.float64), 4)
     x = Tensor(np.random.default_rng(1).standard_normal((6, 3)), requires_grad=True)
-    labels = np.array([0, 3, 1, 2, 3, 0])
+    labels = one_hot(np.array([0, 3, 1, 2, 3, 0]), 4, np.float64)  # one-hot rows (6, 4)
     params = net.parameters()
     gradcheck(lambda x, *_: net(x, labels), [x, *params], raise_on_failure=True)

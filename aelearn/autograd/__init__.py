@@ -1,23 +1,18 @@
 """The autograd core: Tensor, the graph walk, and the ops with hand-written backward passes.
 
-- ``tensor``: the Tensor; ``graph``: the backward pass over the graph, and ``grad``, the
-  same pass returning the gradients; ``grad_mode``: ``no_grad``; ``function``: the
-  Function every op subclasses;
-- the ops by family: ``arithmetic``, ``reductions``, ``shapes``, ``elementwise``,
-  ``activations``, ``reparameterization``, and for images ``convolution``,
-  ``transposed_convolution``, ``pooling``, ``upsampling`` (all in one namespace:
-  ``aelearn.autograd.ops``);
-- ``methods``: binds ``a + b``, ``t.sum()`` ... to the ops.
-
-Knows nothing of layers, losses, optimisers or models.
+``tensor``, ``graph`` (the backward pass), ``grad_mode`` (``no_grad``), ``function`` (the
+base of every op); the ops by family, all in the namespace ``aelearn.autograd.ops``;
+``kernels``, the switch to ``aelearn.fast``'s convolutions; ``methods``, which binds
+``a + b``, ``t.sum()`` ... to the ops. Knows nothing of layers, losses, optimisers or models.
 """
 
 from aelearn.autograd import methods  # noqa: F401  (binds the operators to Tensor)
 from aelearn.autograd.function import Function
 from aelearn.autograd.grad_mode import is_grad_enabled, no_grad
-from aelearn.autograd.graph import grad, unbroadcast
+from aelearn.autograd.graph import unbroadcast
+from aelearn.autograd.kernels import fast_kernels_enabled, image_op, use_fast_kernels
 from aelearn.autograd.reparameterization import Reparameterize, reparameterize
-from aelearn.autograd.shapes import concatenate, split
+from aelearn.autograd.shapes import concatenate
 from aelearn.autograd.tensor import Tensor
 
 __all__ = [
@@ -25,10 +20,11 @@ __all__ = [
     "Reparameterize",
     "Tensor",
     "concatenate",
-    "grad",
+    "fast_kernels_enabled",
+    "image_op",
     "is_grad_enabled",
     "no_grad",
     "reparameterize",
-    "split",
     "unbroadcast",
+    "use_fast_kernels",
 ]

@@ -15,13 +15,9 @@ def stable_sigmoid(x):
 
     With ``e = exp(-|x|)``, which lies in (0, 1]: sigmoid(x) = 1 / (1 + e) for x >= 0 and
     e / (1 + e) for x < 0. exp is never taken of a large positive number.
-
-    The numerator, 1 or e, is max(e, [x >= 0]): as e <= 1, the maximum with 1 is 1 and the
-    maximum with 0 is e. It picks the same values as np.where(x >= 0, 1, e), bit for bit, in
-    a third of the time.
     """
     e = np.exp(-np.abs(x))
-    return np.maximum(e, x >= 0) / (1.0 + e)
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 def stable_softplus(x):
@@ -34,8 +30,7 @@ def log_softmax(x, axis=-1):
 
     logsumexp(x) = m + log(sum_j exp(x_j - m)) with m = max_j x_j: every exp is of a number
     <= 0, so none overflows, and the largest term is exp(0) = 1, so the log never sees 0.
-    The one log-softmax of the package: the op below, the cross-entropy loss and the
-    classifier's probabilities all use it.
+    The one log-softmax of the package (the op, the cross-entropy, the classifier).
     """
     shifted = x - np.max(x, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
@@ -117,7 +112,6 @@ class SoftplusOp(Function):
 class LogSoftmaxOp(Function):
     """out = x - logsumexp(x) along ``axis``: the log of softmax(x), computed stably.
 
-    logsumexp(x) = m + log(sum_j exp(x_j - m)) with m = max_j x_j, so no exp overflows.
     With s = softmax(x) = exp(out): d(out_i)/dx_j = [i = j] - s_j, hence
     dL/dx_j = grad_j - s_j * sum_i grad_i (the row is coupled through the normaliser).
     """

@@ -12,10 +12,9 @@ To add an op, subclass Function and write two methods::
             (out,) = self.saved
             return (grad * out,)
 
-then call it as ``Exp.apply(tensor)``. The engine (``aelearn.autograd.graph``) does the
-rest: it reduces gradients of broadcast inputs back to their shapes and adds up the
-gradients of a tensor used more than once. A backward reads only what its forward saved
-and the upstream gradient, and never writes into ``grad``, which other ops may share.
+then call it as ``Exp.apply(tensor)``. The graph walk (``graph``) reduces gradients of
+broadcast inputs to their shapes and adds up those of a tensor used twice. A backward reads
+only what its forward saved and ``grad``, which other ops may share: it never writes into it.
 """
 
 import numpy as np
@@ -32,12 +31,10 @@ class Function:
     inputs : tuple of Tensor
         The tensors the op was applied to, in order.
     needs_input_grad : tuple of bool
-        For each input, whether its gradient is wanted; a backward may skip the others
-        (and should, when they are expensive: the data matrix of a first layer, say).
+        For each input, whether its gradient is wanted; a backward may return None for the
+        others (and should, when they are expensive: the data of a first layer, say).
     saved : tuple
-        What ``forward`` stored for ``backward``.
-    freed : bool
-        True once a backward has released ``saved`` (see ``Tensor.backward``).
+        What ``forward`` stored for ``backward``; released after it (``freed``).
     """
 
     def __init__(self, *inputs):
@@ -66,22 +63,10 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        """Run the op on tensors (or numbers and arrays, taken as constants).
-
-        Parameters
-        ----------
-        *inputs : Tensor, ndarray or float
-            The operands. Anything that is not a Tensor becomes a constant leaf of the
-            floating dtype of the first Tensor operand, so float32 stays float32.
-        **params
-            Settings of the op (an axis, an exponent), passed to ``forward``.
-
-        Returns
-        -------
-        Tensor
-            The output; it records this op only when some input requires grad and
-            recording is on (see ``no_grad``).
-        """
+        """The op's output Tensor for ``inputs``, with ``params`` (an axis, an exponent)
+        passed to ``forward``. An input that is not a Tensor becomes a constant of the first
+        Tensor's dtype. The output records this op only when some input requires grad and
+        recording is on (see ``no_grad``)."""
         tensors = _as_tensors(inputs)
         op = cls(*tensors)
         out = Tensor(op.forward(*(t.data for t in tensors), **params))

@@ -14,58 +14,33 @@ from aelearn.autograd.activations import (
     TanhOp,
 )
 from aelearn.autograd.arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Sub
-from aelearn.autograd.elementwise import Exp, Log, Sqrt
+from aelearn.autograd.elementwise import Exp, Log
 from aelearn.autograd.reductions import Mean, Sum
 from aelearn.autograd.shapes import GetItem, Reshape, Transpose
 from aelearn.autograd.tensor import Tensor
 
-
-def __add__(self, other):
-    return Add.apply(self, other)
-
-
-def __radd__(self, other):
-    return Add.apply(other, self)
-
-
-def __sub__(self, other):
-    return Sub.apply(self, other)
+#: ``t.name()`` is ``op.apply(t)``, and ``t.name(**settings)`` passes them on.
+UNARY = {
+    "exp": Exp, "log": Log, "relu": ReLUOp, "sigmoid": SigmoidOp,
+    "tanh": TanhOp, "softplus": SoftplusOp, "__neg__": Neg,
+}  # fmt: skip
+#: ``t <operator> other`` is ``op.apply(t, other)``, and the reflected operator, for
+#: ``other <operator> t``, ``op.apply(other, t)``.
+BINARY = {"add": Add, "sub": Sub, "mul": Mul, "truediv": Div, "matmul": MatMul}
 
 
-def __rsub__(self, other):
-    return Sub.apply(other, self)
+def _unary(op):
+    return lambda self: op.apply(self)
 
 
-def __mul__(self, other):
-    return Mul.apply(self, other)
-
-
-def __rmul__(self, other):
-    return Mul.apply(other, self)
-
-
-def __truediv__(self, other):
-    return Div.apply(self, other)
-
-
-def __rtruediv__(self, other):
-    return Div.apply(other, self)
-
-
-def __neg__(self):
-    return Neg.apply(self)
+def _binary(op, reflected=False):
+    if reflected:
+        return lambda self, other: op.apply(other, self)
+    return lambda self, other: op.apply(self, other)
 
 
 def __pow__(self, exponent):
     return Pow.apply(self, exponent=exponent)
-
-
-def __matmul__(self, other):
-    return MatMul.apply(self, other)
-
-
-def __rmatmul__(self, other):
-    return MatMul.apply(other, self)
 
 
 def __getitem__(self, index):
@@ -94,56 +69,19 @@ def transpose(self, *axes):
     return Transpose.apply(self, axes=tuple(axes) or None)
 
 
-def T(self):
-    """The axes reversed: the transpose of a matrix."""
-    return Transpose.apply(self, axes=None)
-
-
-def exp(self):
-    return Exp.apply(self)
-
-
-def log(self):
-    return Log.apply(self)
-
-
-def sqrt(self):
-    return Sqrt.apply(self)
-
-
-def relu(self):
-    return ReLUOp.apply(self)
-
-
 def leaky_relu(self, slope=0.01):
     return LeakyReLUOp.apply(self, slope=slope)
-
-
-def sigmoid(self):
-    return SigmoidOp.apply(self)
-
-
-def tanh(self):
-    return TanhOp.apply(self)
-
-
-def softplus(self):
-    return SoftplusOp.apply(self)
 
 
 def log_softmax(self, axis=-1):
     return LogSoftmaxOp.apply(self, axis=axis)
 
 
-METHODS = {
-    "__add__": __add__, "__radd__": __radd__, "__sub__": __sub__, "__rsub__": __rsub__,
-    "__mul__": __mul__, "__rmul__": __rmul__, "__truediv__": __truediv__,
-    "__rtruediv__": __rtruediv__, "__neg__": __neg__, "__pow__": __pow__,
-    "__matmul__": __matmul__, "__rmatmul__": __rmatmul__, "__getitem__": __getitem__,
-    "sum": sum, "mean": mean, "reshape": reshape, "transpose": transpose, "T": property(T),
-    "exp": exp, "log": log, "sqrt": sqrt, "relu": relu, "leaky_relu": leaky_relu,
-    "sigmoid": sigmoid, "tanh": tanh, "softplus": softplus, "log_softmax": log_softmax,
-}  # fmt: skip
-
-for _name, _method in METHODS.items():
-    setattr(Tensor, _name, _method)
+for _name, _op in UNARY.items():
+    setattr(Tensor, _name, _unary(_op))
+for _name, _op in BINARY.items():
+    setattr(Tensor, f"__{_name}__", _binary(_op))
+    setattr(Tensor, f"__r{_name}__", _binary(_op, reflected=True))
+for _method in (__pow__, __getitem__, sum, mean, reshape, transpose, leaky_relu, log_softmax):
+    setattr(Tensor, _method.__name__, _method)
+Tensor.T = property(lambda self: Transpose.apply(self, axes=None), doc="The axes reversed.")

@@ -1,8 +1,7 @@
 """The reparameterisation trick as one op: z = mu + sigma * eps, sigma = exp(logvar / 2).
 
-Sampling z ~ N(mu, sigma^2) directly has no gradient with respect to mu and logvar.
-Writing the sample as a deterministic function of them and of noise eps ~ N(0, I),
-drawn once in the forward pass, moves the randomness out of the way of the gradient.
+Sampling z ~ N(mu, sigma^2) directly has no gradient with respect to mu and logvar;
+writing z as a deterministic function of them and of noise eps ~ N(0, I) does.
 """
 
 import numpy as np
@@ -19,26 +18,14 @@ class Reparameterize(Function):
     dz/dmu = 1, so dL/dmu = dL/dz;
     dz/dlogvar = eps * d(sigma)/d(logvar) = eps * sigma / 2, so
     dL/dlogvar = dL/dz * eps * sigma / 2.
-    A fresh draw in the backward would differentiate a different z from the one the
-    loss saw; the saved eps is what makes the gradient the gradient of this sample.
+    A fresh draw in the backward would differentiate another z than the one the loss saw.
     (sigma is exp(logvar / 2), not exp(logvar): logvar is the log of the variance.)
-
-    Attributes
-    ----------
-    eps : ndarray of shape (batch, latent_dim)
-        The noise of the forward pass, kept for inspection after the backward.
+    The op keeps the draw as ``eps``, for inspection after the backward.
     """
 
     def forward(self, mu, logvar, rng=None, eps=None):
         if eps is None:
-            if rng is None:
-                raise ValueError(
-                    "reparameterize needs a numpy.random.Generator to draw eps from, or eps "
-                    "itself; got neither."
-                )
             eps = rng.standard_normal(mu.shape, dtype=mu.dtype)
-        elif eps.shape != mu.shape:
-            raise ValueError(f"eps has shape {eps.shape}; expected {mu.shape}, the shape of mu.")
         sigma = np.exp(0.5 * logvar)
         self.eps = eps
         self.save_for_backward(eps, sigma)
@@ -64,8 +51,15 @@ def reparameterize(mu, logvar, rng=None, eps=None):
 
     Returns
     -------
-    z : Tensor of shape (batch, latent_dim)
-        Its ``z.op.eps`` is the noise used.
+    z : Tensor of shape (batch, latent_dim), with the noise used in ``z.op.eps``
     """
-    eps = None if eps is None else np.asarray(eps, dtype=mu.dtype)
+    if eps is None and rng is None:
+        raise ValueError(
+            "reparameterize needs a numpy.random.Generator to draw eps from, or eps itself; "
+            "got neither."
+        )
+    if eps is not None:
+        eps = np.asarray(eps, dtype=mu.dtype)
+        if eps.shape != mu.shape:
+            raise ValueError(f"eps has shape {eps.shape}; expected {mu.shape}, the shape of mu.")
     return Reparameterize.apply(mu, logvar, rng=rng, eps=eps)

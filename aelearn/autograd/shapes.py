@@ -81,50 +81,5 @@ class Concatenate(Function):
 
 
 def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis (``np.concatenate`` with a gradient).
-
-    Parameters
-    ----------
-    tensors : sequence of Tensor
-        Same shape except along ``axis``.
-    axis : int, default=0
-
-    Returns
-    -------
-    Tensor
-    """
+    """Join tensors, of one shape but along ``axis``, as ``np.concatenate`` (one op)."""
     return Concatenate.apply(*tensors, axis=axis)
-
-
-def split(tensor, sections, axis=-1):
-    """Split a tensor along ``axis``, as ``np.split``, into tensors that share its graph.
-
-    Each piece is a slice of ``tensor`` (a GetItem op), so the gradients of the pieces
-    meet again in ``tensor``, each in its own block. The VAE's encoder output splits this
-    way into mu and logvar.
-
-    Parameters
-    ----------
-    tensor : Tensor
-    sections : int or sequence of int
-        Number of equal pieces, or the indices along ``axis`` where to cut.
-    axis : int, default=-1
-
-    Returns
-    -------
-    list of Tensor
-    """
-    length = tensor.shape[axis]
-    if isinstance(sections, int):
-        if sections <= 0 or length % sections:
-            raise ValueError(
-                f"cannot split an axis of length {length} into {sections} equal pieces; "
-                "pass a positive divisor of the length, or the cut indices."
-            )
-        cuts = list(range(0, length, length // sections))[1:]
-    else:
-        cuts = list(sections)
-    starts, stops = [0, *cuts], [*cuts, length]
-    axis = axis % tensor.ndim
-    lead = (slice(None),) * axis
-    return [tensor[(*lead, slice(a, b))] for a, b in zip(starts, stops, strict=True)]

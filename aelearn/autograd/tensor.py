@@ -1,10 +1,8 @@
 """The Tensor: a NumPy array, its gradient, and the op that made it.
 
 A Tensor made by an op keeps that op (``tensor.op``), and the op keeps its inputs
-(``op.inputs``): those links are the computation graph. ``tensor.backward()`` hands the
-graph to ``aelearn.autograd.graph``, which walks it. The arithmetic operators (``a + b``,
-``a @ b``) and methods such as ``sum`` or ``sigmoid`` are each one op; they are bound to the
-class in ``aelearn.autograd.methods``, once the ops exist, so that this file imports none.
+(``op.inputs``): those links are the computation graph, which ``aelearn.autograd.graph``
+walks. Operators and methods such as ``a @ b`` or ``t.sum()`` are bound in ``methods``.
 """
 
 import numpy as np
@@ -13,11 +11,8 @@ from aelearn.autograd import graph
 
 
 def as_float_array(data, dtype=None):
-    """``data`` as a floating NumPy array, refusing what cannot be differentiated.
-
-    Integers and booleans become float64 (they have no gradient; the course works in
-    float64 or float32); objects, strings and complex numbers are refused.
-    """
+    """``data`` as a floating NumPy array: integers and booleans become float64; objects,
+    strings and complex numbers, which cannot be differentiated, are refused."""
     if isinstance(data, Tensor):
         data = data.data
     array = np.asarray(data, dtype=dtype)
@@ -41,15 +36,12 @@ class Tensor:
         for gradient checks); integers and booleans become float64.
     requires_grad : bool, default=False
         Whether ``backward`` should compute a gradient for this tensor.
-    dtype : dtype, optional
-        Convert ``data`` to this floating dtype.
+    dtype : floating dtype, optional
     name : str, optional
         A label for printing and drawing the graph.
 
     Attributes
     ----------
-    data : ndarray
-        The values, shape ``shape``.
     grad : ndarray or None
         dL/d(data), the same shape as ``data``, filled in by ``backward``; None until a
         gradient arrives. Gradients of leaves (tensors made by the user, such as
@@ -112,9 +104,7 @@ class Tensor:
         return Tensor(self.data, name=self.name)
 
     def zero_grad(self):
-        """Forget the gradient: ``grad`` becomes None, as after PyTorch's
-        ``zero_grad(set_to_none=True)``, so the next gradient is taken as it comes instead
-        of being added to zeros written first."""
+        """Forget the gradient: ``grad`` becomes None, as with PyTorch's ``set_to_none=True``."""
         self.grad = None
 
     def graph(self):
@@ -123,7 +113,8 @@ class Tensor:
         return graph.reverse_topological_order(self)
 
     def backward(self, grad=None, retain_graph=False):
-        """Compute dL/dt for every tensor t this one depends on, with L this tensor.
+        """Compute dL/dt for every tensor t this one depends on, with L this tensor; leaf
+        gradients accumulate across calls (see ``grad``).
 
         Parameters
         ----------
@@ -132,19 +123,7 @@ class Tensor:
             default is 1, so that L = self.
         retain_graph : bool, default=False
             Keep the values the ops saved, so that backward can run through this graph
-            again. By default they are freed as soon as they are used, and a second
-            backward through the same ops raises RuntimeError rather than computing with
-            missing values.
-
-        Notes
-        -----
-        Leaves accumulate: after two calls, ``leaf.grad`` holds the sum of both
-        gradients until ``zero_grad``. Intermediate tensors receive the gradient of the
-        current call only, so a second call never feeds a stale sum back into the graph.
+            again. By default they are freed as they are used, and a second backward
+            through the same ops raises RuntimeError.
         """
         graph.backward(self, grad, retain_graph)
-
-
-def tensor(data, requires_grad=False, *, dtype=None, name=None):
-    """Make a leaf Tensor; the same as ``Tensor(data, requires_grad, dtype=..., name=...)``."""
-    return Tensor(data, requires_grad, dtype=dtype, name=name)

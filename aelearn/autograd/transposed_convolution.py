@@ -1,4 +1,4 @@
-"""Transposed 2-D convolution: the backward of a convolution with respect to its input, as an op.
+"""Transposed 2-D convolution: a convolution's backward with respect to its input, as an op.
 
 Notation as in ``convolution``, but the weight W has PyTorch's transposed layout
 (C_in, C_out, kH, kW): x (batch, C_in, H, W) -> out (batch, C_out, Ho, Wo) with
@@ -7,55 +7,33 @@ Notation as in ``convolution``, but the weight W has PyTorch's transposed layout
 
 **What it computes.** A convolution with stride s and padding p maps an image of size Ho to
 one of size H; its input gradient maps a gradient of size H back to size Ho. The transposed
-convolution is exactly that map, with W as the convolution's weight: every input pixel
-x[n, :, i, j] multiplies W into a kH x kW patch of out_channels values and adds the patch
-into the (padded) output at rows i sH ... i sH + kH - 1 and columns j sW ... j sW + kW - 1,
+convolution is that map, with W as the convolution's weight: every input pixel x[n, :, i, j]
+multiplies W into a kH x kW patch of C_out values and adds the patch into the output at rows
+i sH ... i sH + kH - 1 and columns j sW ... j sW + kW - 1,
 
     outp[n, o, i sH + p, j sW + q] += sum_c x[n, c, i, j] W[c, o, p, q],
 
-and the padding is then cropped off: p rows on each side. Several sizes Ho give the same H
-under a strided convolution (they differ by the remainder the stride drops), so
-output_padding (< stride, as PyTorch requires) picks one: it adds rows at the bottom that
-only patches reaching that far fill.
+then pH rows and pW columns are cropped off each side. Several sizes Ho give the same H
+under a strided convolution, so output_padding (< stride, as PyTorch requires) picks one:
+it adds rows at the bottom that only patches reaching that far fill.
 
-**As one matrix product.** With X as a (batch H W, C_in) matrix and W_col the (C_in, kH kW
-C_out) matrix of the weight, the patches are the rows of X @ W_col, and placing them is the
-scatter-add col2im (``convolution.scatter_windows``): the very two steps of the convolution's
-input gradient, dX_col = G @ W_row, then col2im.
+**Forward.** With X the input as a (batch H W, C_in) matrix and W_col the weight as a
+(C_in, C_out kH kW) matrix, the patches are the rows of X @ W_col, and placing them is
+col2im: the two steps of a convolution's input gradient, in the same order.
 
-**Backward.** The forward is linear in x and in W, and its adjoint is the convolution: the
-gradient at x[n, c, i, j] gathers dL/d(outp) over the patch the pixel wrote to, which is the
-window at (i sH, j sW) of the padded output gradient. So G_col, the im2col of dL/d(outp) (the
-output gradient padded back with zeros where the forward cropped), gives
+**Backward.** The forward is linear in x and in W, and its adjoint is a convolution: the
+gradient at x[n, c, i, j] gathers dL/d(outp) over the patch the pixel wrote to, the window
+at (i sH, j sW) of the output gradient padded back to outp's size. With G_col its im2col,
+(batch H W, C_out kH kW),
 
-    dL/dX = G_col @ W_col.T,    dL/dW_col = X.T @ G_col,    dL/db = sum of dL/d(out) over
-    batch, height and width:
-
-a convolution of the output gradient with W, with the stride and padding of the forward.
-
-**The fast path.** As in ``convolution``: X is read from channels-last memory (a view when
-the input came from one of these ops). X @ W_col is one batched product, one (C_in, C_out)
-block W[:, :, p, q] per kernel offset (``tap_products``), so that each offset's patches are
-one contiguous block, and col2im adds those blocks into the image's phases
-(``scatter_windows``); the output is that image, cropped, viewed as NCHW.
+    dL/dX = G_col @ W_col.T,    dL/dW_col = X.T @ G_col,
+    dL/db = dL/d(out) summed over batch, height and width.
 """
 
-from aelearn.autograd.convolution import check_image, pair, weight_from_matrix, weight_matrix
+import numpy as np
+
 from aelearn.autograd.function import Function
-from aelearn.autograd.im2col import (
-    add_channel_bias,
-    channels_first,
-    channels_last,
-    pad_hw,
-    scatter_windows,
-    tap_products,
-    window_matrix,
-)
-
-
-def conv_transpose_output_size(size, kernel, stride, padding, output_padding):
-    """PyTorch's output length: (size - 1) stride - 2 padding + kernel + output_padding."""
-    return (size - 1) * stride - 2 * padding + kernel + output_padding
+from aelearn.autograd.im2col import col2im, im2col
 
 
 class ConvTranspose2dOp(Function):
@@ -63,84 +41,31 @@ class ConvTranspose2dOp(Function):
 
     Shapes: x (batch, C_in, H, W), W (C_in, C_out, kH, kW), b (C_out,) or absent,
     out (batch, C_out, Ho, Wo). ``stride``, ``padding`` and ``output_padding`` are pairs,
-    already checked. Saved: X as a (batch H W, C_in) matrix for dL/dW, and W for dL/dx.
+    checked by the caller. Saved: X for dL/dW, W for dL/dx.
     """
 
     def forward(self, x, W, b=None, *, stride, padding, output_padding):
         n, c_in, h, w = x.shape
-        kh, kw = W.shape[2:]
-        ho = conv_transpose_output_size(h, kh, stride[0], padding[0], output_padding[0])
-        wo = conv_transpose_output_size(w, kw, stride[1], padding[1], output_padding[1])
-        X = channels_last(x).reshape(n * h * w, c_in)  # a view when x is NHWC memory
-        patches = tap_products(X, W, (n, h, w))  # X @ W_col, one (C_in, C_out) block per tap
-        self.crop = (padding[0], padding[0], padding[1], padding[1])
-        padded_hw = (ho + 2 * padding[0], wo + 2 * padding[1])
-        out = scatter_windows(patches, padded_hw, stride, self.crop)  # col2im, cropped
+        _, c_out, kh, kw = W.shape
+        # The output before cropping: the patches' extent, and output_padding's rows.
+        hp = (h - 1) * stride[0] + kh + output_padding[0]
+        wp = (w - 1) * stride[1] + kw + output_padding[1]
+        X = x.transpose(0, 2, 3, 1).reshape(-1, c_in)  # (batch H W, C_in)
+        outp = col2im(X @ W.reshape(c_in, -1), (n, c_out, hp, wp), (kh, kw), stride)
+        (ph, pw) = padding
+        out = outp[:, :, ph : hp - ph, pw : wp - pw]
         if b is not None:
-            add_channel_bias(out, b)
-        self.stride, self.shapes = stride, (x.shape, W.shape)
+            out = out + b[:, None, None]
+        self.stride, self.padding, self.x_shape = stride, padding, x.shape
         self.save_for_backward(X, W)
-        return channels_first(out)
+        return out
 
     def backward(self, grad):
         X, W = self.saved
-        W_col = weight_matrix(W)  # (C_in, kH kW C_out)
-        x_shape, W_shape = self.shapes
-        n, c_in, h, w = x_shape
-        kh, kw = W_shape[2:]
-        gh = channels_last(grad)
-        G_col = window_matrix(pad_hw(gh, self.crop), (kh, kw), self.stride, (h, w))
-        dx = None
-        if self.needs_input_grad[0]:
-            dx = channels_first((G_col @ W_col.T).reshape(n, h, w, c_in))
-        # dL/dW_col = X.T @ G_col as (G_col.T @ X).T, the faster orientation (see Conv2dOp).
-        dW = weight_from_matrix((G_col.T @ X).T, W_shape) if self.needs_input_grad[1] else None
-        if len(self.inputs) == 2:
-            return dx, dW
-        db = gh.sum(axis=(0, 1, 2)) if self.needs_input_grad[2] else None
-        return dx, dW, db
-
-
-def check_output_padding(output_padding, stride):
-    """``output_padding`` as a pair, each below its stride, as PyTorch requires."""
-    output_padding = pair(output_padding, "output_padding", minimum=0)
-    if output_padding[0] >= stride[0] or output_padding[1] >= stride[1]:
-        raise ValueError(
-            f"output_padding {output_padding} must be smaller than the stride {stride}, as in "
-            "PyTorch: it only picks one of the stride's possible output sizes"
-        )
-    return output_padding
-
-
-def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0):
-    """Transposed 2-D convolution as ``torch.nn.functional.conv_transpose2d``, one op.
-
-    Parameters
-    ----------
-    x : Tensor of shape (batch, in_channels, H, W)
-    weight : Tensor of shape (in_channels, out_channels, kH, kW)
-    bias : Tensor of shape (out_channels,), optional
-    stride, padding, output_padding : int or (int, int), defaults 1, 0, 0
-
-    Returns
-    -------
-    Tensor of shape (batch, out_channels, Ho, Wo),
-    Ho = (H - 1) stride - 2 padding + kH + output_padding
-    """
-    check_image(x, "x", weight.shape[0], "conv_transpose2d")
-    stride = pair(stride, "stride")
-    padding = pair(padding, "padding", minimum=0)
-    output_padding = check_output_padding(output_padding, stride)
-    size = [
-        conv_transpose_output_size(x.shape[2 + i], weight.shape[2 + i], *args)
-        for i, args in enumerate(zip(stride, padding, output_padding, strict=True))
-    ]
-    if min(size) < 1:
-        raise ValueError(
-            f"conv_transpose2d: the output would be {size[0]}x{size[1]}; reduce the padding "
-            f"{padding} (the output size is (H - 1) stride - 2 padding + kernel + output_padding)"
-        )
-    inputs = (x, weight) if bias is None else (x, weight, bias)
-    return ConvTranspose2dOp.apply(
-        *inputs, stride=stride, padding=padding, output_padding=output_padding
-    )
+        n, c_in, h, w = self.x_shape
+        (ph, pw) = self.padding
+        gp = np.pad(grad, ((0, 0), (0, 0), (ph, ph), (pw, pw)))  # the cropped rows get 0
+        G_col = im2col(gp, W.shape[2:], self.stride)  # (batch H W, C_out kH kW)
+        dx = (G_col @ W.reshape(c_in, -1).T).reshape(n, h, w, c_in).transpose(0, 3, 1, 2)
+        dW = (X.T @ G_col).reshape(W.shape)
+        return (dx, dW) if len(self.inputs) == 2 else (dx, dW, grad.sum(axis=(0, 2, 3)))

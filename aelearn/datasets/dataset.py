@@ -21,8 +21,9 @@ class Dataset:
         Test labels.
     name : str
         Short name, e.g. ``"digits"`` or ``"mnist"``.
-    image_shape : tuple of int
-        ``(height, width)``; ``X_train[i].reshape(image_shape)`` is an image.
+    image_shape : (channels, height, width)
+        The shape of one image, as a model or a plot takes it: ``X_train[i].reshape(
+        image_shape)`` is an image, ``X_train.reshape(-1, *image_shape)`` all of them.
     n_classes : int
         Number of label values, 10 for both datasets.
     """
@@ -50,10 +51,7 @@ class Dataset:
 
 
 def _float_dtype(dtype):
-    """Return ``dtype`` as a numpy dtype, or raise ValueError unless it is floating.
-
-    Shared by the loaders: pixels scaled into [0, 1] need a floating type.
-    """
+    """``dtype`` as a numpy dtype; a ValueError unless floating (pixels scaled into [0, 1])."""
     dtype = np.dtype(dtype)
     if not np.issubdtype(dtype, np.floating):
         raise ValueError(f"dtype must be a floating type such as float32, got {dtype}")

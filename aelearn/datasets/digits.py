@@ -25,13 +25,7 @@ def load_digits(*, dtype=np.float32, test_size=0.2, random_state=0):
     Returns
     -------
     Dataset
-        With the defaults: ``X_train`` (1437, 64), ``X_test`` (360, 64), ``image_shape`` (8, 8).
-
-    Examples
-    --------
-    >>> data = load_digits()
-    >>> data.X_train.shape, data.X_test.shape
-    ((1437, 64), (360, 64))
+        With the defaults: ``X_train`` (1437, 64), ``X_test`` (360, 64), ``image_shape`` (1, 8, 8).
     """
     dtype = _float_dtype(dtype)
     digits = sklearn_load_digits()
@@ -40,4 +34,4 @@ def load_digits(*, dtype=np.float32, test_size=0.2, random_state=0):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, random_state=random_state, stratify=y
     )
-    return Dataset(X_train, X_test, y_train, y_test, name="digits", image_shape=(8, 8))
+    return Dataset(X_train, X_test, y_train, y_test, name="digits", image_shape=(1, 8, 8))

@@ -17,26 +17,14 @@ _IDX_DTYPES = {
 
 
 def read_idx(path):
-    """Read one IDX file (the format MNIST is distributed in), plain or gzip-compressed.
+    """Read the IDX file ``path``, plain or gzip-compressed (told by its content, not by a
+    ``.gz`` suffix): an array of the shape its header gives, in native byte order, e.g.
+    ``(60000, 28, 28)`` uint8 for MNIST's training images.
 
     The header is a magic number ``0x00 0x00 <type code> <n_dims>`` followed by ``n_dims``
     big-endian uint32 sizes; the data follow, big-endian, in C order. Type codes: 0x08 uint8,
-    0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file. Gzip is detected from the content, not from the ``.gz`` suffix.
-
-    Returns
-    -------
-    ndarray of shape given by the header
-        In native byte order, e.g. ``(60000, 28, 28)`` uint8 for MNIST training images.
-
-    Raises
-    ------
-    ValueError
-        If the file is not IDX, is truncated or has bytes left over after the data.
+    0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64. A file that is not IDX,
+    is truncated or has bytes left over after the data is a ValueError.
     """
     path = Path(path)
     raw = path.read_bytes()

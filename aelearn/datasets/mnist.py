@@ -134,16 +134,13 @@ def _scale_pixels(images, dtype):
 def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_home=None):
     """Load MNIST, 60000 training and 10000 test images of 28x28 pixels scaled into [0, 1].
 
-    Fashion-MNIST (Zalando's 70000 images of clothing, ten classes) comes in the same IDX
-    files under the same four names, so ``load_mnist("path/to/fashion-mnist")`` reads it
-    too. The fallback below fetches the digits, though: for Fashion-MNIST, make sure all
-    four files are in the folder.
-
     The four IDX files are looked for in ``path``, else in the folder named by the environment
     variable ``AELEARN_MNIST``, else in ``~/.aelearn/mnist``. When they are not all there,
     scikit-learn's ``fetch_openml("mnist_784", version=1)`` is tried, which reads its cache in
     ``data_home`` and downloads only when the cache is empty; its first 60000 rows are the
-    standard training set.
+    standard training set. Fashion-MNIST (70000 images of clothing, ten classes) comes in IDX
+    files of the same four names, so ``load_mnist("path/to/fashion-mnist")`` reads it too
+    (the fallback fetches the digits, though).
 
     Parameters
     ----------
@@ -153,15 +150,14 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
     dtype : floating dtype, default float32
         dtype of ``X_train`` and ``X_test``.
     n_train, n_test : int, optional
-        Keep only the first ``n_train`` training and ``n_test`` test images (default: all),
-        e.g. for quick experiments on a laptop.
+        Keep only the first ``n_train`` training and ``n_test`` test images (default: all).
     data_home : str or path-like, optional
         scikit-learn's cache folder for the fallback; default ``~/scikit_learn_data``.
 
     Returns
     -------
     Dataset
-        ``X_train`` (n_train, 784), ``X_test`` (n_test, 784), ``image_shape`` (28, 28).
+        ``X_train`` (n_train, 784), ``X_test`` (n_test, 784), ``image_shape`` (1, 28, 28).
 
     Raises
     ------
@@ -169,9 +165,8 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
         If neither the IDX files nor scikit-learn's fetch succeed; the message lists where it
         looked and how to get the files.
     ValueError
-        Naming the file, if a file is corrupt or truncated, its images are not pixels in
-        [0, 255] (uint8 in MNIST; other numbers are checked, NaN refused), its labels are not
-        integers 0 to 9, or images and labels disagree in number or shape.
+        Naming the file, if it is corrupt or truncated, or its images are not pixels in
+        [0, 255], its labels not 0 to 9, or their numbers or shapes disagree.
     """
     dtype = _float_dtype(dtype)
     folder, source = _mnist_folder(path)
@@ -179,16 +174,13 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
     if all(found.values()):
         arrays = {role: read_idx(file) for role, file in found.items()}
         image_shape = arrays["train_images"].shape[1:]
+        parts = []
         for part in ("train", "test"):
             roles = (f"{part}_images", f"{part}_labels")
-            _check_part(*(arrays[r] for r in roles), *(found[r] for r in roles), image_shape)
-        train, test = [
-            (
-                arrays[f"{part}_images"].reshape(len(arrays[f"{part}_labels"]), -1),
-                arrays[f"{part}_labels"],
-            )
-            for part in ("train", "test")
-        ]
+            images, labels = (arrays[r] for r in roles)
+            _check_part(images, labels, *(found[r] for r in roles), image_shape)
+            parts.append((images.reshape(len(images), -1), labels))
+        train, test = parts
     else:
         try:
             images, labels = _mnist_from_openml(data_home)
@@ -212,5 +204,5 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
         y_train.astype(np.int64),
         y_test.astype(np.int64),
         name="mnist",
-        image_shape=tuple(image_shape),
+        image_shape=(1, *image_shape),
     )

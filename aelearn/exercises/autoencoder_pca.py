@@ -44,8 +44,8 @@ def identity_against_pca(test_mse):
     if ratio < 0.98:
         wrong(
             f"{value:.4f} is {100 * (1 - ratio):.1f}% below PCA's {pca:.4f}: a linear network "
-            "cannot beat PCA; use activation='identity' and output='identity', and report "
-            "reconstruction_error (MSE per pixel)"
+            "cannot beat PCA; use activation='identity' and output_activation='identity', and "
+            "report reconstruction_error (MSE per pixel)"
         )
     if ratio > 1.25:
         wrong(

@@ -11,9 +11,9 @@ import itertools
 import numpy as np
 
 from aelearn.autograd import Tensor
-from aelearn.autograd.convolution import conv2d
 from aelearn.exercises.verdict import call, check, close, entries, number, wrong
 from aelearn.nn import Conv2d, ConvTranspose2d, Dense
+from aelearn.nn.functional import conv2d
 
 
 @check("06 exercise 1: a convolution by loops")

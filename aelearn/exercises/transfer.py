@@ -16,7 +16,7 @@ def hidden_probe(answer):
         wrong(
             f"probe_hidden ({a['probe_hidden']:.3f}) should beat the linear probe "
             f"({a['probe']:.3f}) by 2 points or more (it is {100 * gain:+.1f}): give the frozen "
-            "probe hidden=(64,)"
+            "probe hidden_sizes=(64,)"
         )
     if a["probe_hidden"] < a["fine_tuned"] - 0.04:
         wrong(

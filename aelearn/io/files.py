@@ -1,24 +1,22 @@
 """Saving and loading models: one ``.npz`` file of plain arrays plus a JSON description.
 
 The file holds every parameter under its dotted name (``model.state_dict()``) and one more
-entry, ``__config__``: a JSON string
+entry, ``__config__``, a JSON string::
 
-    {"format_version": 1, "class": "VAE", "config": {...}, "rng_state": {...},
-     "frozen": [...], "aelearn_version": "0.1.0"}
+    {"format_version": 1, "class": "VAE", "config": {...}, "fitted": {...},
+     "frozen": [...], "rng_state": {...}, "aelearn_version": "0.1.0"}
 
-whose ``class`` and ``config`` describe the architecture (``aelearn.io.layers``): for a
-model built by its own constructor, the constructor arguments (``get_config()``); for a
-network built from parts (a Classifier on an encoder, the deep autoencoder unrolled from
-a stack), also a "modules" entry describing those parts, layer by layer, which makes the
-file format_version 2; for a model holding parts its ``fit`` built (a pre-trained
-StackedAutoencoder's stages), a "fitted" entry with those parts and what else it learned,
-format_version 3. ``frozen`` names the parameters that do not learn. Nothing is
-pickled, so ``load`` reads the file with ``allow_pickle=False``: opening a model file runs
-no code but the constructors of registered classes, and every size it declares is checked
-before anything is allocated (``aelearn.io.archive``).
+``class`` names the module's class in ``aelearn.nn.REGISTRY``, which every Module joins as
+it is defined; ``config`` holds its constructor arguments (``get_config``); ``fitted`` the
+attributes ``fit`` learned, whose names end in an underscore as in scikit-learn. A module
+value is described the same way, ``{"module": {"class": ..., "config": ...}}``, a History
+as ``{"history": {...}}``. ``frozen`` names the parameters that do not learn, ``rng_state``
+the model's Generator. Opening a model file runs no code but the constructors of registered
+classes (``aelearn.io.archive`` reads it).
 """
 
 import json
+import math
 import os
 import secrets
 from pathlib import Path
@@ -26,34 +24,130 @@ from pathlib import Path
 import numpy as np
 
 import aelearn
-from aelearn.io.archive import CONFIG_KEY
-from aelearn.io.generator import generator_state
-from aelearn.io.layers import describe_module
+from aelearn.io.archive import CONFIG_KEY, FORMAT_VERSION, READ_ERRORS, ModelArchive, ModelFileError
+from aelearn.nn import REGISTRY, Module
+from aelearn.nn.module import registry_name
+from aelearn.training import History
 
-#: The newest format this aelearn reads: 1, a model its config rebuilds; 2, with "modules";
-#: 3, with "fitted".
-FORMAT_VERSION = 3
+#: The bit generators a saved Generator state may name; the name read from a file is
+#: looked up here, never on ``np.random`` (where it could name a function such as seed).
+BIT_GENERATORS = {
+    name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+}
+#: Numbers a description may declare beyond those its file holds (see ``_declared``).
+SPARE = 10**7
 
 
-def describe(model):
-    """The JSON-ready description of ``model``'s architecture: {"class", "config", ...}.
+# ----- describing a module, and building it back ------------------------------------------
+def describe(module):
+    """The JSON-ready description of ``module``: {"class", "config", "fitted"}; a TypeError
+    names any argument that is not a module, a number, a string, None or a list of them."""
+    if not isinstance(module, Module):
+        raise TypeError(
+            f"cannot save a {type(module).__name__}: aelearn.io saves models and layers "
+            "(Modules); save the networks it holds or builds instead"
+        )
+    name = type(module).__name__
+    config = {k: _encode(v, f"{name}'s argument {k}") for k, v in module.get_config().items()}
+    description = {"class": registry_name(type(module)), "config": config}
+    fitted = {k: v for k, v in vars(module).items() if _learned(k)}
+    if fitted:
+        description["fitted"] = {k: _encode(v, f"{name}.{k}") for k, v in fitted.items()}
+    return description
 
-    The description must rebuild exactly this network: the model it builds (seeded with 0:
-    the seed only fixes initial weights, which loading replaces) has the same sub-modules,
-    layer for layer (class, settings, parameter shapes and dtypes), so that a loaded model
-    gives bit-identical outputs.
 
-    Raises
-    ------
-    TypeError
-        When a class in the model is not registered (``aelearn.io.register_layer``), does
-        not keep its constructor arguments, or is not rebuilt by them; the message names
-        the sub-module.
+def _learned(name):
+    """Whether an attribute is one ``fit`` learned: a public name ending in one underscore."""
+    return name.isidentifier() and name.endswith("_") and not name.startswith("_")
+
+
+def _encode(value, what):
+    if isinstance(value, Module):
+        return {"module": describe(value)}
+    if isinstance(value, History):
+        return {"history": value.to_dict()}
+    if isinstance(value, list | tuple):
+        return [_encode(v, what) for v in value]
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return np.dtype(value).name
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    raise TypeError(
+        f"cannot save {what} = {value!r}: a saved setting is a module, a number, a string, "
+        "None or a list of them"
+    )
+
+
+def build(description, rng):
+    """The module a description rebuilds, every part that takes a Generator given ``rng``
+    (so that the parts which shared their model's Generator share the rebuilt one)."""
+    name = description["class"]
+    if name not in REGISTRY:
+        raise KeyError(
+            f"class {name!r} is not defined here: define or import it before loading (aelearn "
+            "knows every Module subclass defined so far)"
+        )
+    config = {key: _decode(value, rng) for key, value in dict(description["config"]).items()}
+    module = REGISTRY[name].from_config(config, rng)
+    for key, value in dict(description.get("fitted", {})).items():
+        if not _learned(key):
+            raise ValueError(f"{key!r} is not the name of a learned attribute")
+        setattr(module, key, _decode(value, rng))
+    return module
+
+
+def _decode(value, rng):
+    if isinstance(value, list) and all(isinstance(v, int | float) for v in value):
+        return tuple(value)  # widths and shapes, tuples as they were saved
+    if isinstance(value, list):
+        return [_decode(v, rng) for v in value]
+    if isinstance(value, dict) and value.keys() == {"module"}:
+        return build(value["module"], rng)
+    if isinstance(value, dict) and value.keys() == {"history"}:
+        return History.from_dict(value["history"])
+    if isinstance(value, dict):
+        raise ValueError(f"a setting is a module, a history or plain data; got {value!r}")
+    return value
+
+
+def _declared(value):
+    """The largest number of weights a description's settings could ask for: the product of
+    the whole numbers of each setting group (a Dense's widths, a list of sizes' neighbours).
+    A file that holds far fewer numbers describes layers it cannot fill."""
+    if isinstance(value, dict):
+        ints = [v for v in value.values() if type(v) is int and v > 0]
+        return max([math.prod(ints), *map(_declared, value.values())])
+    if isinstance(value, list):
+        ints = [v for v in value if type(v) is int and v > 0]
+        pairs = [a * b for a, b in zip(ints, ints[1:])]  # noqa: B905 (one shorter)
+        return max([0, *ints, *pairs, *map(_declared, value)])
+    return 0
+
+
+# ----- saving --------------------------------------------------------------------------------
+def save(model, path, history=None):
+    """Write ``model`` to exactly ``path`` (no suffix added) as one ``.npz`` file; return the
+    ``pathlib.Path`` written.
+
+    ``model`` is any Module, a user's own included, whose constructor keeps each argument
+    under its own name; ``history`` is saved as its ``history_`` (``ModelCheckpoint`` saves
+    the run's). The file is written to a temporary file in the same folder, which then
+    replaces ``path`` in one step: a failed save leaves no partial file and any old file
+    intact. Raises IsADirectoryError for a folder, TypeError for a model ``describe``
+    refuses, ValueError for a parameter holding NaN or infinite values.
     """
-    return describe_module(model)
-
-
-def _check_finite(model):
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a folder; expected a file path such as {path / 'model.npz'}"
+        )
+    header = {"format_version": FORMAT_VERSION, **describe(model)}
+    if history is not None:
+        header.setdefault("fitted", {})["history_"] = _encode(history, "history")
     for name, p in model.named_parameters():
         if not np.all(np.isfinite(p.data)):
             raise ValueError(
@@ -61,59 +155,15 @@ def _check_finite(model):
                 "infinite values: such a file could not be loaded. Retrain the model, or "
                 "save it before its training diverged"
             )
-
-
-def save(model, path, history=None):
-    """Write ``model`` to ``path`` as one ``.npz`` file: parameters and a JSON description.
-
-    The file is written to exactly ``path`` (no suffix is added): first to a temporary
-    file in the same folder, which then replaces ``path`` in one step, so that an
-    interrupted or failed save leaves no partial file and any old file there intact.
-    The training History goes into the description too, and ``load`` restores it.
-
-    Parameters
-    ----------
-    model : Module
-        Any model or module of registered classes (``aelearn.io.REGISTRY``), a
-        StackedAutoencoder included (pre-trained or not).
-    path : str or path-like
-    history : History, optional
-        Default: the model's ``history_``, if it has been trained.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-
-    Raises
-    ------
-    IsADirectoryError
-        When ``path`` is a folder.
-    TypeError
-        When the model cannot be described (see ``describe``).
-    ValueError
-        When a parameter holds NaN or infinite values.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(
-            f"{path} is a folder; expected a file path such as {path / 'model.npz'}"
-        )
-    description = describe(model)
-    _check_finite(model)
-    version = 3 if "fitted" in description else 2 if "modules" in description else 1
-    header = {"format_version": version, **description}
     header["frozen"] = [name for name, p in model.named_parameters() if not p.requires_grad]
     rng = getattr(model, "rng", None)
     if isinstance(rng, np.random.Generator):
-        # Saved so that a loaded model draws the same samples the original would draw next.
-        header["rng_state"] = generator_state(rng)
-    history = history if history is not None else getattr(model, "history_", None)
-    if history is not None:
-        header["history"] = history.to_dict()
+        # So that a loaded model draws the same samples the original would draw next.
+        header["rng_state"] = rng.bit_generator.state
     header["aelearn_version"] = aelearn.__version__
     arrays = model.state_dict()
-    arrays[CONFIG_KEY] = np.array(json.dumps(header))
+    # MT19937, Philox and SFC64 hold arrays in their states: written as lists.
+    arrays[CONFIG_KEY] = np.array(json.dumps(header, default=np.ndarray.tolist))
     # In the same folder, so that the rename cannot cross file systems; opened with "x",
     # so that it never overwrites anything, and with the usual permissions.
     partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
@@ -125,3 +175,86 @@ def save(model, path, history=None):
         partial.unlink(missing_ok=True)
         raise
     return path
+
+
+# ----- loading -------------------------------------------------------------------------------
+def _generator(state):
+    """A Generator of the bit generator ``state`` names, not yet in that state."""
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if not isinstance(name, str) or name not in BIT_GENERATORS:
+        raise ValueError(
+            f"the saved rng_state names bit generator {name!r}, not one of {sorted(BIT_GENERATORS)}"
+        )
+    return np.random.Generator(BIT_GENERATORS[name]())
+
+
+def _load_state(model, archive):
+    """Read the archive's arrays into ``model``, each checked against its parameter before it
+    is read; a mismatch is a ModelFileError naming both, and leaves the model unchanged."""
+    params = dict(model.named_parameters())
+    stored = archive.members
+    missing, unexpected = params.keys() - stored.keys(), stored.keys() - params.keys()
+    if missing or unexpected:
+        source = "bare weights" if archive.header is None else archive.header["class"]
+        raise ModelFileError(
+            f"the weights in {archive.path} (saved from {source}) do not fit this "
+            f"{type(model).__name__}: missing {sorted(missing)}, unexpected "
+            f"{sorted(unexpected)}. Expected a file saved from a model of the same architecture."
+        )
+    model.load_state_dict({name: archive.read(name, p) for name, p in params.items()})
+
+
+def load(path):
+    """The model saved in ``path``, rebuilt with its weights, frozen parameters, History and
+    Generator state, in evaluation mode: its outputs are bit-identical to the saved model's.
+
+    A file that is not a model file, is damaged, or describes what this aelearn cannot
+    rebuild is a ModelFileError (a ValueError) naming the file and what was expected; no
+    file at ``path`` is a FileNotFoundError or IsADirectoryError.
+    """
+    with ModelArchive(path) as archive:
+        header, path = archive.header, archive.path
+        held = sum(math.prod(member.shape) for member in archive.members.values())
+        try:
+            declared = _declared([header["config"], header.get("fitted", {})])
+            if declared > held + SPARE:
+                raise ModelFileError(
+                    f"{path} describes layers of up to {declared} weights but holds {held} "
+                    "numbers; expected a file whose arrays hold the weights it describes"
+                )
+            state = header.get("rng_state")
+            rng = np.random.default_rng(0) if state is None else _generator(state)
+            model = build(header, rng)
+        except ModelFileError:
+            raise
+        except (*READ_ERRORS, AttributeError, IndexError) as error:
+            raise ModelFileError(
+                f"{path}: cannot rebuild the model {header['class']!r} from its description "
+                f"({type(error).__name__}: {error})"
+            ) from None
+        _load_state(model, archive)
+        frozen, names = header.get("frozen", []), dict(model.named_parameters())
+        if not isinstance(frozen, list) or not all(n in names for n in map(str, frozen)):
+            raise ModelFileError(
+                f"{path}: 'frozen' is {frozen!r}; expected a list of the names of the "
+                f"parameters of the {header['class']!r} it describes"
+            )
+        for name, p in names.items():
+            p.requires_grad = name not in frozen
+        if state is not None:
+            try:  # in place: the parts that share the Generator keep sharing it
+                rng.bit_generator.state = state
+            except Exception as error:  # which one a malformed state raises varies
+                raise ModelFileError(
+                    f"{path}: cannot restore the saved rng_state ({type(error).__name__}: {error})"
+                ) from None
+    return model.eval()
+
+
+def load_weights(model, path):
+    """Load the weights saved in ``path`` into ``model``, of the same architecture, and return
+    it: a file ``save`` wrote, or bare weights (``np.savez(path, **model.state_dict())``).
+    Weights of other names or shapes are a ModelFileError and leave ``model`` unchanged."""
+    with ModelArchive(path, bare=True) as archive:
+        _load_state(model, archive)
+    return model

@@ -3,6 +3,7 @@
 from aelearn.models.autoencoder import Autoencoder, Decoder, Encoder
 from aelearn.models.base import Model
 from aelearn.models.classifier import Classifier
+from aelearn.models.convolutional import ConvolutionalFeatures, ConvolutionalImage
 from aelearn.models.cvae import CVAE, LabelConditioned
 from aelearn.models.denoising import DenoisingAutoencoder
 from aelearn.models.gaussian_encoder import GaussianEncoder
@@ -14,6 +15,8 @@ __all__ = [
     "VAE",
     "Autoencoder",
     "Classifier",
+    "ConvolutionalFeatures",
+    "ConvolutionalImage",
     "Decoder",
     "DenoisingAutoencoder",
     "Encoder",

@@ -1,66 +1,53 @@
-"""What every model shares: a Generator of its own, a dtype, labels if it takes them, its
-configuration, and ``fit`` through the one training loop."""
+"""What every model shares: a Generator, a dtype, labels if it takes them, and ``fit``
+through the one training loop; data checked once, here, at the edge."""
 
 import numpy as np
 
 from aelearn.autograd import Tensor, no_grad
-from aelearn.models.config import Configurable
 from aelearn.nn import Module
-from aelearn.threads import chosen_threads
 from aelearn.training import fit
-from aelearn.validation import check_data, check_labels, check_rng
+from aelearn.validation import check_data, check_labels
 
 
-class Model(Configurable, Module):
+class Model(Module):
     """A Module that trains itself with ``aelearn.training.fit``.
 
-    Subclasses write ``loss_terms(x, y, rng)`` (the batch loss, as a dict of scalar
-    Tensors with the total under ``"loss"``) and set ``n_features``, ``dtype`` and
-    ``rng`` in ``__init__``. ``fit`` validates the data once and keeps the History.
+    Subclasses write ``loss_terms(x, y, rng)`` (a dict of scalar Tensors, the total under
+    ``"loss"``) and set ``n_features``, ``dtype`` and ``rng`` in ``__init__``.
 
-    A model says what it needs through two attributes, which the command line, saving
-    and the scikit-learn wrappers read instead of asking which class it is:
-    ``takes_labels`` (labels y beside X, one of ``n_classes``) and
-    ``needs_unit_interval`` (data in [0, 1], for a Bernoulli likelihood or cross-entropy).
+    Two attributes say what a model needs, for the command line, saving and the
+    scikit-learn wrappers to read instead of asking which class it is: ``takes_labels``
+    (labels y beside X, one of ``n_classes``) and ``needs_unit_interval`` (data in [0, 1]).
+
+    Data come as rows (n_samples, n_features) or as images (n_samples, channels, height,
+    width) of n_features values each; results come back in the shape given.
     """
 
     needs_unit_interval = False
     takes_labels = False
-    #: (channels, height, width) of a convolutional model's examples; None for a dense one.
-    image_shape = None
+    #: {term: (short unit, description)} of each term ``loss_terms`` returns.
+    loss_units = {}
 
-    def _check(self, X, name="X"):
-        X = self._rows(X, name)
-        return check_data(X, name, self.n_features, self.dtype, self.needs_unit_interval)
+    @property
+    def input_shape(self):
+        """The shape of one example as the networks take it: (n_features,)."""
+        return (self.n_features,)
 
-    def _rows(self, X, name="X"):
-        """X as rows (n_samples, n_features): a convolutional model also takes images
-        ``(n_samples, *image_shape)`` and unfolds them here, at the edge."""
-        if self.image_shape is None:
-            return X
-        shape = np.shape(X)
-        if len(shape) == 1 + len(self.image_shape) and tuple(shape[1:]) == self.image_shape:
-            return np.reshape(X, (shape[0], self.n_features))
-        if len(shape) != 2 or shape[1] != self.n_features:
-            raise ValueError(
-                f"{name} has shape {shape}; this model takes images of shape "
-                f"(n_samples, {', '.join(map(str, self.image_shape))}) or rows of shape "
-                f"(n_samples, {self.n_features}) (image_shape {self.image_shape})"
-            )
-        return X
+    def _check(self, X, name="X", unit_interval=None):
+        """X as checked rows (n_samples, n_features) of the model's dtype."""
+        if np.ndim(X) > 2:
+            X = np.reshape(X, (np.shape(X)[0], -1))
+        unit = self.needs_unit_interval if unit_interval is None else unit_interval
+        return check_data(X, name, self.n_features, self.dtype, unit)
 
-    def _shaped_like(self, out, X):
-        """Rows ``out`` (n_samples, n_features) as images when X was given as images."""
-        if self.image_shape is not None and np.ndim(X) > 2:
-            return out.reshape(-1, *self.image_shape)
-        return out
+    @staticmethod
+    def _shaped_like(out, X):
+        """Rows ``out`` (n_samples, n_features) in the shape X was given in."""
+        return out.reshape(np.shape(X)) if np.ndim(X) > 2 else out
 
     def _labels(self, y, n_samples, name="y"):
-        """The labels of ``n_samples`` examples, checked, for a model that takes labels;
-        None for one that takes none (which ignores y, as scikit-learn's transformers do).
-
-        One int stands for the same class for every example.
-        """
+        """The checked labels of ``n_samples`` examples (one int: that class for all); None
+        for a model that takes none, which ignores y as scikit-learn's transformers do."""
         if not self.takes_labels:
             return None
         if y is None:
@@ -72,9 +59,6 @@ class Model(Configurable, Module):
         if labels.ndim == 0:
             labels = np.full(n_samples, labels)
         return check_labels(labels, n_samples, self.n_classes, name)
-
-    #: {term: (short unit, description)} of each term ``loss_terms`` returns.
-    loss_units = {}
 
     def loss_terms(self, x, y, rng):
         raise NotImplementedError
@@ -95,23 +79,12 @@ class Model(Configurable, Module):
         callbacks=(),
         verbose="auto",
         optimizer="adam",
-        shards=1,
     ):
-        """Train on X (and y for models that take labels). Returns self; see ``history_``.
+        """Train on X (n_samples, n_features), and labels y (n_samples,) for a model that
+        takes them; set ``history_`` and return self.
 
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-        y : array_like of shape (n_samples,), optional
-            Labels, for models that take them; ignored by the others.
-        epochs, batch_size, lr, callbacks, verbose, optimizer, shards
-            As in ``aelearn.training.fit``.
-        validation_data : X_val, (X_val,) or (X_val, y_val), optional
-            Held-out data, evaluated after every epoch (``val_loss``...).
-
-        Returns
-        -------
-        self
+        ``validation_data`` (X_val, (X_val,) or (X_val, y_val)) is evaluated after every
+        epoch (``val_loss``...); the other arguments are ``aelearn.training.fit``'s.
         """
         X = self._check(X)
         y = self._labels(y, X.shape[0])
@@ -139,41 +112,17 @@ class Model(Configurable, Module):
             callbacks=[*self.training_callbacks(), *callbacks],
             verbose=verbose,
             rng=self.rng,
-            shards=shards,
         )
         return self
 
-    def summary(self, example=None):
-        """A table of the model's layers, part by part (encoder, decoder, head...): each
-        layer's output shape, parameter count and whether it is trainable or frozen, with
-        the totals. ``print(model)`` prints it.
-
-        By default the shapes come from one example input of zeros (and label 0), run
-        through ``loss_terms`` in evaluation mode with a Generator of its own, so that
-        neither the model's state nor its Generator changes.
-        """
-        if example is None:
-            x = np.zeros((1, self.n_features), dtype=self.dtype)
-            y = np.zeros(1, dtype=np.int64) if self.takes_labels else None
-
-            def example():
-                was_training = self.training
-                self.eval()
-                try:
-                    self.loss_terms(x, y, np.random.default_rng(0))
-                finally:
-                    self.train(was_training)
-
-        return super().summary(example)
-
-    def _set_rng(self, rng):
-        self.rng = check_rng(rng)
-        return self.rng
+    def summary(self, input_shape=None):
+        """The table of ``Module.summary`` for an example of ``input_shape`` (by default the
+        model's own); shapes are read from the settings, nothing runs."""
+        return super().summary(self.input_shape if input_shape is None else input_shape)
 
 
-def predict_in_batches(module, function, X, batch_size=1024):
-    """Apply ``function`` (Tensor -> Tensor) of ``module`` to X in batches, without a graph,
-    with the BLAS threads chosen for the module; stack the rows."""
-    with chosen_threads(module.parameters()), no_grad():
+def predict_in_batches(function, X, batch_size=1024):
+    """Apply ``function`` (Tensor -> Tensor) to X in batches, without a graph; stack the rows."""
+    with no_grad():
         parts = [function(Tensor(X[i : i + batch_size])).data for i in range(0, len(X), batch_size)]
     return np.concatenate(parts, axis=0)

@@ -13,16 +13,17 @@ import numpy as np
 
 from aelearn.autograd import Tensor, no_grad
 from aelearn.autograd.activations import log_softmax
-from aelearn.losses import softmax_cross_entropy
+from aelearn.losses import SoftmaxCrossEntropy
 from aelearn.models.base import Model, predict_in_batches
-from aelearn.nn import MLP, Module
-from aelearn.validation import check_dtype, check_labels, check_positive_int, check_sizes
+from aelearn.nn import MLP, Module, shape_through
+from aelearn.threads import uses_blas
+from aelearn.validation import check_dtype, check_int, check_labels, check_rng, check_sizes
 
 
 def _input_width(encoder, n_features):
     """The input width of ``encoder``: given, or read from its ``n_features`` or ``sizes``."""
     if n_features is not None:
-        return check_positive_int(n_features, "n_features")
+        return check_int(n_features, "n_features")
     if hasattr(encoder, "n_features"):
         return int(encoder.n_features)
     if hasattr(encoder, "sizes"):
@@ -33,70 +34,59 @@ def _input_width(encoder, n_features):
 
 
 def _code_width(encoder, n_features, dtype):
-    """The width of the codes, found by encoding one all-zero input of shape (1, n_features)."""
-    with no_grad():
-        codes = encoder(Tensor(np.zeros((1, n_features), dtype=dtype)))
-    if isinstance(codes, tuple):
+    """The width of the codes: read from the encoder's settings (``output_shape``), or found
+    by encoding one all-zero input of shape (1, n_features) where they do not say."""
+    shape = encoder.output_shape((n_features,))
+    if shape is None:
+        with no_grad():
+            codes = encoder(Tensor(np.zeros((1, n_features), dtype=dtype)))
+        shape = tuple(codes.shape[1:]) if isinstance(codes, Tensor) else ((),) * len(codes)
+    if isinstance(shape[0], tuple):
         raise TypeError(
-            f"the encoder returns {len(codes)} arrays, as a VAE's encoder returns mu and logvar; "
+            f"the encoder returns {len(shape)} arrays, as a VAE's encoder returns mu and logvar; "
             "a Classifier needs one code per input. For a VAE, classify the posterior means: "
             "Classifier(Sequential(vae.encoder.trunk, vae.encoder.mu_head), "
             "n_features=vae.n_features)"
         )
-    if codes.ndim != 2:
+    if len(shape) != 1:
         raise ValueError(
-            f"the encoder must map (batch, n_features) to (batch, code_width); it returned "
-            f"shape {codes.shape} for one input"
+            f"the encoder must map (batch, n_features) to (batch, code_width); it returns "
+            f"examples of shape {shape}"
         )
-    return codes.shape[1]
+    return shape[0]
 
 
 class Classifier(Model):
-    """logits = head(encoder(x)): a new MLP head on an encoder, or an MLP on raw inputs.
-
-    Trained by ``fit(X, y)`` with softmax cross-entropy through the shared training loop.
+    """logits = head(encoder(x)): a new MLP head on an encoder, or an MLP on raw inputs,
+    trained by ``fit(X, y)`` with softmax cross-entropy through the shared training loop.
 
     Parameters
     ----------
-    encoder : Module or None, default=None
+    encoder : Module or None
         Maps x (batch, n_features) to codes (batch, code_width), e.g.
         ``Autoencoder(...).encoder``. None: the head sees the raw inputs (then give
         ``n_features``), which makes a plain MLP classifier.
-    n_classes : int, default=10
-    hidden : sequence of int, default=()
-        Hidden widths of the head; () is a linear head, i.e. multinomial logistic
+    hidden_sizes : sequence of int
+        Hidden widths of the ``head``, an MLP (code_width, *hidden_sizes, n_classes) with
+        ``activation`` between its layers; () is a linear head, i.e. multinomial logistic
         regression on the codes.
     n_features : int, optional
         The input width; needed when ``encoder`` is None or has neither ``n_features``
         nor ``sizes``.
-    activation : str, default="relu"
-        Between the head's hidden layers.
-    freeze_encoder : bool, default=True
-        Freeze the encoder, so that only the head learns and the encoder's weights do
-        not change by a single bit; False fine-tunes encoder and head together.
-    copy_encoder : bool, default=True
-        Work on a deep copy of ``encoder``, so that freezing or fine-tuning here leaves
-        the autoencoder it came from untouched. False shares the very module (and its
-        Parameters): fine-tuning then changes the autoencoder too, and ``freeze_encoder=True``
-        freezes it there as well.
-    init : {"he", "glorot", "normal"}, optional
-        Initialisation of the head (default Glorot).
-    init_std : float, default=0.01
-        Standard deviation for ``init="normal"``.
-    rng : numpy.random.Generator or int, optional
-        The head's initial weights and the batch order.
+    freeze_encoder : bool
+        Only the head learns: the encoder's weights do not change by a single bit. False
+        fine-tunes encoder and head together.
+    copy_encoder : bool
+        Work on a deep copy of ``encoder``, leaving the autoencoder it came from untouched.
+        False shares the very module and its Parameters: fine-tuning then changes the
+        autoencoder too, and ``freeze_encoder=True`` freezes it there as well.
+    init, init_std, rng
+        The head's initialisation (None: Glorot; ``init_std`` for "normal") and the
+        Generator of its initial weights and of the batch order.
     dtype : dtype, optional
         Default: the dtype of the encoder's parameters, or float32.
 
-    Attributes
-    ----------
-    encoder : Module or None
-    head : MLP
-        ``(code_width, *hidden, n_classes)``, linear output (the logits).
-    code_width : int
-    history_ : History
-        Set by ``fit``; holds "loss" and "accuracy" per epoch (and ``"val_..."`` with
-        validation data).
+    ``history_`` holds "loss" and "accuracy" per epoch ("val_..." with validation data).
 
     Examples
     --------
@@ -115,7 +105,7 @@ class Classifier(Model):
         self,
         encoder=None,
         n_classes=10,
-        hidden=(),
+        hidden_sizes=(),
         *,
         n_features=None,
         activation="relu",
@@ -137,11 +127,13 @@ class Classifier(Model):
             )
         if encoder is None and n_features is None:
             raise ValueError("a classifier on raw inputs (encoder=None) needs n_features")
-        self.n_classes = check_positive_int(n_classes, "n_classes")
-        self.hidden = check_sizes(hidden, "hidden", "of the head, e.g. (64,) or ()", min_len=0)
-        rng = self._set_rng(rng)
+        self.n_classes = check_int(n_classes, "n_classes")
+        self.hidden_sizes = check_sizes(
+            hidden_sizes, "hidden_sizes", "of the head, e.g. (64,) or ()", min_len=0
+        )
+        self.rng = rng = check_rng(rng)
         if encoder is None:
-            self.n_features = check_positive_int(n_features, "n_features")
+            self.n_features = check_int(n_features, "n_features")
             self.dtype = check_dtype(dtype or np.float32)
             self.code_width = self.n_features
         else:
@@ -154,7 +146,7 @@ class Classifier(Model):
                 encoder.freeze()
         self.encoder, self.freeze_encoder, self.activation = encoder, freeze_encoder, activation
         self.copy_encoder, self.init, self.init_std = copy_encoder, init, init_std
-        sizes = (self.code_width, *self.hidden, self.n_classes)
+        sizes = (self.code_width, *self.hidden_sizes, self.n_classes)
         self.head = MLP(sizes, activation, None, init, rng, self.dtype, init_std)
 
     def forward(self, x):
@@ -170,36 +162,36 @@ class Classifier(Model):
         }
 
     def loss_terms(self, x, y, rng):
-        """Mean cross-entropy of a batch (the loss), and its accuracy (logged only).
-
-        The accuracy is a constant Tensor outside the graph: the training loop logs every
-        term it is given, and only "loss" is differentiated.
-        """
+        """Mean cross-entropy of a batch (the loss, differentiated), and its accuracy (a
+        constant Tensor outside the graph, which the training loop only logs)."""
         logits = self.forward(Tensor(x))
         accuracy = np.mean(np.argmax(logits.data, axis=1) == y)
-        return {"loss": softmax_cross_entropy(logits, y), "accuracy": Tensor(accuracy)}
+        return {"loss": SoftmaxCrossEntropy.apply(logits, labels=y), "accuracy": Tensor(accuracy)}
 
+    def output_shape(self, input_shape, shapes=None):
+        shapes = {} if shapes is None else shapes
+        if self.encoder is not None:
+            input_shape = shape_through(self.encoder, input_shape, shapes)
+        return shape_through(self.head, input_shape, shapes)
+
+    @uses_blas
     def decision_function(self, X):
         """The logits, shape (n_samples, n_classes)."""
-        return predict_in_batches(self, self.forward, self._check(X))
+        return predict_in_batches(self.forward, self._check(X))
 
+    @uses_blas
     def predict_proba(self, X):
         """Class probabilities softmax(logits), shape (n_samples, n_classes); rows sum to 1."""
         return np.exp(log_softmax(self.decision_function(X).astype(np.float64), axis=1))
 
+    @uses_blas
     def predict(self, X):
         """The most probable class of each sample, shape (n_samples,), int64."""
         return np.argmax(self.decision_function(X), axis=1).astype(np.int64)
 
+    @uses_blas
     def score(self, X, y):
         """Accuracy: the fraction of samples of X whose predicted class is y."""
-        X = self._check(X)
-        y = check_labels(y, X.shape[0], self.n_classes)
-        return float(np.mean(self.predict(X) == y))
-
-    def __repr__(self):
-        encoder = "None" if self.encoder is None else type(self.encoder).__name__
-        return (
-            f"Classifier(encoder={encoder}, head={self.head.sizes}, "
-            f"freeze_encoder={self.freeze_encoder})"
-        )
+        logits = self.decision_function(X)
+        y = check_labels(y, logits.shape[0], self.n_classes)
+        return float(np.mean(np.argmax(logits, axis=1) == y))

@@ -2,66 +2,99 @@
 the decoder, q(z | x, c) and p(x | z, c). Since c already says which digit it is, z is
 left to carry the style (slant, thickness), and ``sample(n, label=c)`` chooses the class.
 
-What is special about the CVAE is here: its labels (``takes_labels``, ``n_classes``) and
+What is special about the CVAE lives here: its labels, made one-hot once at the edge, and
 its networks, each a ``LabelConditioned`` network that joins the one-hot label to its
-input. The VAE passes the labels on to its networks and knows nothing else of them.
+input; the VAE passes the labels on and knows nothing else of them.
 """
 
+import numpy as np
+
 from aelearn.autograd import Tensor, concatenate
-from aelearn.models.convolutional import decoder_network
+from aelearn.models.convolutional import convolutional_networks
+from aelearn.models.gaussian_encoder import GaussianEncoder
 from aelearn.models.vae import VAE
-from aelearn.nn import Module, one_hot
-from aelearn.validation import check_positive_int
+from aelearn.nn import MLP, Module, one_hot, shape_through
+from aelearn.validation import check_dtype, check_int, check_rng
 
 
 class LabelConditioned(Module):
-    """A network of (input, label): ``net`` applied to [input, one_hot(label)].
+    """A network of (input, label): ``net`` applied to [features(input), one-hot label].
 
-    Parameters
-    ----------
-    net : Module
-        Takes (batch, n_in + n_classes).
-    n_classes : int
-
-    Shapes: inputs (batch, n_in), labels (batch,) of ints in [0, n_classes).
+    ``features`` (optional; a convolutional trunk, say) sees the input alone, before the
+    label joins it; ``net`` takes (batch, n_in + n_classes). Inputs are (batch, ...), labels
+    one-hot rows (batch, n_classes).
     """
 
-    def __init__(self, net, n_classes):
-        self.net, self.n_classes = net, n_classes
+    def __init__(self, net, n_classes, features=None):
+        self.features, self.net, self.n_classes = features, net, n_classes
 
     def forward(self, inputs, labels):
-        codes = Tensor(one_hot(labels, self.n_classes, dtype=inputs.dtype))
-        return self.net(concatenate([inputs, codes], axis=1))
+        h = inputs if self.features is None else self.features(inputs)
+        return self.net(concatenate([h, Tensor(labels)], axis=1))
+
+    def output_shape(self, input_shape, shapes=None):
+        shapes = {} if shapes is None else shapes
+        if self.features is not None:
+            input_shape = shape_through(self.features, input_shape, shapes)
+        return shape_through(self.net, (input_shape[0] + self.n_classes,), shapes)
 
 
 class CVAE(VAE):
-    """A VAE conditioned on a class label given to both the encoder and the decoder.
-
-    Parameters
-    ----------
-    sizes : sequence of int, default=(64, 128, 8)
-        (n_features, hidden..., latent_dim), not counting the one-hot label the encoder
-        and decoder receive in addition.
-    n_classes : int, default=10
-    **kwargs
-        As for ``VAE``, among them ``rng``: None draws fresh entropy from the operating
-        system (unseeded, not reproducible); pass an int or a Generator for reproducible
-        runs.
-    """
+    """A VAE whose encoder and decoder also receive the one-hot label, which ``sizes``
+    (n_features, hidden..., latent_dim) does not count; ``**kwargs`` are the ``VAE``'s."""
 
     takes_labels = True
 
     def __init__(self, sizes=(64, 128, 8), n_classes=10, **kwargs):
-        self.n_classes = check_positive_int(n_classes, "n_classes")
+        self.n_classes = check_int(n_classes, "n_classes")
         super().__init__(sizes, **kwargs)
 
-    def _encoder_head(self, rng):
-        """n_in -> q(z | x, c) on features of width n_in: the Gaussian encoder of
-        [features, one_hot(c)]. A convolutional CVAE joins the label after the convolutions."""
-        gaussian = super()._encoder_head(rng)
-        return lambda n_in: LabelConditioned(gaussian(n_in + self.n_classes), self.n_classes)
+    def _default_encoder(self):
+        """q(z | x, c): the Gaussian encoder of [x, one_hot(c)]."""
+        sizes = (self.n_features + self.n_classes, *self.sizes[1:])
+        gaussian = GaussianEncoder(sizes, self.activation, self.init, self.rng, self.dtype)
+        return LabelConditioned(gaussian, self.n_classes)
 
-    def _decoder_network(self, rng):
-        """(z, c) -> p(x | z, c): the VAE's decoder of [z, one_hot(c)]."""
-        decoder = decoder_network(self, self.latent_dim + self.n_classes, rng)
+    def _default_decoder(self):
+        """p(x | z, c): the VAE's decoder of [z, one_hot(c)]."""
+        sizes = (self.latent_dim + self.n_classes, *self.sizes[-2::-1])
+        decoder = MLP(sizes, self.activation, None, self.init, self.rng, self.dtype)
         return LabelConditioned(decoder, self.n_classes)
+
+    @classmethod
+    def convolutional(
+        cls,
+        image_shape=(1, 28, 28),
+        filters=(32, 64),
+        latent_dim=16,
+        hidden_sizes=(),
+        kernel_size=3,
+        *,
+        n_classes=10,
+        activation="relu",
+        init=None,
+        rng=None,
+        dtype=np.float32,
+        **kwargs,
+    ):
+        """A CVAE on the convolutions of ``aelearn.models.convolutional``: the label joins the
+        flattened feature map in the encoder, and z in the decoder. The parameters as
+        ``VAE.convolutional``'s."""
+        options = dict(
+            activation=activation, init=init, rng=check_rng(rng), dtype=check_dtype(dtype)
+        )
+        sizes = (int(np.prod(image_shape)), *hidden_sizes, latent_dim)
+
+        def head(features):
+            gaussian = GaussianEncoder((features.out_features + n_classes, *sizes[1:]), **options)
+            return LabelConditioned(gaussian, n_classes, features=features)
+
+        encoder, decoder = convolutional_networks(
+            head, latent_dim + n_classes, image_shape, filters, kernel_size, hidden_sizes, **options
+        )
+        decoder = LabelConditioned(decoder, n_classes)
+        return cls(sizes, n_classes, encoder=encoder, decoder=decoder, **options, **kwargs)
+
+    def _labels(self, y, n_samples, name="y"):
+        """The labels checked, as one-hot rows (n_samples, n_classes) of the model's dtype."""
+        return one_hot(super()._labels(y, n_samples, name), self.n_classes, self.dtype)

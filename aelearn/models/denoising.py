@@ -4,50 +4,36 @@ to output the clean x, so it cannot simply copy its input."""
 from aelearn.autograd import Tensor
 from aelearn.models.autoencoder import Autoencoder
 from aelearn.models.base import predict_in_batches
-from aelearn.nn import Noise
-from aelearn.validation import check_data
+from aelearn.nn import Noise, shape_through
+from aelearn.threads import uses_blas
 
 
 class DenoisingAutoencoder(Autoencoder):
-    """An autoencoder whose encoder sees x~, a corrupted x, and whose loss compares D(E(x~))
-    with the clean x.
+    """An autoencoder whose loss compares D(E(x~)) with the clean x.
 
-    The corruption is a ``Noise`` layer in front of the encoder: it draws afresh for
-    every batch, in training mode, from the Generator ``fit`` passes (the model's own, or
-    with shards each shard's), and passes the input
-    through in evaluation mode (so ``reconstruct`` and the validation loss see the clean
-    input). See ``aelearn.nn.noise`` for the corruptions.
-
-    Parameters
-    ----------
-    sizes : sequence of int, default=(64, 128, 8)
-    noise : {"gaussian", "masking", "salt_and_pepper"}, default="masking"
-    noise_level : float, default=0.3
-        Standard deviation ("gaussian") or probability per element.
-    **kwargs
-        As for ``Autoencoder``.
-
-    Attributes
-    ----------
-    corruption : Noise
-        The layer that corrupts the encoder's input in training.
+    x~ comes from ``corruption``, a ``Noise`` layer in front of the encoder: in training mode
+    it draws afresh for every batch from the Generator ``fit`` passes (the model's own); in
+    evaluation mode it passes the input through, so ``reconstruct`` and the validation loss
+    see the clean input. ``noise`` is "gaussian", "masking" or "salt_and_pepper",
+    ``noise_level`` the standard deviation ("gaussian") or the probability per element.
     """
 
     def __init__(self, sizes=(64, 128, 8), noise="masking", noise_level=0.3, **kwargs):
         super().__init__(sizes, **kwargs)
-        self.noise, self.noise_level = noise, noise_level
         self.corruption = Noise(noise, noise_level, rng=self.rng)
+        self.noise, self.noise_level = noise, self.corruption.noise_level
 
     def loss_terms(self, x, y, rng):
-        """The loss of reconstructing the clean batch x from its corruption, drawn from
-        ``rng`` (in ``fit``, the model's own Generator or a shard's)."""
+        """The loss of reconstructing the clean batch x from its corruption, drawn from rng."""
         return self._reconstruction_loss(self.corruption(Tensor(x), rng), x)
 
-    def denoise(self, X_noisy):
-        """The clean estimate D(E(x~)) of corrupted inputs, of their shape (rows or images).
+    def output_shape(self, input_shape, shapes=None):
+        shapes = {} if shapes is None else shapes
+        return super().output_shape(shape_through(self.corruption, input_shape, shapes), shapes)
 
-        Gaussian noise pushes x~ outside [0, 1]; only the clean target must lie there, so
-        the noisy input is not held to the unit interval that cross-entropy needs.
-        """
-        rows = check_data(self._rows(X_noisy, "X_noisy"), "X_noisy", self.n_features, self.dtype)
-        return self._shaped_like(predict_in_batches(self, self._reconstruction, rows), X_noisy)
+    @uses_blas
+    def denoise(self, X_noisy):
+        """The clean estimate D(E(x~)) of corrupted inputs, of their shape (rows or images);
+        x~ need not lie in [0, 1] (Gaussian noise pushes it out), only the clean target."""
+        rows = self._check(X_noisy, "X_noisy", unit_interval=False)
+        return self._shaped_like(predict_in_batches(self._reconstruction, rows), X_noisy)

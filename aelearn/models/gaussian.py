@@ -1,8 +1,5 @@
-"""The diagonal Gaussian q(z|x) = N(mu, exp(logvar)) on arrays: draws and KL per unit.
-
-What a VAE's evaluation and generation need outside training, computed by the very ops
-training uses (``reparameterize``, ``GaussianKL``), without a graph.
-"""
+"""The diagonal Gaussian q(z|x) = N(mu, exp(logvar)) on arrays, for a VAE's evaluation and
+generation: draws and KL per unit, by the very ops training uses, without a graph."""
 
 import numpy as np
 
@@ -13,10 +10,8 @@ LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 def sample_posterior(mu, logvar, rng=None, eps=None):
-    """z = mu + exp(logvar / 2) * eps as an array; eps drawn from ``rng`` unless given.
-
-    mu, logvar, eps and z are all (batch, latent_dim).
-    """
+    """z = mu + exp(logvar / 2) * eps, all (batch, latent_dim); eps drawn from rng unless
+    given."""
     with no_grad():
         return reparameterize(Tensor(mu), Tensor(logvar), rng=rng, eps=eps).data
 

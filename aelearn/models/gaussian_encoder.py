@@ -2,29 +2,19 @@
 
 import numpy as np
 
-from aelearn.models.config import Configurable
-from aelearn.nn import MLP, Dense, Identity, Module
+from aelearn.nn import MLP, Dense, Identity, Module, shape_through
 from aelearn.nn.dense import DEFAULT_INIT
 from aelearn.validation import check_dtype, check_sizes
 
 
-class GaussianEncoder(Configurable, Module):
+class GaussianEncoder(Module):
     """x (batch, n_in) -> (mu, logvar), each (batch, latent_dim): a trunk and two heads.
 
     logvar, not sigma, is the output: it ranges over all reals, so no activation is
     needed to keep sigma = exp(logvar / 2) positive, and log sigma^2 enters the KL as is.
 
-    Parameters
-    ----------
-    sizes : sequence of int
-        (n_in, hidden..., latent_dim).
-    activation : str, default="relu"
-    init : {"he", "glorot", "normal"}, optional
-        Initialisation of the trunk and of both heads; None means ``DEFAULT_INIT`` (Glorot).
-    rng : numpy.random.Generator or int, optional
-        Source of the initial weights. None draws fresh entropy from the operating system
-        (unseeded, not reproducible); pass an int or a Generator for reproducible runs.
-    dtype : dtype, default=np.float32
+    ``sizes`` is (n_in, hidden..., latent_dim); ``init`` (None: Glorot) covers the trunk
+    and both heads; the other arguments as for ``Encoder``.
     """
 
     def __init__(self, sizes, activation="relu", init=None, rng=None, dtype=np.float32):
@@ -44,3 +34,8 @@ class GaussianEncoder(Configurable, Module):
     def forward(self, x):
         h = self.trunk(x)
         return self.mu_head(h), self.logvar_head(h)
+
+    def output_shape(self, input_shape, shapes=None):
+        shapes = {} if shapes is None else shapes
+        h = shape_through(self.trunk, input_shape, shapes)
+        return shape_through(self.mu_head, h, shapes), shape_through(self.logvar_head, h, shapes)

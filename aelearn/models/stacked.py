@@ -17,69 +17,54 @@ The stack then starts either a classifier (the encoders, then a new head; fine-t
 to end with labels) or a deep autoencoder (the encoders, then the decoders in reverse
 order; fine-tuned for reconstruction). Both get *copies* of the pre-trained weights, so
 one stack can start several networks and fine-tuning never changes the stack itself.
-
-The stack is a Module whose sub-modules are its stages, so ``aelearn.io.save`` writes it
-as any model: its settings, and once pre-trained what ``fit`` learned
-(``aelearn.models.stacked_state``).
 """
+
+import copy
 
 import numpy as np
 
 from aelearn.models.autoencoder import LOSSES, Autoencoder, Decoder, Encoder
-from aelearn.models.config import Configurable
+from aelearn.models.classifier import Classifier
 from aelearn.models.denoising import DenoisingAutoencoder
-from aelearn.models.stacked_networks import StackedNetworks, copy_dense
-from aelearn.models.stacked_state import StackedState
 from aelearn.nn import Dense, Module, Sequential, get_activation
 from aelearn.nn.dense import DEFAULT_INIT
 from aelearn.nn.noise import check_corruption
 from aelearn.validation import check_choice, check_data, check_dtype, check_rng, check_sizes
 
 
-class StackedAutoencoder(StackedNetworks, StackedState, Configurable, Module):
+class StackedAutoencoder(Module):
     """Greedy layer-wise pre-training of the encoder ``(n_features, *hidden_sizes)``.
 
     Parameters
     ----------
     hidden_sizes : sequence of int
         Widths of the encoder layers, bottom up, e.g. (128, 64, 32).
-    activation : str, default="sigmoid"
+    activation : str
         Of every encoder layer, h_l = activation(W_l h_(l-1) + b_l).
-    loss : {"mse", "bce", "auto"}, default="mse"
+    loss : {"mse", "bce", "auto"}
         Reconstruction loss of every stage (see ``Autoencoder``). Each stage's output
         activation is chosen to fit its input: sigmoid when the input lies in [0, 1]
         (pixels, sigmoid codes), identity otherwise (ReLU codes, say).
-    noise : {None, "gaussian", "masking", "salt_and_pepper"}, default=None
-        Train every stage as a denoising autoencoder with this corruption of its input.
-    noise_level : float, default=0.3
-    init : {"he", "glorot", "normal"}, optional
-        Initialisation of every stage (default Glorot), and of heads built by
-        ``to_classifier``.
-    init_std : float, default=0.01
-        Standard deviation for ``init="normal"``.
+    noise, noise_level
+        None, or train every stage as a ``DenoisingAutoencoder`` with this corruption.
+    init, init_std
+        Initialisation of every stage (None: Glorot) and of heads built by
+        ``to_classifier``; ``init_std`` is the standard deviation of ``init="normal"``.
     rng : numpy.random.Generator or int, optional
         Owned by the stack: every stage's initial weights, batch order and noise.
-    dtype : dtype, default=np.float32
+    dtype : dtype
 
     Attributes
     ----------
     autoencoders_ : list of Autoencoder
-        One trained one-hidden-layer autoencoder per stage, frozen once trained.
-    histories_ : list of History
-        The training History of each stage.
+        One one-hidden-layer autoencoder per stage, frozen once trained, with its History.
     sizes_ : tuple of int
         ``(n_features, *hidden_sizes)``.
     stopped_ : str or None
         Where an interrupted ``fit`` stopped; None when every stage finished.
 
-    Notes
-    -----
-    ``aelearn.io.save(stack, path)`` writes the settings and the Generator's state, and
-    once pre-trained every stage (weights, frozen flags, output activation and loss),
-    ``sizes_``, ``histories_`` and ``stopped_``; ``aelearn.io.load`` gives a stack whose
-    ``transform``, ``to_classifier`` and ``to_deep_autoencoder`` are bit-identical to the
-    original's. An unfitted stack saves its settings alone, and loads ready to ``fit`` as
-    the original would.
+    The stack is a Module whose sub-modules are its stages, so ``aelearn.io`` saves and
+    loads it as any model, fitted (with every stage) or not.
 
     Examples
     --------
@@ -116,7 +101,7 @@ class StackedAutoencoder(StackedNetworks, StackedState, Configurable, Module):
         # Unknown names fail here rather than after a stage of training.
         get_activation(activation)
         if noise is not None:
-            check_corruption(noise, noise_level)
+            noise_level = check_corruption(noise, noise_level)
         self.activation, self.loss = activation, loss
         self.noise, self.noise_level = noise, noise_level
         self.init, self.init_std, self.dtype = init, init_std, check_dtype(dtype)
@@ -133,40 +118,29 @@ class StackedAutoencoder(StackedNetworks, StackedState, Configurable, Module):
         encoder_net = Sequential(Dense(n_in, n_out, *dense), get_activation(self.activation))
         output = "sigmoid" if inside_unit_interval else "identity"
         encoder = Encoder((n_in, n_out), net=encoder_net, dtype=self.dtype)
+        decoder_net = Dense(n_out, n_in, *dense)
         decoder = Decoder(
-            (n_out, n_in),
-            output_activation=output,
-            net=Dense(n_out, n_in, *dense),
-            dtype=self.dtype,
+            (n_out, n_in), output_activation=output, net=decoder_net, dtype=self.dtype
         )
-        kwargs = dict(encoder=encoder, decoder=decoder, output=output, loss=self.loss)
+        kwargs = dict(encoder=encoder, decoder=decoder, output_activation=output, loss=self.loss)
         kwargs.update(activation=self.activation, rng=self.rng, dtype=self.dtype)
         if self.noise is None:
             return Autoencoder((n_in, n_out), **kwargs)
         return DenoisingAutoencoder((n_in, n_out), self.noise, self.noise_level, **kwargs)
 
     def fit(self, X, *, epochs=100, batch_size=64, lr=1e-3, verbose="auto"):
-        """Pre-train the stack on X, one stage after the other. Returns self.
+        """Pre-train the stack on X (n_samples, n_features), one stage after the other, each
+        for ``epochs`` epochs of Adam at rate ``lr``; ``verbose`` as in ``aelearn.training.fit``
+        (True or an int also names each stage). Returns self.
 
         Ctrl-C stops the whole stack, not only the stage it interrupts: that stage keeps
         the weights of its last finished epoch (as ``fit`` does) if it finished one, the
         stages above it are not trained, ``sizes_`` lists the layers that were, and
-        ``stopped_`` says where pre-training stopped (None when every stage finished).
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-        epochs : int, default=100
-            Epochs of each stage.
-        batch_size : int, default=64
-        lr : float, default=1e-3
-            Adam's learning rate.
-        verbose : "auto", bool or int, default="auto"
-            As in ``aelearn.training.fit``; with True or an int, a line names each stage.
+        ``stopped_`` says where pre-training stopped.
         """
         codes = check_data(X, "X", dtype=self.dtype, unit_interval=self.loss == "bce")
         self.sizes_ = (codes.shape[1], *self.hidden_sizes)
-        self.autoencoders_, self.histories_, self.stopped_ = [], [], None
+        self.autoencoders_, self.stopped_ = [], None
         for level, (n_in, n_out) in enumerate(zip(self.sizes_[:-1], self.sizes_[1:], strict=True)):
             if verbose is True or (type(verbose) is int and verbose > 0):
                 print(f"stage {level + 1}: {n_in} -> {n_out} -> {n_in}", flush=True)
@@ -176,16 +150,17 @@ class StackedAutoencoder(StackedNetworks, StackedState, Configurable, Module):
             if stage.history_.interrupted:
                 self.stopped_ = f"stage {level + 1} {stage.history_.stopped}"
                 if len(stage.history_):  # a stage interrupted in its first epoch learned nothing
-                    self._keep(stage.freeze())
+                    self.autoencoders_.append(stage.freeze())
                 self.sizes_ = self.sizes_[: len(self.autoencoders_) + 1]
                 break
-            self._keep(stage.freeze())
+            self.autoencoders_.append(stage.freeze())
             codes = stage.encode(codes)
         return self
 
-    def _keep(self, stage):
-        self.autoencoders_.append(stage)
-        self.histories_.append(stage.history_)
+    @property
+    def histories_(self):
+        """The training History of each stage."""
+        return [stage.history_ for stage in self.autoencoders_]
 
     def _check_fitted(self):
         if not getattr(self, "autoencoders_", None):
@@ -196,23 +171,78 @@ class StackedAutoencoder(StackedNetworks, StackedState, Configurable, Module):
 
     def encoder_layers(self):
         """Copies of the pre-trained encoder layers, bottom up: Dense, activation, Dense, ..."""
-        self._check_fitted()
-        layers = []
-        for stage in self.autoencoders_:
-            layers += [copy_dense(stage.encoder.net[0]), get_activation(self.activation)]
-        return layers
+        return _copy(self.encoder).net.layers
 
+    @property
     def encoder(self):
-        """The stacked encoder x -> h_L, as an ``Encoder`` of copied layers (trainable)."""
+        """The stacked encoder x -> h_L, as an ``Encoder`` of the stages' own layers (frozen,
+        as trained); ``to_classifier`` and ``to_deep_autoencoder`` start from copies."""
         self._check_fitted()
-        return Encoder(self.sizes_, net=Sequential(*self.encoder_layers()), dtype=self.dtype)
+        layers = [layer for stage in self.autoencoders_ for layer in stage.encoder.net.layers]
+        return Encoder(self.sizes_, net=Sequential(*layers), dtype=self.dtype)
 
     def transform(self, X):
         """The top codes h_L of X, shape (n_samples, hidden_sizes[-1])."""
-        return self.encoder().encode(X)
+        return self.encoder.encode(X)
 
-    def summary(self):
-        """The stages, each a one-hidden-layer autoencoder, as tables (see ``Model.summary``)."""
+    def to_classifier(self, n_classes, hidden_sizes=(), freeze=False, rng=None):
+        """A Classifier: copies of the pre-trained encoder layers, then a new head.
+
+        ``hidden_sizes`` are the head's hidden widths (with the stack's activation; () is one
+        Dense layer from the top code to the logits); ``freeze`` trains the head alone
+        (False: fine-tune every layer end to end); ``rng`` draws the head's weights and the
+        batch order (None: the stack's). Training it does not change the stack.
+        """
+        return Classifier(
+            _copy(self.encoder),
+            n_classes,
+            hidden_sizes,
+            activation=self.activation,
+            freeze_encoder=freeze,
+            copy_encoder=False,  # the layers are fresh copies already
+            init=self.init,
+            init_std=self.init_std,
+            rng=self.rng if rng is None else rng,
+            dtype=self.dtype,
+        )
+
+    def to_deep_autoencoder(self, rng=None):
+        """The unrolled deep autoencoder, holding copies of the pre-trained weights: the
+        encoders bottom up, then the decoders top down; fine-tune it with ``fit``.
+
+        Each stage's decoder is followed by that stage's output activation, so the
+        decoder half rebuilds the codes of each layer in turn, down to x_hat, exactly as
+        the stages did one at a time. Loss and final output are those of the first stage.
+        ``rng`` orders the batches (and draws noise) when fine-tuning; None: the stack's.
+        """
+        encoder = _copy(self.encoder)  # first, as it checks that the stack was fitted
+        decoder_layers = []
+        for stage in reversed(self.autoencoders_):
+            output = get_activation(stage.decoder.output_activation)
+            decoder_layers += [_copy(stage.decoder.net), output]
+        # The last output activation belongs to the Decoder itself (its forward returns logits).
+        first = self.autoencoders_[0]
+        output = first.decoder.output_activation
+        decoder = Decoder(
+            self.sizes_[::-1],
+            output_activation=output,
+            net=Sequential(*decoder_layers[:-1]),
+            dtype=self.dtype,
+        )
+        return Autoencoder(
+            self.sizes_,
+            activation=self.activation,
+            output_activation=output,
+            loss=first.loss_,
+            encoder=encoder,
+            decoder=decoder,
+            rng=self.rng if rng is None else rng,
+            dtype=self.dtype,
+        )
+
+    def summary(self, input_shape=None):
+        """The stages, each a one-hidden-layer autoencoder, as tables (see ``Model.summary``);
+        ``input_shape`` is not needed: each stage knows its own."""
         if not hasattr(self, "autoencoders_"):
             return f"{self!r}: not pre-trained yet (call fit(X))"
         tables = [
@@ -222,22 +252,15 @@ class StackedAutoencoder(StackedNetworks, StackedState, Configurable, Module):
         ]
         return "\n\n".join([repr(self), *tables])
 
-    def __str__(self):
-        return self.summary()
 
-    def __repr__(self):
-        return (
-            f"StackedAutoencoder(hidden_sizes={self.hidden_sizes}, activation={self.activation!r})"
-        )
+def _copy(module):
+    """A trainable deep copy of ``module``: its own copies of the weights."""
+    return copy.deepcopy(module).unfreeze()
 
 
 def pretrain_stack(
     X, hidden_sizes, *, epochs=100, batch_size=64, lr=1e-3, verbose="auto", **kwargs
 ):
-    """Greedy layer-wise pre-training of a stack on X; returns the fitted StackedAutoencoder.
-
-    A shortcut for ``StackedAutoencoder(hidden_sizes, **kwargs).fit(X, epochs=...)``; see
-    there for the parameters.
-    """
+    """``StackedAutoencoder(hidden_sizes, **kwargs).fit(X, epochs=...)``: the fitted stack."""
     stack = StackedAutoencoder(hidden_sizes, **kwargs)
     return stack.fit(X, epochs=epochs, batch_size=batch_size, lr=lr, verbose=verbose)

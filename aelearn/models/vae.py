@@ -7,15 +7,13 @@ of p(x|z). Training maximises the ELBO,
     log p(x) >= E_q[log p(x|z)] - KL(q(z|x) || N(0, I)),
 
 i.e. minimises reconstruction + beta * KL. The KL term keeps the codes near the prior,
-so that a z drawn from N(0, I) decodes into something that looks like data.
-
-What the trained model is used for lives beside this file: its measures (the ELBO's terms,
-the importance-weighted log-likelihood, the KL per dimension, the active units) in
-``vae_evaluation``, and generation (samples, interpolation, the latent manifold) in
-``vae_generation``.
+so that a z drawn from N(0, I) decodes into something that looks like data. Once trained,
+the model measures (the ELBO's terms, the importance-weighted log-likelihood, the KL per
+dimension, the active units) and generates (samples, interpolation, the latent manifold).
+All figures are in nats per example.
 """
 
-import numbers
+from statistics import NormalDist
 
 import numpy as np
 
@@ -23,24 +21,19 @@ from aelearn.autograd import Tensor, no_grad, reparameterize
 from aelearn.autograd.activations import stable_sigmoid
 from aelearn.losses import BCEWithLogits, GaussianKL, MSELoss, negative_elbo
 from aelearn.models.base import Model
-from aelearn.models.convolutional import (
-    ConvolutionalConstructor,
-    check_convolution,
-    decoder_network,
-    encoder_network,
-)
-from aelearn.models.gaussian import LOG_2PI, sample_posterior
+from aelearn.models.convolutional import convolutional_networks
+from aelearn.models.gaussian import LOG_2PI, kl_per_unit, sample_posterior
 from aelearn.models.gaussian_encoder import GaussianEncoder
-from aelearn.models.vae_evaluation import VAEEvaluation
-from aelearn.models.vae_generation import VAEGeneration
-from aelearn.threads import chosen_threads
+from aelearn.nn import MLP, Sequential, shape_through
+from aelearn.threads import uses_blas
 from aelearn.training import Callback
 from aelearn.validation import (
     check_choice,
     check_data,
     check_dtype,
-    check_positive_int,
+    check_int,
     check_real,
+    check_rng,
     check_sizes,
 )
 
@@ -62,68 +55,50 @@ class KLWarmup(Callback):
     """
 
     def __init__(self, epochs):
-        self.epochs = check_positive_int(epochs, "warm-up epochs")
+        self.epochs = check_int(epochs, "warm-up epochs")
 
-    def on_epoch_begin(self, epoch, trainer):
-        model = trainer.model
-        model.kl_weight = model.beta * min(1.0, (epoch - 1) / self.epochs)
+    def on_epoch_begin(self, epoch, run):
+        run.model.kl_weight = run.model.beta * min(1.0, (epoch - 1) / self.epochs)
 
-    def on_train_end(self, trainer):
-        trainer.model.kl_weight = trainer.model.beta
+    def on_train_end(self, run):
+        run.model.kl_weight = run.model.beta
 
 
-class VAE(ConvolutionalConstructor, VAEEvaluation, VAEGeneration, Model):
+class VAE(Model):
     """A variational autoencoder with a Gaussian encoder and a Bernoulli or Gaussian decoder.
 
-    Dense by default; with an ``image_shape`` the Gaussian heads sit on a convolutional
-    trunk and the decoder ends in transposed convolutions (``aelearn.models.convolutional``;
-    ``VAE.convolutional()`` in one call), and X may be given as images as well as rows.
+    Dense by default; ``VAE.convolutional()`` puts the Gaussian heads on a convolutional
+    trunk and ends the decoder in transposed convolutions.
 
     Parameters
     ----------
-    sizes : sequence of int, default=(64, 128, 8)
-        (n_features, hidden..., latent_dim); the decoder mirrors them.
-    activation : str, default="relu"
-    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
+    sizes, activation, init, dtype
+        As for ``Autoencoder``; ``init`` (None: Glorot) covers the encoder's heads too.
+    likelihood : {"bernoulli", "gaussian"}
         p(x|z): Bernoulli with logits from the decoder (data in [0, 1]; the
         reconstruction term is the binary cross-entropy), or Gaussian with the decoder's
         output as mean and a fixed standard deviation ``decoder_std`` (the term is the
         squared error / (2 std^2) plus a constant).
-    decoder_std : float, default=1.0
-    beta : float, default=1.0
-        Weight of the KL term; beta = 0 drops it (the model becomes a plain autoencoder).
-    n_draws : int, default=1
+    beta : float
+        Weight of the KL term. beta = 0 drops it: nothing then pulls q(z|x) towards the
+        prior, so the codes spread where the decoder likes them and samples from N(0, I)
+        stop looking like data.
+    n_draws : int
         Monte-Carlo draws of z per example in the reconstruction term.
-    warmup_epochs : int, default=0
-        Raise the KL weight linearly from 0 to beta over this many epochs (``KLWarmup``).
-    binarize : bool, default=False
+    warmup_epochs : int
+        Raise the KL weight linearly from 0 to beta over this many epochs (``KLWarmup``);
+        ``kl_weight`` is the weight now.
+    binarize : bool
         Dynamic binarisation: each batch is a fresh Bernoulli draw with the grey levels as
         probabilities, as the Bernoulli likelihood assumes binary pixels.
-    reconstruction_weight : float, default=1.0
+    reconstruction_weight : float
         0 drops the reconstruction term (the ablation in which the posterior collapses).
-    init : {"he", "glorot", "normal"}, optional
-        Initialisation of every layer, the encoder's heads included; None means Glorot.
     rng : numpy.random.Generator or int, optional
-        The model's own Generator: initial weights, batch order, binarisation, the eps of
-        training and of ``encode(sample=True)``, and the z of ``sample``. None draws fresh
-        entropy from the operating system (unseeded, not reproducible); pass an int or a
-        Generator for reproducible runs.
-    dtype : dtype, default=np.float32
+        As for ``Autoencoder``; also the binarisation, the eps of training and of
+        ``encode(sample=True)``, and the z of ``sample``.
     encoder, decoder : Module, optional
         Ready-made networks: x -> (mu, logvar), and z -> the logits or means of p(x|z).
         By default a ``GaussianEncoder`` and an ``MLP`` of ``sizes``.
-    image_shape, filters, kernel_size : optional
-        The convolutions, as for ``Autoencoder``.
-
-    Attributes
-    ----------
-    encoder : GaussianEncoder
-    decoder : MLP
-        z -> logits (Bernoulli) or mean (Gaussian) of p(x|z).
-    kl_weight : float
-        The weight of the KL term now: beta, or less during a warm-up.
-    history_ : History
-        With "loss", "reconstruction" and "kl" per epoch.
     """
 
     def __init__(
@@ -142,49 +117,60 @@ class VAE(ConvolutionalConstructor, VAEEvaluation, VAEGeneration, Model):
         dtype=np.float32,
         encoder=None,
         decoder=None,
-        image_shape=None,
-        filters=(32, 64),
-        kernel_size=3,
     ):
-        check_choice(likelihood, LIKELIHOODS, "likelihood")
-        beta = check_real(beta, "beta", minimum=0)
-        decoder_std = check_real(decoder_std, "decoder_std", minimum=0, strictly=True)
-        reconstruction_weight = check_real(
+        self.likelihood = check_choice(likelihood, LIKELIHOODS, "likelihood")
+        self.beta = self.kl_weight = check_real(beta, "beta", minimum=0)
+        self.decoder_std = check_real(decoder_std, "decoder_std", minimum=0, strictly=True)
+        self.reconstruction_weight = check_real(
             reconstruction_weight, "reconstruction_weight", minimum=0
         )
-        dtype = check_dtype(dtype)
-        if (
-            isinstance(warmup_epochs, bool)
-            or not isinstance(warmup_epochs, numbers.Integral)
-            or warmup_epochs < 0
-        ):
-            raise ValueError(
-                "warmup_epochs must be a non-negative integer (0: no warm-up); "
-                f"got {warmup_epochs!r}"
+        self.dtype = check_dtype(dtype)
+        self.n_draws = check_int(n_draws, "n_draws")
+        self.warmup_epochs = check_int(warmup_epochs, "warmup_epochs (0: no warm-up)", minimum=0)
+        self.rng, self.sizes = check_rng(rng), check_sizes(sizes)
+        self.n_features, self.latent_dim = self.sizes[0], self.sizes[-1]
+        self.activation, self.binarize, self.init = activation, bool(binarize), init
+        self.encoder = encoder or self._default_encoder()
+        self.decoder = decoder or self._default_decoder()
+
+    def _default_encoder(self):  # x -> (mu, logvar)
+        return GaussianEncoder(self.sizes, self.activation, self.init, self.rng, self.dtype)
+
+    def _default_decoder(self):  # z -> the logits or means of p(x|z)
+        return MLP(self.sizes[::-1], self.activation, None, self.init, self.rng, self.dtype)
+
+    @classmethod
+    def convolutional(
+        cls,
+        image_shape=(1, 28, 28),
+        filters=(32, 64),
+        latent_dim=16,
+        hidden_sizes=(),
+        kernel_size=3,
+        *,
+        activation="relu",
+        init=None,
+        rng=None,
+        dtype=np.float32,
+        **kwargs,
+    ):
+        """A VAE whose Gaussian heads sit on the convolutions of
+        ``aelearn.models.convolutional``; the parameters as ``Autoencoder.convolutional``'s,
+        and ``**kwargs`` the VAE's other arguments (``beta``, ``likelihood``...)."""
+        options = dict(
+            activation=activation, init=init, rng=check_rng(rng), dtype=check_dtype(dtype)
+        )
+        sizes = (int(np.prod(image_shape)), *hidden_sizes, latent_dim)
+
+        def head(features):
+            return Sequential(
+                features, GaussianEncoder((features.out_features, *sizes[1:]), **options)
             )
-        rng = self._set_rng(rng)
-        self.sizes = check_sizes(sizes)
-        self.n_features, self.latent_dim, self.dtype = self.sizes[0], self.sizes[-1], dtype
-        self.activation, self.likelihood, self.decoder_std = activation, likelihood, decoder_std
-        self.beta, self.kl_weight = float(beta), float(beta)
-        self.n_draws = check_positive_int(n_draws, "n_draws")
-        self.warmup_epochs, self.binarize = int(warmup_epochs), bool(binarize)
-        self.reconstruction_weight, self.init = float(reconstruction_weight), init
-        self.image_shape, self.filters, self.kernel_size = check_convolution(
-            image_shape, filters, kernel_size, self.n_features
-        )
-        self.encoder = encoder or encoder_network(self, self._encoder_head(rng), rng)
-        self.decoder = decoder or self._decoder_network(rng)
 
-    def _encoder_head(self, rng):
-        """n_in -> the Gaussian encoder from features of width n_in to (mu, logvar)."""
-        return lambda n_in: GaussianEncoder(
-            (n_in, *self.sizes[1:]), self.activation, self.init, rng, self.dtype
+        encoder, decoder = convolutional_networks(
+            head, latent_dim, image_shape, filters, kernel_size, hidden_sizes, **options
         )
-
-    def _decoder_network(self, rng):
-        """z (batch, latent_dim) -> the logits or means of p(x|z), (batch, n_features)."""
-        return decoder_network(self, self.latent_dim, rng)
+        return cls(sizes, encoder=encoder, decoder=decoder, **options, **kwargs)
 
     @property
     def needs_unit_interval(self):
@@ -192,11 +178,8 @@ class VAE(ConvolutionalConstructor, VAEEvaluation, VAEGeneration, Model):
 
     # ----- the loss ----------------------------------------------------------------------
     def _negative_log_likelihood(self, out, x, reduction="mean"):
-        """-log p(x|z) summed over pixels: the reconstruction term.
-
-        out (batch, n_features) is the decoder's Tensor of logits or means, x the batch;
-        ``reduction`` as in ``aelearn.losses`` ("none": one value per example, (batch,)).
-        """
+        """-log p(x|z) summed over pixels, the reconstruction term, for the decoder's logits
+        or means ``out`` (batch, n_features); ``reduction`` "none" gives (batch,)."""
         if self.likelihood == "bernoulli":
             return BCEWithLogits.apply(out, x, reduction=reduction)
         var = self.decoder_std**2
@@ -224,11 +207,8 @@ class VAE(ConvolutionalConstructor, VAEEvaluation, VAEGeneration, Model):
 
     def loss_terms(self, x, y, rng):
         """Negative ELBO of a batch: reconstruction + kl_weight * KL, both per-example sums
-        averaged over the batch, with a fresh eps for every example and draw.
-
-        y holds the labels of a conditional model (None for the VAE): the networks are
-        then q(z | x, y) and p(x | z, y).
-        """
+        averaged over the batch, with a fresh eps for every example and draw. y holds the
+        labels of a conditional model (None for the VAE): q(z | x, y) and p(x | z, y)."""
         given = conditioned_on(y)
         if self.binarize:
             x = (rng.random(x.shape) < x).astype(x.dtype)
@@ -248,50 +228,199 @@ class VAE(ConvolutionalConstructor, VAEEvaluation, VAEGeneration, Model):
         """The KL warm-up of ``warmup_epochs`` (see ``Model.training_callbacks``)."""
         return [KLWarmup(self.warmup_epochs)] if self.warmup_epochs > 0 else []
 
-    # ----- the two networks, on arrays, without a graph ----------------------------------
+    def output_shape(self, input_shape, shapes=None):
+        shapes = {} if shapes is None else shapes
+        mu, _ = shape_through(self.encoder, input_shape, shapes)
+        return shape_through(self.decoder, mu, shapes)
+
+    # ----- the two networks, on checked arrays, without a graph -------------------------
     def _posterior(self, X, labels=None):
         """(mu, logvar) arrays of q(z|x), each (n_samples, latent_dim)."""
-        with chosen_threads(self.parameters()), no_grad():
+        with no_grad():
             mu, logvar = self.encoder(Tensor(X), *conditioned_on(labels))
         return mu.data, logvar.data
 
     def _decoder_output(self, Z, labels=None):
         """Logits (Bernoulli) or means (Gaussian) of p(x|z) for codes Z, as an array."""
-        with chosen_threads(self.parameters()), no_grad():
+        with no_grad():
             return self.decoder(Tensor(Z), *conditioned_on(labels)).data
 
-    def _mean_image(self, out):
+    def _mean_image(self, out):  # the mean of p(x|z), from the decoder's output
         return stable_sigmoid(out) if self.likelihood == "bernoulli" else out
 
-    # ----- using the model ---------------------------------------------------------------
-    def encode(self, X, y=None, sample=False):
-        """The codes of X: the posterior mean mu (default), or one draw z ~ q(z|x).
+    def _log_px_given_z(self, X, out):
+        """log p(x|z) per example, (n,), float64: minus the training loss's reconstruction
+        term with reduction="none"; out (n, n_features) holds the decoder's logits or means."""
+        with no_grad():
+            nll = self._negative_log_likelihood(Tensor(out), X, reduction="none")
+        return -nll.data.astype(np.float64)
 
-        y: labels, for a model that takes them. Returns (n_samples, latent_dim).
-        """
+    # ----- encoding and decoding ---------------------------------------------------------
+    @uses_blas
+    def encode(self, X, y=None, sample=False):
+        """The codes of X, (n_samples, latent_dim): the posterior mean mu, or with ``sample``
+        one draw z ~ q(z|x); y: labels, for a model that takes them."""
         X = self._check(X)
         mu, logvar = self._posterior(X, self._labels(y, X.shape[0]))
-        if not sample:
-            return mu
-        return sample_posterior(mu, logvar, rng=self.rng)
+        return sample_posterior(mu, logvar, rng=self.rng) if sample else mu
 
+    @uses_blas
     def decode(self, Z, y=None):
         """The mean of p(x|z) for any codes Z (n_samples, latent_dim): pixel probabilities
         for a Bernoulli decoder. Returns (n_samples, n_features)."""
         Z = check_data(Z, "Z", self.latent_dim, self.dtype)
         return self._mean_image(self._decoder_output(Z, self._labels(y, Z.shape[0])))
 
+    def _reconstruct(self, X, labels):
+        return self._mean_image(self._decoder_output(self._posterior(X, labels)[0], labels))
+
+    @uses_blas
     def reconstruct(self, X, y=None):
         """Decode the posterior mean of each x: of X's shape (rows or images)."""
         rows = self._check(X)
-        labels = self._labels(y, rows.shape[0])
-        out = self._mean_image(self._decoder_output(self._posterior(rows, labels)[0], labels))
-        return self._shaped_like(out, X)
+        return self._shaped_like(self._reconstruct(rows, self._labels(y, rows.shape[0])), X)
 
-    def __repr__(self):
-        conv = (
-            ""
-            if self.image_shape is None
-            else f", image_shape={self.image_shape}, filters={self.filters}"
-        )
-        return f"{type(self).__name__}(sizes={self.sizes}{conv}, likelihood={self.likelihood!r})"
+    @uses_blas
+    def reconstruction_error(self, X, y=None):
+        """Mean squared error per pixel between X and the decoded posterior means (PCA's
+        measure, as ``Autoencoder.reconstruction_error``)."""
+        X = self._check(X)
+        out = self._reconstruct(X, self._labels(y, X.shape[0]))
+        return float(np.mean((out - X) ** 2, dtype=np.float64))
+
+    # ----- measures ----------------------------------------------------------------------
+    @uses_blas
+    def evaluate(self, X, y=None, n_draws=10, seed=0):
+        """Per-example reconstruction, KL and negative ELBO in nats, averaged over X: a dict
+        of floats under "reconstruction", "kl" and "neg_elbo".
+
+        -ELBO = E_q[-log p(x|z)] + KL(q(z|x) || p(z)). The reconstruction term is averaged
+        over ``n_draws`` draws of z per example, from a Generator seeded with ``seed`` (so
+        evaluation does not disturb training's); the KL is exact.
+        """
+        X = self._check(X)
+        labels, n_draws = self._labels(y, X.shape[0]), check_int(n_draws, "n_draws")
+        rng = np.random.default_rng(seed)
+        mu, logvar = self._posterior(X, labels)
+        kl = kl_per_unit(mu, logvar).sum(axis=1)
+        nll = np.zeros(X.shape[0])
+        for _ in range(n_draws):
+            z = sample_posterior(mu, logvar, rng=rng)
+            nll -= self._log_px_given_z(X, self._decoder_output(z, labels))
+        nll /= n_draws
+        return {
+            "reconstruction": float(nll.mean()),
+            "kl": float(kl.mean()),
+            "neg_elbo": float((nll + kl).mean()),
+        }
+
+    @uses_blas
+    def log_likelihood(self, X, y=None, n_draws=500, batch_size=64, seed=0):
+        """Importance-weighted estimate of log p(x) for each example (Burda et al., 2015).
+
+        log p(x) ~= log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x),
+        computed with log-sum-exp so that no weight under- or overflows. With K = 1 it is
+        an unbiased draw of the ELBO; as K grows it rises towards log p(x), so the ELBO
+        sits below it. K is ``n_draws``; ``batch_size`` examples pass at once (K times as
+        many codes are decoded); y holds the labels of a model that takes them. Returns the
+        estimates in nats, shape (n,).
+        """
+        X = self._check(X)
+        labels = self._labels(y, X.shape[0])
+        K, batch_size = check_int(n_draws, "n_draws"), check_int(batch_size, "batch_size")
+        rng = np.random.default_rng(seed)
+        estimates = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], batch_size):
+            xb = X[start : start + batch_size]
+            yb = None if labels is None else labels[start : start + batch_size]
+            mu, logvar = self._posterior(xb, yb)
+            # K copies of the batch, (K * batch, latent_dim): row k * batch + i holds draw k
+            # of example i, so that reshape(K, -1) puts each example's draws in one column.
+            mu, logvar = np.tile(mu, (K, 1)), np.tile(logvar, (K, 1))
+            eps = rng.standard_normal(mu.shape, dtype=mu.dtype)
+            z = sample_posterior(mu, logvar, eps=eps)
+            flat_y = None if yb is None else np.tile(yb, (K, 1))
+            log_px = self._log_px_given_z(np.tile(xb, (K, 1)), self._decoder_output(z, flat_y))
+            log_pz = -0.5 * np.sum(z**2 + LOG_2PI, axis=-1, dtype=np.float64)
+            log_qz = -0.5 * np.sum(eps**2 + LOG_2PI + logvar, axis=-1, dtype=np.float64)
+            log_w = (log_px + log_pz - log_qz).reshape(K, -1)
+            top = log_w.max(axis=0)
+            estimates[start : start + len(xb)] = top + np.log(np.mean(np.exp(log_w - top), axis=0))
+        return estimates
+
+    @uses_blas
+    def kl_per_dimension(self, X, y=None):
+        """KL(q(z_j|x) || N(0, 1)) of each latent dimension j, averaged over X: (latent_dim,)."""
+        X = self._check(X)
+        return kl_per_unit(*self._posterior(X, self._labels(y, X.shape[0]))).mean(axis=0)
+
+    @uses_blas
+    def active_units(self, X, y=None, threshold=0.01):
+        """The number of latent dimensions the data use (Burda et al., 2015).
+
+        Unit j is active when Cov_x(E_q[z_j]) = Var_x(mu_j(x)) > ``threshold``: its mean
+        moves with x. A collapsed unit has mu_j = 0 and sigma_j = 1 for every x.
+        """
+        X = self._check(X)
+        mu, _ = self._posterior(X, self._labels(y, X.shape[0]))
+        return int(np.sum(np.var(mu, axis=0) > threshold))
+
+    # ----- generation --------------------------------------------------------------------
+    def _generation_labels(self, label, n):
+        """The labels of n generated examples: ``label`` (one int, or n of them) for a model
+        that takes labels; None for one that takes none, which refuses a label."""
+        if label is not None and not self.takes_labels:
+            raise ValueError(
+                f"this {type(self).__name__} is not conditional; use CVAE to generate by class"
+            )
+        if label is None and self.takes_labels:
+            raise ValueError(
+                f"a {type(self).__name__} generates a chosen class: pass label, one int in "
+                f"0..{self.n_classes - 1} or one per example"
+            )
+        return self._labels(label, n, "label")
+
+    @uses_blas
+    def sample(self, n, label=None, bernoulli=False):
+        """Generate n examples, (n, n_features): z ~ N(0, I) from the model's Generator, then
+        the decoder's mean image, or with ``bernoulli`` a binary draw from p(x|z). ``label``:
+        the class to generate (one int, or n of them), for a conditional model."""
+        n = check_int(n, "n")
+        labels = self._generation_labels(label, n)
+        z = self.rng.standard_normal((n, self.latent_dim), dtype=self.dtype)
+        images = self._mean_image(self._decoder_output(z, labels))
+        if bernoulli:
+            return (self.rng.random(images.shape) < images).astype(self.dtype)
+        return images
+
+    @uses_blas
+    def interpolate(self, x_a, x_b, steps=10, label=None):
+        """Decode the straight line between the posterior means of two examples x_a and x_b,
+        each of n_features values: (steps, n_features). ``label``: the class, for a CVAE."""
+        ends = [np.ravel(x_a), np.ravel(x_b)]
+        if any(end.size != self.n_features for end in ends):
+            raise ValueError(
+                f"x_a and x_b must each be one example of {self.n_features} values; got "
+                f"{ends[0].size} and {ends[1].size} values"
+            )
+        pair = self._check(np.stack(ends), "x_a and x_b")
+        mu = self._posterior(pair, self._generation_labels(label, 2))[0]
+        t = np.linspace(0.0, 1.0, check_int(steps, "steps"), dtype=self.dtype)[:, None]
+        Z = (1.0 - t) * mu[0] + t * mu[1]
+        return self._mean_image(self._decoder_output(Z, self._generation_labels(label, steps)))
+
+    @uses_blas
+    def latent_grid(self, n=15, label=None):
+        """The 2-D latent manifold: decode an n x n grid of z through the prior's quantiles.
+
+        Returns the images (n * n, n_features), row-major over the grid, and the
+        coordinates (n,), the z values of each grid line.
+        """
+        if self.latent_dim != 2:
+            raise ValueError(f"latent_grid needs a 2-D latent space, not {self.latent_dim}-D")
+        n = check_int(n, "n")
+        quantiles = np.linspace(0.5 / n, 1 - 0.5 / n, n)
+        coordinates = np.array([NormalDist().inv_cdf(q) for q in quantiles], dtype=self.dtype)
+        Z = np.array([[zx, zy] for zy in coordinates[::-1] for zx in coordinates], dtype=self.dtype)
+        labels = self._generation_labels(label, n * n)
+        return self._mean_image(self._decoder_output(Z, labels)), coordinates

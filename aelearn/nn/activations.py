@@ -3,21 +3,28 @@
 from aelearn.nn.module import Module
 
 
-class Identity(Module):
+class Activation(Module):
+    """An element-wise layer: its output has its input's shape."""
+
+    def output_shape(self, input_shape, shapes=None):
+        return input_shape
+
+
+class Identity(Activation):
     """out = x."""
 
     def forward(self, x):
         return x
 
 
-class ReLU(Module):
+class ReLU(Activation):
     """out = max(x, 0)."""
 
     def forward(self, x):
         return x.relu()
 
 
-class LeakyReLU(Module):
+class LeakyReLU(Activation):
     """out = x for x > 0, else slope * x."""
 
     def __init__(self, slope=0.01):
@@ -26,25 +33,22 @@ class LeakyReLU(Module):
     def forward(self, x):
         return x.leaky_relu(self.slope)
 
-    def __repr__(self):
-        return f"LeakyReLU(slope={self.slope})"
 
-
-class Sigmoid(Module):
+class Sigmoid(Activation):
     """out = 1 / (1 + exp(-x)), stable for any x."""
 
     def forward(self, x):
         return x.sigmoid()
 
 
-class Tanh(Module):
+class Tanh(Activation):
     """out = tanh(x)."""
 
     def forward(self, x):
         return x.tanh()
 
 
-class Softplus(Module):
+class Softplus(Activation):
     """out = log(1 + exp(x)), stable for any x."""
 
     def forward(self, x):
@@ -53,7 +57,6 @@ class Softplus(Module):
 
 ACTIVATIONS = {
     "identity": Identity,
-    "linear": Identity,
     "relu": ReLU,
     "leaky_relu": LeakyReLU,
     "sigmoid": Sigmoid,

@@ -4,17 +4,12 @@ import numpy as np
 
 from aelearn.nn.activations import get_activation
 from aelearn.nn.dense import DEFAULT_INIT, Dense
-from aelearn.nn.module import Module
+from aelearn.nn.module import Module, shape_through
 from aelearn.validation import check_sizes
 
 
 class Sequential(Module):
-    """Apply layers one after the other: out = layers[-1](... layers[0](x)).
-
-    Parameters
-    ----------
-    *layers : Module
-    """
+    """Apply the Modules ``layers`` one after the other: out = layers[-1](... layers[0](x))."""
 
     def __init__(self, *layers):
         for layer in layers:
@@ -33,9 +28,13 @@ class Sequential(Module):
     def __len__(self):
         return len(self.layers)
 
-    def __repr__(self):
-        inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
-        return f"{type(self).__name__}(\n{inner}\n)"
+    def output_shape(self, input_shape, shapes=None):
+        shapes = {} if shapes is None else shapes
+        for layer in self.layers:
+            if input_shape is None:
+                break
+            input_shape = shape_through(layer, input_shape, shapes)
+        return input_shape
 
 
 class MLP(Sequential):
@@ -49,17 +48,8 @@ class MLP(Sequential):
         After every hidden layer.
     output_activation : str or None, default=None
         After the last layer (None: none, the output is linear).
-    init : {"he", "glorot", "normal"}, optional
-        Weight initialisation of every layer; None means ``DEFAULT_INIT`` (Glorot).
-    rng : numpy.random.Generator or int, optional
-    dtype : dtype, default=np.float32
-    init_std : float, default=0.01
-        Standard deviation when ``init="normal"``.
-
-    Attributes
-    ----------
-    sizes : tuple of int
-    dense_layers : list of Dense
+    init, rng, dtype, init_std
+        As for ``Dense``, for every layer (``init=None``: ``DEFAULT_INIT``).
     """
 
     def __init__(
@@ -76,8 +66,7 @@ class MLP(Sequential):
         rng = np.random.default_rng(rng)
         layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-            last = i == len(sizes) - 2
-            act = output_activation if last else activation
+            act = output_activation if i == len(sizes) - 2 else activation
             layers.append(Dense(n_in, n_out, init or DEFAULT_INIT, rng, dtype, init_std))
             if act is not None:
                 layers.append(get_activation(act))

@@ -1,56 +1,57 @@
 """Convolutional layers, named, laid out and sized as PyTorch's: Conv2d and ConvTranspose2d.
 
 Images are (batch, channels, height, width). The weights are drawn as Dense's are
-(``init_weights``), with the fans of the kernel: fan-in in_channels kH kW (the inputs one
-output sums at stride 1), fan-out out_channels kH kW (the outputs one input feeds at
-stride 1), for both layers and whatever the stride. Glorot's bound is then Keras's and
-PyTorch's (``xavier_uniform_``), so that the course's convolutional autoencoder starts
-from the distribution its Keras original draws from. (A stride s makes each input of a
-Conv2d feed only about out_channels kH kW / s^2 outputs, and each output of a
-ConvTranspose2d sum about in_channels kH kW / s^2 inputs; counting that raises Glorot's
-variance up to s^2 times, which on the course's denoising benchmark fitted the training
-images faster and the test images worse. For He on a ConvTranspose2d, PyTorch takes
-out_channels kH kW as the fan-in, the fan-in of the convolution it transposes.)
-"""
+(``init_weights``), with the fans of the kernel at stride 1 whatever the stride: fan-in
+in_channels kH kW, fan-out out_channels kH kW. Glorot's bound is then Keras's and PyTorch's
+(``xavier_uniform_``), the distribution the course's Keras original draws from. (Counting
+the stride s in the fan-out raises Glorot's variance up to s^2 times; on the course's
+denoising benchmark that fitted the training images faster and the test images worse.)
 
-import numbers
+Each layer applies ``image_op`` of its op: the fast kernels by default, the reference op
+inside ``aelearn.autograd.use_fast_kernels(False)``.
+"""
 
 import numpy as np
 
-from aelearn.autograd.convolution import check_image, conv2d, conv_padding, pair
-from aelearn.autograd.transposed_convolution import check_output_padding, conv_transpose2d
+from aelearn.autograd import image_op
+from aelearn.autograd.convolution import Conv2dOp
+from aelearn.autograd.transposed_convolution import ConvTranspose2dOp
 from aelearn.nn.dense import DEFAULT_INIT, init_weights
 from aelearn.nn.module import Module, Parameter
-
-
-def _channels(value, name, layer):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{layer} needs {name} as a positive int; got {value!r}")
-    return int(value)
+from aelearn.validation import (
+    check_dtype,
+    check_int,
+    check_int_pair,
+    check_output_padding,
+    conv_padding,
+)
 
 
 class _ConvBase(Module):
-    """What both convolutions share: channels, kernel, stride, the parameters and the check."""
+    """What both convolutions share: channels, kernel, stride, and the parameters."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, bias, init, rng, dtype):
-        layer = type(self).__name__
-        self.in_channels = _channels(in_channels, "in_channels", layer)
-        self.out_channels = _channels(out_channels, "out_channels", layer)
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride = pair(stride, "stride")
-        self.init = init
-        # The kernel's fans, stride ignored (see the module docstring).
+        self.in_channels = check_int(in_channels, "in_channels")
+        self.out_channels = check_int(out_channels, "out_channels")
+        self.kernel_size = check_int_pair(kernel_size, "kernel_size")
+        self.stride = check_int_pair(stride, "stride")
+        self.init, self.dtype = init, check_dtype(dtype)
         kh, kw = self.kernel_size
         fan_in, fan_out = self.in_channels * kh * kw, self.out_channels * kh * kw
-        shape = self._weight_shape()
-        rng = np.random.default_rng(rng)
-        self.weight = Parameter(
-            init_weights(fan_in, fan_out, init, rng, dtype, shape=shape), "weight"
+        weight = init_weights(
+            fan_in, fan_out, init, np.random.default_rng(rng), self.dtype, shape=self.weight_shape
         )
-        self.bias = Parameter(np.zeros(self.out_channels, dtype=dtype), "bias") if bias else None
+        self.weight = Parameter(weight, "weight")
+        self.bias = (
+            Parameter(np.zeros(self.out_channels, dtype=self.dtype), "bias") if bias else None
+        )
 
-    def _check(self, x):
-        check_image(x, "input", self.in_channels, repr(self))
+    def _arguments(self):
+        return (self.weight,) if self.bias is None else (self.weight, self.bias)
+
+    def get_config(self):
+        # The argument bias is a flag; the attribute of that name, PyTorch's, the Parameter.
+        return {**super().get_config(), "bias": self.bias is not None}
 
 
 class Conv2d(_ConvBase):
@@ -66,12 +67,8 @@ class Conv2d(_ConvBase):
         Zeros around the input. "same" keeps the size (stride 1 only, as in PyTorch; for an
         even kernel the extra row and column go at the bottom and right), "valid" is 0.
     bias : bool, default=True
-    init : {"he", "glorot", "normal"}, default=DEFAULT_INIT ("glorot")
-        Weight initialisation (see ``init_weights``) with fan-in in_channels kH kW and
-        fan-out out_channels kH kW, whatever the stride (see the module docstring); the bias
-        starts at zero.
-    rng : numpy.random.Generator or int, optional
-    dtype : dtype, default=np.float32
+    init, rng, dtype
+        As for ``Dense``, with the fans of the kernel (see the module docstring).
 
     Attributes
     ----------
@@ -92,23 +89,28 @@ class Conv2d(_ConvBase):
         rng=None,
         dtype=np.float32,
     ):
+        self.weight_shape = (out_channels, in_channels, *check_int_pair(kernel_size, "kernel_size"))
         super().__init__(in_channels, out_channels, kernel_size, stride, bias, init, rng, dtype)
-        conv_padding(padding, self.kernel_size, self.stride)  # refuses a bad padding now
-        self.padding = padding if isinstance(padding, str) else pair(padding, "padding", 0)
-
-    def _weight_shape(self):
-        return (self.out_channels, self.in_channels, *self.kernel_size)
+        self.padding = (
+            padding if isinstance(padding, str) else check_int_pair(padding, "padding", 0)
+        )
+        # (top, bottom, left, right)
+        self.sides = conv_padding(padding, self.kernel_size, self.stride)
 
     def forward(self, x):
         """x of shape (batch, in_channels, H, W) -> (batch, out_channels, Ho, Wo)."""
-        self._check(x)
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        op = image_op(Conv2dOp)
+        return op.apply(x, *self._arguments(), stride=self.stride, padding=self.sides)
 
-    def __repr__(self):
-        return (
-            f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding!r})"
-        )
+    def output_shape(self, input_shape, shapes=None):
+        top, bottom, left, right = self.sides
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        h, w = input_shape[1] + top + bottom, input_shape[2] + left + right
+        return (self.out_channels, (h - kh) // sh + 1, (w - kw) // sw + 1)
+
+    def multiply_adds(self, input_shape):
+        _, ho, wo = self.output_shape(input_shape)
+        return self.weight.size * ho * wo
 
 
 class ConvTranspose2d(_ConvBase):
@@ -148,23 +150,28 @@ class ConvTranspose2d(_ConvBase):
         rng=None,
         dtype=np.float32,
     ):
+        self.weight_shape = (in_channels, out_channels, *check_int_pair(kernel_size, "kernel_size"))
         super().__init__(in_channels, out_channels, kernel_size, stride, bias, init, rng, dtype)
-        self.padding = pair(padding, "padding", minimum=0)
+        self.padding = check_int_pair(padding, "padding", minimum=0)
         self.output_padding = check_output_padding(output_padding, self.stride)
-
-    def _weight_shape(self):
-        return (self.in_channels, self.out_channels, *self.kernel_size)
 
     def forward(self, x):
         """x of shape (batch, in_channels, H, W) -> (batch, out_channels, Ho, Wo)."""
-        self._check(x)
-        return conv_transpose2d(
-            x, self.weight, self.bias, self.stride, self.padding, self.output_padding
+        return image_op(ConvTranspose2dOp).apply(
+            x,
+            *self._arguments(),
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
         )
 
-    def __repr__(self):
-        return (
-            f"ConvTranspose2d({self.in_channels}, {self.out_channels}, "
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"output_padding={self.output_padding})"
-        )
+    def output_shape(self, input_shape, shapes=None):
+        settings = (self.stride, self.padding, self.kernel_size, self.output_padding)
+        sides = [
+            (n - 1) * s - 2 * p + k + op
+            for n, s, p, k, op in zip(input_shape[1:], *settings, strict=True)
+        ]
+        return (self.out_channels, *sides)
+
+    def multiply_adds(self, input_shape):
+        return self.weight.size * input_shape[1] * input_shape[2]

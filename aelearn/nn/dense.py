@@ -4,15 +4,13 @@ import numpy as np
 
 from aelearn.autograd.arithmetic import Affine
 from aelearn.nn.module import Module, Parameter
-from aelearn.validation import check_dtype, check_positive_int
+from aelearn.validation import check_dtype, check_int
 
 INITS = ("he", "glorot", "normal")
 
-#: The library's default initialisation, whatever the activation: Glorot's, which suits the
-#: sigmoid, tanh and linear layers of the course and is Keras's default for Dense layers.
-#: He initialisation is the textbook choice before a ReLU, and ``init="he"`` gives it; on
-#: the course's shallow ReLU autoencoders the two reach test errors on digits within the
-#: spread between seeds, so the default is a convention here, not a measured gain.
+#: The default initialisation, whatever the activation: Glorot's, Keras's default for Dense
+#: layers. He's (``init="he"``) is the textbook choice before a ReLU; on the course's shallow
+#: ReLU autoencoders the two reach test errors within the spread between seeds.
 DEFAULT_INIT = "glorot"
 
 
@@ -35,11 +33,7 @@ def init_weights(n_in, n_out, init, rng, dtype, std=0.01, shape=None):
     std : float, default=0.01
         Standard deviation for "normal".
     shape : tuple of int, optional
-        The shape drawn; default (n_in, n_out).
-
-    Returns
-    -------
-    ndarray of shape ``shape``
+        The shape drawn (and returned); default (n_in, n_out).
     """
     shape = (n_in, n_out) if shape is None else tuple(shape)
     if init == "he":
@@ -55,12 +49,14 @@ def init_weights(n_in, n_out, init, rng, dtype, std=0.01, shape=None):
 
 
 class Dense(Module):
-    """out = x @ W + b.
+    """A fully connected layer, out = x @ weight + bias.
+
+    ``weight`` is (in_features, out_features), so that the product reads as the course
+    writes it, x @ W: the transpose of ``torch.nn.Linear``'s (out_features, in_features).
 
     Parameters
     ----------
-    n_in, n_out : int
-        Input and output widths.
+    in_features, out_features : int
     init : {"he", "glorot", "normal"}, default=DEFAULT_INIT ("glorot")
         Weight initialisation (see ``init_weights``); the bias starts at zero.
     rng : numpy.random.Generator or int, optional
@@ -71,27 +67,33 @@ class Dense(Module):
 
     Attributes
     ----------
-    W : Parameter of shape (n_in, n_out)
-    b : Parameter of shape (n_out,)
+    weight : Parameter of shape (in_features, out_features)
+    bias : Parameter of shape (out_features,)
     """
 
-    def __init__(self, n_in, n_out, init=DEFAULT_INIT, rng=None, dtype=np.float32, init_std=0.01):
-        self.n_in, self.n_out = check_positive_int(n_in, "n_in"), check_positive_int(n_out, "n_out")
-        dtype, self.init = check_dtype(dtype), init
+    def __init__(
+        self,
+        in_features,
+        out_features,
+        init=DEFAULT_INIT,
+        rng=None,
+        dtype=np.float32,
+        init_std=0.01,
+    ):
+        self.in_features = check_int(in_features, "in_features")
+        self.out_features = check_int(out_features, "out_features")
+        self.init, self.dtype, self.init_std = init, check_dtype(dtype), init_std
         rng = np.random.default_rng(rng)
-        # Kept, as every argument is, so that aelearn.io can rebuild the layer from them.
-        self.dtype, self.init_std = dtype, init_std
-        self.W = Parameter(init_weights(self.n_in, self.n_out, init, rng, dtype, init_std), "W")
-        self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
+        weight = init_weights(self.in_features, self.out_features, init, rng, self.dtype, init_std)
+        self.weight = Parameter(weight, "weight")
+        self.bias = Parameter(np.zeros(self.out_features, dtype=self.dtype), "bias")
 
     def forward(self, x):
-        """x of shape (batch, n_in) -> (batch, n_out), one ``Affine`` op."""
-        if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise ValueError(
-                f"Dense({self.n_in}, {self.n_out}) expects input of shape (batch, {self.n_in}); "
-                f"got {x.shape}"
-            )
-        return Affine.apply(x, self.W, self.b)
+        """x of shape (batch, in_features) -> (batch, out_features), one ``Affine`` op."""
+        return Affine.apply(x, self.weight, self.bias)
 
-    def __repr__(self):
-        return f"Dense({self.n_in}, {self.n_out}, init={self.init!r})"
+    def output_shape(self, input_shape, shapes=None):
+        return (self.out_features,)
+
+    def multiply_adds(self, input_shape):
+        return self.weight.size

@@ -1,47 +1,48 @@
-"""Functions of arrays that layers and models share: the one-hot encoding of labels."""
+"""Functions in the manner of ``torch.nn.functional``: the convolution, its arguments checked
+here, at the edge, and the one-hot encoding of labels."""
 
 import numpy as np
 
+from aelearn.autograd import image_op
+from aelearn.autograd.convolution import Conv2dOp
+from aelearn.validation import check_image, check_int_pair, conv_padding
 
-def one_hot(y, n_classes, dtype=np.float64):
-    """Encode integer labels as one-hot rows.
 
-    Parameters
-    ----------
-    y : array-like of int, shape (n_samples,)
-        Labels in ``[0, n_classes)``.
-    n_classes : int
-        Number of columns.
-    dtype : floating dtype, default=np.float64
+def one_hot(labels, n_classes, dtype=np.float64):
+    """Integer labels (n_samples,), each in [0, n_classes) (``check_labels`` checks them at
+    the edge), as one-hot rows (n_samples, n_classes): ``out[i, labels[i]] == 1``, 0 elsewhere.
 
-    Returns
-    -------
-    ndarray of shape (n_samples, n_classes)
-        ``out[i, y[i]] == 1`` and every other entry is 0.
-
-    Examples
-    --------
     >>> one_hot([2, 0], 3)
     array([[0., 0., 1.],
            [1., 0., 0.]])
     """
-    y = np.asarray(y)
-    if y.size == 0:
-        y = y.astype(np.int64)  # np.asarray([]) is float64; an empty label list is still valid
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
-        raise TypeError(f"n_classes must be an int, got {n_classes!r}")
-    if n_classes < 1:
-        raise ValueError(f"n_classes must be at least 1, got {n_classes}")
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be a 1-D array of ints (n_samples,), got {y.dtype} {y.shape}")
-    outside = (y < 0) | (y >= n_classes)
-    if outside.any():
+    return np.eye(n_classes, dtype=dtype)[np.asarray(labels)]
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    """2-D convolution as ``torch.nn.functional.conv2d``: one ``Conv2dOp`` (or its fast twin),
+    of shape (batch, out_channels, Ho, Wo), Ho = (H + 2 padding - kH) // stride + 1.
+
+    Parameters
+    ----------
+    x : Tensor of shape (batch, in_channels, H, W)
+    weight : Tensor of shape (out_channels, in_channels, kH, kW)
+    bias : Tensor of shape (out_channels,), optional
+    stride : int or (int, int), default=1
+    padding : int, (int, int), "same" or "valid", default=0
+    """
+    check_image(x, "x", weight.shape[1], "conv2d")
+    stride = check_int_pair(stride, "stride")
+    sides = conv_padding(padding, weight.shape[2:], stride)
+    _check_fits(x, weight.shape[2:], sides, "conv2d")
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return image_op(Conv2dOp).apply(*inputs, stride=stride, padding=sides)
+
+
+def _check_fits(x, kernel, sides, where):
+    """Raise ValueError unless the kernel fits into the padded image."""
+    height, width = x.shape[2] + sides[0] + sides[1], x.shape[3] + sides[2] + sides[3]
+    if height < kernel[0] or width < kernel[1]:
         raise ValueError(
-            f"labels must lie in [0, {n_classes}), got {np.unique(y[outside]).tolist()[:10]}"
+            f"{where}: the kernel {tuple(kernel)} is larger than the padded image {height}x{width}"
         )
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"one_hot makes floating rows; got dtype {dtype}")
-    out = np.zeros((len(y), n_classes), dtype=dtype)
-    out[np.arange(len(y)), y] = 1
-    return out

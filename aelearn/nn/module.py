@@ -1,17 +1,47 @@
-"""Module: the base of layers and models, a tree of parameters.
+"""Module: the base of layers and models, a tree of parameters that knows how it was built.
 
-A module finds its parameters and sub-modules by looking at its own attributes (and
-lists or tuples of modules), in the order they were set, as PyTorch's ``nn.Module``
-does; so a layer only has to store its Parameters as attributes.
+A module finds its parameters and sub-modules among its own attributes (and lists or
+tuples of them), in the order they were set, as PyTorch's ``nn.Module`` does. As in
+scikit-learn, a constructor stores each argument under its own name, so ``get_config`` can
+read back the arguments and ``from_config`` rebuild the module: ``aelearn.io`` saves any
+module this way. Every subclass joins ``REGISTRY`` as it is defined, under ``registry_name``.
 """
+
+import inspect
 
 import numpy as np
 
 from aelearn.autograd import Tensor
+from aelearn.nn.summary import summary_table
 
-#: While a summary traces a forward pass (``aelearn.nn.summary``), the list every module
-#: call appends (module, output) to; None the rest of the time.
-trace = None
+#: {registry name: class} of every Module subclass defined so far: what a model file may name.
+REGISTRY = {}
+
+
+def registry_name(cls):
+    """The name a model file gives ``cls``: its own for aelearn's classes, else module-qualified
+    (so that a user's ``Encoder`` in a notebook never takes the place of aelearn's)."""
+    if cls.__module__.split(".")[0] == "aelearn":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def constructor_parameters(cls):
+    """The parameters ``cls(...)`` accepts, in order, ``self`` left out; a constructor that
+    passes ``**kwargs`` on (a CVAE's to the VAE's) has its parent's too."""
+    found = {}
+    for klass in cls.__mro__:
+        if "__init__" not in klass.__dict__ or klass is object:
+            continue
+        passes_on = False
+        for p in list(inspect.signature(klass.__init__).parameters.values())[1:]:
+            if p.kind is inspect.Parameter.VAR_KEYWORD:
+                passes_on = True
+            else:
+                found.setdefault(p.name, p)
+        if not passes_on:
+            break
+    return list(found.values())
 
 
 class Parameter(Tensor):
@@ -22,25 +52,26 @@ class Parameter(Tensor):
 
 
 class Module:
-    """Base class: parameters, sub-modules, train/eval mode, freezing, state dicts.
+    """Base class: parameters, sub-modules, train/eval mode, freezing, state and configuration.
 
-    Subclasses set their Parameters and sub-modules as attributes in ``__init__`` and
-    write ``forward``; ``module(x)`` calls ``forward(x)``.
+    A subclass sets its Parameters, sub-modules and arguments as attributes in ``__init__``
+    and writes ``forward``, which ``module(x)`` calls.
     """
 
     training = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        REGISTRY[registry_name(cls)] = cls
+
     def __call__(self, *args, **kwargs):
-        out = self.forward(*args, **kwargs)
-        if trace is not None:
-            trace.append((self, out))
-        return out
+        return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError
 
     # ----- the tree ----------------------------------------------------------------------
-    def _children(self):
+    def children(self):
         """(name, value) of every Parameter and sub-module directly under this one."""
         for name, value in vars(self).items():
             if isinstance(value, Parameter | Module):
@@ -50,22 +81,20 @@ class Module:
                     if isinstance(item, Parameter | Module):
                         yield f"{name}.{i}", item
 
-    def named_parameters(self, prefix=""):
-        """Yield (dotted name, Parameter) for every parameter in the tree, each once.
+    def named_modules(self, prefix=""):
+        """(dotted path, module) of this module and every module below it, depth first, in
+        the order the attributes were set (as PyTorch's ``named_modules``)."""
+        yield prefix, self
+        for name, value in self.children():
+            if isinstance(value, Module):
+                yield from value.named_modules(f"{prefix}.{name}" if prefix else name)
 
-        Depth first: a module's own parameters, then those of its sub-modules in the order
-        the attributes were set.
-        """
+    def named_parameters(self, prefix=""):
+        """(dotted name, Parameter) of every parameter in the tree, each once, names starting
+        with ``prefix``: a module's own parameters, then its sub-modules'."""
         seen = set()
-        stack = [(prefix, self)]
-        while stack:
-            path, module = stack.pop()
-            children = list(module._children())
-            for name, value in reversed(children):
-                full = f"{path}.{name}" if path else name
-                if isinstance(value, Module):
-                    stack.append((full, value))
-            for name, value in children:
+        for path, module in self.named_modules(prefix):
+            for name, value in module.children():
                 if isinstance(value, Parameter) and id(value) not in seen:
                     seen.add(id(value))
                     yield (f"{path}.{name}" if path else name), value
@@ -73,20 +102,6 @@ class Module:
     def parameters(self):
         """All parameters of the tree, as a list (frozen ones included)."""
         return [p for _, p in self.named_parameters()]
-
-    def named_modules(self):
-        """Yield (dotted path, module) for this module ("") and every module below it,
-        depth first, in the order the attributes were set (as PyTorch's ``named_modules``)."""
-        stack = [("", self)]
-        while stack:
-            path, module = stack.pop()
-            yield path, module
-            children = [
-                (f"{path}.{name}" if path else name, value)
-                for name, value in module._children()
-                if isinstance(value, Module)
-            ]
-            stack.extend(reversed(children))
 
     def modules(self):
         """This module and every module below it."""
@@ -130,21 +145,14 @@ class Module:
         for p in self.parameters():
             p.zero_grad()
 
-    # ----- state -------------------------------------------------------------------------
+    # ----- state and configuration -------------------------------------------------------
     def state_dict(self):
         """{dotted name: a copy of the parameter's array}, plain arrays only."""
         return {name: p.data.copy() for name, p in self.named_parameters()}
 
     def load_state_dict(self, state):
-        """Copy arrays into the parameters, in place (an array shared elsewhere sees the copy).
-
-        Raises
-        ------
-        KeyError
-            When names are missing or unexpected.
-        ValueError
-            When a shape differs.
-        """
+        """Copy arrays into the parameters, in place. Every name (KeyError) and shape
+        (ValueError) is checked first, so a failed load leaves the module as it was."""
         params = dict(self.named_parameters())
         missing, unexpected = params.keys() - state.keys(), state.keys() - params.keys()
         if missing or unexpected:
@@ -152,47 +160,100 @@ class Module:
                 f"state does not match this module: missing {sorted(missing)}, "
                 f"unexpected {sorted(unexpected)}"
             )
-        values = {name: np.asarray(state[name]) for name in params}
-        # Every shape is checked before any copy, so a failed load leaves the module unchanged.
         for name, p in params.items():
-            if values[name].shape != p.shape:
+            if np.shape(state[name]) != p.shape:
                 raise ValueError(
                     f"parameter {name!r} has shape {p.shape}; the state holds shape "
-                    f"{values[name].shape}"
+                    f"{np.shape(state[name])}"
                 )
         for name, p in params.items():
-            p.data[...] = values[name]
+            p.data[...] = state[name]
         return self
 
-    def summary(self, example=None, input_shape=None):
-        """A table of the layers: output shape, parameters, trainable or frozen; with totals.
+    def get_config(self):
+        """The constructor arguments that rebuild this module: {name: the attribute of that
+        name}, sub-modules included; ``rng`` is left out (state, not configuration). Raises
+        TypeError when the module keeps no attribute for an argument without a default."""
+        config = {}
+        for p in constructor_parameters(type(self)):
+            if p.name == "rng":
+                continue
+            if hasattr(self, p.name):
+                config[p.name] = getattr(self, p.name)
+            elif p.default is inspect.Parameter.empty and p.kind is not p.VAR_POSITIONAL:
+                raise TypeError(
+                    f"a {type(self).__name__} keeps no attribute {p.name!r} for its constructor "
+                    f"argument {p.name}: store each argument under its own name (self.x = x)"
+                )
+        return config
 
-        Parameters
-        ----------
-        example : callable () -> anything, optional
-            Runs this module on an example batch, so that output shapes show. By default
-            a module with ``sizes`` runs on one all-zero input of width ``sizes[0]``.
-        input_shape : tuple of int, optional
-            The shape of one example without the batch axis, e.g. (1, 28, 28) for
-            (channels, height, width) images: the module runs on one all-zero example of
-            that shape, and images show as (None, channels, height, width).
+    @classmethod
+    def from_config(cls, config, rng=None):
+        """A new module built from ``get_config()``'s output (and a Generator or seed for the
+        initial weights, which loading replaces)."""
+        config, args = dict(config), ()
+        parameters = constructor_parameters(cls)
+        for p in parameters:
+            if p.kind is p.VAR_POSITIONAL:
+                args = tuple(config.pop(p.name, ()))
+        if any(p.name == "rng" for p in parameters):
+            config["rng"] = rng
+        return cls(*args, **config)
 
-        Returns
-        -------
-        str
+    # ----- shapes and the table of layers ------------------------------------------------
+    def output_shape(self, input_shape, shapes=None):
+        """The output shape of one example of ``input_shape`` (no batch axis), from the settings
+        alone; None where not known. A module of modules passes the shape through them with
+        ``shape_through``, which notes each one's (input, output) shapes in ``shapes``."""
+        return None
+
+    def multiply_adds(self, input_shape):
+        """The multiply-adds of this layer's own products for one example (0: none)."""
+        return 0
+
+    def summary(self, input_shape=None):
+        """A table of the layers, as text: output shape, parameters, trainable or frozen; totals.
+
+        ``input_shape`` is that of one example, e.g. (1, 28, 28) for images (channels, height,
+        width): the output shapes are found from it, without running anything. A model knows
+        its own; without it, the column stays empty.
         """
-        from aelearn.nn.summary import summary_table  # summary.py builds on this file
-
-        if example is None and input_shape is not None:
-            x = Tensor(np.zeros((1, *input_shape), dtype=self.parameters()[0].dtype))
-            example = lambda: self(x)  # noqa: E731
-        if example is None and hasattr(self, "sizes"):
-            x = Tensor(np.zeros((1, self.sizes[0]), dtype=self.parameters()[0].dtype))
-            example = lambda: self(x)  # noqa: E731
-        return summary_table(self, example)
+        shapes = {}
+        if input_shape is not None:
+            shape_through(self, tuple(input_shape), shapes)
+        return summary_table(self, shapes)
 
     def __str__(self):
         return self.summary()
 
     def __repr__(self):
-        return f"{type(self).__name__}()"
+        """The class and the settings that differ from their defaults, as scikit-learn shows
+        an estimator: ``Dense(in_features=64, out_features=128)``; sub-modules left out."""
+        defaults = {p.name: p.default for p in constructor_parameters(type(self))}
+        try:
+            config = self.get_config()
+        except TypeError:  # a module that keeps no attribute for an argument
+            config = {}
+        shown = [
+            f"{name}={value!r}"
+            for name, value in config.items()
+            if not isinstance(value, Module | list) and not _same(value, defaults[name])
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _same(value, default):
+    """Whether a setting is its default; a pair (h, w) of ints is an int stored as a pair."""
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == value[1]:
+        value = value[0]
+    try:
+        return value is default or bool(value == default)
+    except (TypeError, ValueError):  # arrays and the like: not a plain setting
+        return False
+
+
+def shape_through(module, input_shape, shapes):
+    """``module.output_shape(input_shape)``, noting ``shapes[id(module)] = (input, output)``."""
+    out = module.output_shape(input_shape, shapes)
+    shapes[id(module)] = (input_shape, out)
+    return out

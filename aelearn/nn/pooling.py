@@ -1,32 +1,39 @@
 """Pooling and upsampling layers, as PyTorch's: MaxPool2d, AvgPool2d, Upsample (nearest).
 
 Modules without parameters around the ops of ``aelearn.autograd.pooling`` and
-``upsampling``; images are (batch, channels, height, width), and the output height is
-(H + 2 padding - kernel) // stride + 1 for pooling, scale_factor H for upsampling.
+``upsampling``, for images (batch, channels, height, width).
 """
 
-from aelearn.autograd.convolution import pair
-from aelearn.autograd.pooling import avg_pool2d, max_pool2d
-from aelearn.autograd.upsampling import upsample_nearest
+from aelearn.autograd.pooling import AvgPool2dOp, MaxPool2dOp
+from aelearn.autograd.upsampling import UpsampleNearest2dOp
 from aelearn.nn.module import Module
+from aelearn.validation import check_choice, check_int_pair
 
 
 class _Pool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride = self.kernel_size if stride is None else pair(stride, "stride")
-        self.padding = pair(padding, "padding", minimum=0)
-        if self.padding[0] > self.kernel_size[0] // 2 or self.padding[1] > self.kernel_size[1] // 2:
+        self.kernel_size = check_int_pair(kernel_size, "kernel_size")
+        self.stride = self.kernel_size if stride is None else check_int_pair(stride, "stride")
+        self.padding = check_int_pair(padding, "padding", minimum=0)
+        if any(p > k // 2 for p, k in zip(self.padding, self.kernel_size, strict=True)):
             raise ValueError(
                 f"{type(self).__name__}: padding {self.padding} must be at most half the kernel "
                 f"{self.kernel_size}, as in PyTorch"
             )
 
-    def __repr__(self):
-        return (
-            f"{type(self).__name__}(kernel_size={self.kernel_size}, stride={self.stride}, "
-            f"padding={self.padding})"
-        )
+    def forward(self, x):
+        """(batch, C, H, W) -> (batch, C, Ho, Wo), Ho = (H + 2 padding - kernel) // stride + 1."""
+        settings = {"kernel_size": self.kernel_size, "stride": self.stride}
+        return self.op.apply(x, **settings, padding=self.padding)
+
+    def output_shape(self, input_shape, shapes=None):
+        sides = [
+            (n + 2 * p - k) // s + 1
+            for n, p, k, s in zip(
+                input_shape[1:], self.padding, self.kernel_size, self.stride, strict=True
+            )
+        ]
+        return (input_shape[0], *sides)
 
 
 class MaxPool2d(_Pool2d):
@@ -41,9 +48,7 @@ class MaxPool2d(_Pool2d):
         -inf on each side, at most half the kernel.
     """
 
-    def forward(self, x):
-        """(batch, channels, H, W) -> (batch, channels, Ho, Wo)."""
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+    op = MaxPool2dOp
 
 
 class AvgPool2d(_Pool2d):
@@ -52,13 +57,11 @@ class AvgPool2d(_Pool2d):
     Parameters as ``MaxPool2d``'s; the padding is zeros, counted in the mean.
     """
 
-    def forward(self, x):
-        """(batch, channels, H, W) -> (batch, channels, Ho, Wo)."""
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+    op = AvgPool2dOp
 
 
 class Upsample(Module):
-    """Nearest-neighbour upsampling by an integer factor, as ``torch.nn.Upsample``.
+    """Nearest-neighbour upsampling by a whole factor, as ``torch.nn.Upsample``.
 
     Parameters
     ----------
@@ -68,7 +71,6 @@ class Upsample(Module):
     scale_factor : int or (int, int), optional
         Each pixel becomes a scale_factor x scale_factor block.
     mode : {"nearest"}, default="nearest"
-        The only mode here.
 
     Examples
     --------
@@ -77,31 +79,32 @@ class Upsample(Module):
     """
 
     def __init__(self, size=None, scale_factor=None, mode="nearest"):
-        if mode != "nearest":
-            raise ValueError(f"Upsample supports mode='nearest' only; got {mode!r}")
+        self.mode = check_choice(mode, ("nearest",), "Upsample's mode")
         if (size is None) == (scale_factor is None):
             raise ValueError(
                 "Upsample needs exactly one of size and scale_factor, as in PyTorch; got "
                 f"size={size!r}, scale_factor={scale_factor!r}"
             )
-        self.size = None if size is None else pair(size, "size")
-        self.scale_factor = None if scale_factor is None else pair(scale_factor, "scale_factor")
-        self.mode = mode
+        self.size = None if size is None else check_int_pair(size, "size")
+        self.scale_factor = (
+            None if scale_factor is None else check_int_pair(scale_factor, "scale_factor")
+        )
 
     def forward(self, x):
         """(batch, channels, H, W) -> (batch, channels, sH H, sW W)."""
-        scale = self.scale_factor
-        if self.size is not None:
-            hw = tuple(x.shape[2:]) if x.ndim == 4 else None
-            if hw is None or self.size[0] % hw[0] or self.size[1] % hw[1]:
-                raise ValueError(
-                    f"Upsample(size={self.size}) needs an input (batch, channels, height, "
-                    f"width) whose size divides {self.size}; got shape {tuple(x.shape)}"
-                )
-            scale = (self.size[0] // hw[0], self.size[1] // hw[1])
-        return upsample_nearest(x, scale)
+        return UpsampleNearest2dOp.apply(x, scale_factor=self._scale(x.shape[1:]))
 
-    def __repr__(self):
-        if self.size is not None:
-            return f"Upsample(size={self.size}, mode={self.mode!r})"
-        return f"Upsample(scale_factor={self.scale_factor}, mode={self.mode!r})"
+    def _scale(self, input_shape):
+        if self.size is None:
+            return self.scale_factor
+        h, w = input_shape[1:]
+        if self.size[0] % h or self.size[1] % w:
+            raise ValueError(
+                f"Upsample(size={self.size}) needs an input whose height and width divide "
+                f"{self.size}; got {h}x{w}"
+            )
+        return (self.size[0] // h, self.size[1] // w)
+
+    def output_shape(self, input_shape, shapes=None):
+        sh, sw = self._scale(input_shape)
+        return (input_shape[0], input_shape[1] * sh, input_shape[2] * sw)

@@ -4,10 +4,11 @@ Both are one ``Reshape`` op, whose backward reshapes the gradient back. Flatteni
 NumPy's (and PyTorch's) row-major order: channel, then row, then column.
 """
 
-import numbers
+import math
 
 from aelearn.autograd.shapes import Reshape
 from aelearn.nn.module import Module
+from aelearn.validation import check_int
 
 
 class Flatten(Module):
@@ -21,25 +22,23 @@ class Flatten(Module):
     """
 
     def __init__(self, start_dim=1, end_dim=-1):
-        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise ValueError(f"Flatten needs {name} as an int; got {value!r}")
-        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+        self.start_dim = check_int(start_dim, "Flatten's start_dim", minimum=None)
+        self.end_dim = check_int(end_dim, "Flatten's end_dim", minimum=None)
 
     def forward(self, x):
         """(batch, C, H, W) -> (batch, C H W) with the defaults."""
-        if not (-x.ndim <= self.start_dim < x.ndim and -x.ndim <= self.end_dim < x.ndim):
-            raise ValueError(f"{self!r} got an input of {x.ndim} dimensions, shape {x.shape}")
         start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
-        if start > end:
-            raise ValueError(f"{self!r}: start_dim comes after end_dim for shape {x.shape}")
-        merged = 1
-        for n in x.shape[start : end + 1]:
-            merged *= n
+        merged = math.prod(x.shape[start : end + 1])
         return Reshape.apply(x, shape=(*x.shape[:start], merged, *x.shape[end + 1 :]))
 
-    def __repr__(self):
-        return f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim})"
+    def output_shape(self, input_shape, shapes=None):
+        ndim = len(input_shape) + 1  # the batch axis
+        start, end = self.start_dim % ndim - 1, self.end_dim % ndim - 1
+        return (
+            *input_shape[:start],
+            math.prod(input_shape[start : end + 1]),
+            *input_shape[end + 1 :],
+        )
 
 
 class Unflatten(Module):
@@ -55,30 +54,22 @@ class Unflatten(Module):
     """
 
     def __init__(self, dim, unflattened_size):
-        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-            raise ValueError(f"Unflatten needs dim as an int; got {dim!r}")
-        sizes = tuple(unflattened_size) if isinstance(unflattened_size, tuple | list) else None
-        if not sizes or not all(
-            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0 for n in sizes
-        ):
+        self.dim = check_int(dim, "Unflatten's dim", minimum=None)
+        if not isinstance(unflattened_size, tuple | list) or not unflattened_size:
             raise ValueError(
-                f"Unflatten needs unflattened_size as a tuple of positive ints, e.g. (64, 7, 7); "
+                "Unflatten needs unflattened_size as a tuple of positive ints, e.g. (64, 7, 7); "
                 f"got {unflattened_size!r}"
             )
-        self.dim, self.unflattened_size = int(dim), tuple(int(n) for n in sizes)
+        self.unflattened_size = tuple(
+            check_int(n, "each entry of Unflatten's unflattened_size") for n in unflattened_size
+        )
 
     def forward(self, x):
         """(batch, prod(unflattened_size)) -> ``(batch, *unflattened_size)`` with dim=1."""
-        expected = 1
-        for n in self.unflattened_size:
-            expected *= n
-        if not -x.ndim <= self.dim < x.ndim or x.shape[self.dim] != expected:
-            raise ValueError(
-                f"{self!r} expects axis {self.dim} of length {expected}; got shape {x.shape}"
-            )
         dim = self.dim % x.ndim
         shape = (*x.shape[:dim], *self.unflattened_size, *x.shape[dim + 1 :])
         return Reshape.apply(x, shape=shape)
 
-    def __repr__(self):
-        return f"Unflatten(dim={self.dim}, unflattened_size={self.unflattened_size})"
+    def output_shape(self, input_shape, shapes=None):
+        dim = self.dim % (len(input_shape) + 1) - 1
+        return (*input_shape[:dim], *self.unflattened_size, *input_shape[dim + 1 :])

@@ -1,11 +1,6 @@
 """Figures for the course, matplotlib only: images, curves, and the computation graph.
 
-Every function returns a pyplot ``Figure``: in a notebook it appears below the cell that
-made it, in a script ``plt.show()`` displays it, and ``fig.savefig(path)`` writes it
-(``aelearn.plotting.figure`` says more, and when to close one).
-
-Images are flattened rows of ``(n_samples, n_features)`` arrays with values in [0, 1];
-``image_shape`` says how to fold a row back into a picture, (8, 8) for the digits.
+Every function returns a pyplot ``Figure`` (``aelearn.plotting.figure`` says how it is shown).
 """
 
 from aelearn.plotting.curves import (

@@ -7,23 +7,11 @@ from aelearn.plotting.figure import new_figure
 
 
 def plot_history(history, keys=None, title=None):
-    """Training curves, one panel per loss term, validation dashed.
+    """Training curves, one axes per loss term, validation dashed.
 
-    Parameters
-    ----------
-    history : aelearn.training.History or dict of {str: sequence of float}
-        ``history["loss"]`` per epoch and, when there was validation data,
-        ``history["val_loss"]``; likewise for any other term. A History labels each axis
-        with its term's unit ("nats/example").
-    keys : sequence of str, optional
-        The terms to plot. Default: "loss", then "reconstruction" and "kl" when present
-        (the two terms of a VAE's negative ELBO).
-    title : str, optional
-
-    Returns
-    -------
-    Figure
-        One axes per key.
+    ``history`` is a History or a dict {term: values per epoch}, with "val_<term>" for the
+    validation data; a History also gives each axis its term's unit ("nats/example").
+    ``keys`` are the terms to plot (default: "loss", then a VAE's "reconstruction" and "kl").
     """
     if keys is None:
         keys = [k for k in ("loss", "reconstruction", "kl") if k in history]
@@ -48,27 +36,9 @@ def plot_history(history, keys=None, title=None):
     return fig
 
 
-def _series_label(key):
-    name = key.removesuffix("_mse")
-    return "PCA" if name == "pca" else name.replace("_", " ")
-
-
 def plot_error_vs_code_size(rows, title=None):
-    """Test reconstruction error against code size, one line per method.
-
-    Parameters
-    ----------
-    rows : sequence of dict
-        As returned by ``aelearn.baselines.reconstruction_error_table``: ``code_size``,
-        ``pca_mse`` and ``autoencoder_mse``; every other key ending in ``_mse`` (say
-        ``linear_autoencoder_mse``) becomes a line too. None values are skipped.
-    title : str, optional
-
-    Returns
-    -------
-    Figure
-        One axes.
-    """
+    """Test reconstruction error against code size, one line per method: per key ending in
+    ``_mse`` of the rows of ``aelearn.baselines.reconstruction_error_table`` (None skipped)."""
     rows = list(rows)
     if not rows or any("code_size" not in row for row in rows):
         raise ValueError("rows must be a non-empty list of dicts, each with a 'code_size' key")
@@ -80,11 +50,11 @@ def plot_error_vs_code_size(rows, title=None):
         if points:
             x, y = zip(*sorted(points), strict=True)
             # PCA is the reference: black and dashed, on top, so a line on it stays visible.
-            pca = key == "pca_mse"
-            style = (
-                {"color": "black", "linestyle": "--", "zorder": 3} if pca else {"color": f"C{i}"}
-            )
-            ax.plot(x, y, marker="o", label=_series_label(key), **style)
+            if key == "pca_mse":
+                ax.plot(x, y, marker="o", label="PCA", color="black", linestyle="--", zorder=3)
+            else:
+                label = key.removesuffix("_mse").replace("_", " ")
+                ax.plot(x, y, marker="o", label=label, color=f"C{i}")
     ax.set_xticks(sorted({row["code_size"] for row in rows}))
     ax.set_xlabel("code size (latent units)")
     ax.set_ylabel("test MSE per pixel")
@@ -96,17 +66,8 @@ def plot_error_vs_code_size(rows, title=None):
 def plot_latent_scatter(codes, labels, title=None):
     """2-D codes of several models side by side, coloured by class, one shared colour bar.
 
-    Parameters
-    ----------
-    codes : dict of {str: array_like of shape (n_samples, 2)}
-        Panel title -> codes, e.g. {"PCA": ..., "autoencoder": ..., "VAE": ...}.
-    labels : array_like of int, shape (n_samples,)
-    title : str, optional
-
-    Returns
-    -------
-    Figure
-        One axes per entry of ``codes``, plus the colour bar's.
+    ``codes`` maps each panel's title to its codes of shape (n_samples, 2), e.g.
+    {"PCA": ..., "VAE": ...}; ``labels`` holds the n_samples integer classes.
     """
     labels = np.asarray(labels)
     if not codes:
@@ -130,18 +91,9 @@ def plot_latent_scatter(codes, labels, title=None):
 
 
 def plot_gradcheck(report):
-    """Relative error of each checked gradient on a log scale, with the tolerance.
-
-    Parameters
-    ----------
-    report : aelearn.gradient_check.GradcheckReport
-
-    Returns
-    -------
-    Figure
-        One axes; bars that pass are green, those that fail red. A relative error of
-        exactly 0 is drawn at 1e-17, below anything float64 rounding produces.
-    """
+    """The relative error of each gradient of a ``GradcheckReport``, on a log scale, with
+    the tolerance: green bars pass, red fail. An error of exactly 0 is drawn at 1e-17, below
+    anything float64 rounding produces."""
     rows = list(report.rows)
     if not rows:
         raise ValueError("the GradcheckReport has no rows: gradcheck checked no tensor")

@@ -24,11 +24,7 @@ def graph_layout(tensor):
     so one pass in that order settles every distance. Within a column, nodes are ordered
     by the mean height of the ops that consume them, which keeps edges from crossing much.
 
-    Returns
-    -------
-    nodes : list of Tensor
-        ``tensor.graph()``.
-    positions : dict of {id(node): (x, y)}
+    Returns ``tensor.graph()`` and {id(node): (x, y)}.
     """
     nodes = tensor.graph()
     distance = {id(tensor): 0}
@@ -58,23 +54,10 @@ def graph_layout(tensor):
 def plot_graph(tensor, show_values=True, title=None):
     """Draw the computation graph that ``tensor.backward()`` walks.
 
-    Each node is a box with its op's name (or the leaf's name, or "leaf"), its shape and,
-    for a scalar, its value and gradient; arrows run from an op's inputs to its output.
-    Meant for a small expression or a tiny network's loss: a few dozen nodes.
-
-    Parameters
-    ----------
-    tensor : aelearn.autograd.Tensor
-        Usually a scalar loss. After ``backward()`` each node shows its gradient too (a
-        plain backward fills in ``grad`` everywhere; the graph's links stay drawable).
-    show_values : bool, default=True
-    title : str, optional
-
-    Returns
-    -------
-    Figure
-        One axes; each node's box is a text artist with gid "graph-node", each edge an
-        annotation with gid "graph-edge".
+    Each node is a box (a text artist, gid "graph-node") with its op's name (or the leaf's
+    name, or "leaf"), its shape and, for a scalar with ``show_values``, its value and, after
+    ``backward()``, its gradient; arrows (gid "graph-edge") run from an op's inputs to its
+    output. Meant for a small expression or a tiny network's loss: a few dozen nodes.
     """
     nodes, positions = graph_layout(tensor)
     xs = [p[0] for p in positions.values()]

@@ -1,7 +1,9 @@
 """Images: originals above reconstructions, samples, the latent manifold, interpolations.
 
-Images are flattened rows of ``(n_samples, n_features)`` arrays with values in [0, 1];
-``image_shape`` says how to fold a row back into a picture, (8, 8) for the digits.
+Images are rows of ``(n_samples, n_features)`` arrays with values in [0, 1], or the images
+themselves, (n_samples, 1, height, width). ``image_shape``, (channels, height, width) as
+everywhere in aelearn, says how to fold a row into a picture of one grey channel: (1, 8, 8)
+for the digits. Every function returns a Figure.
 """
 
 import numpy as np
@@ -20,9 +22,15 @@ IMAGE_STYLE = {
 
 
 def _as_images(images, image_shape, name="images"):
-    """Check a (n, n_features) array against ``image_shape``; return (n, height, width)."""
+    """Rows (n, n_features), or images, checked against ``image_shape``, as (n, h, w)."""
+    if len(image_shape) != 3 or image_shape[0] != 1:
+        raise ValueError(
+            f"image_shape must be (1, height, width), one grey channel, e.g. (1, 8, 8); got "
+            f"{tuple(image_shape)}"
+        )
+    height, width = int(image_shape[1]), int(image_shape[2])
     images = np.asarray(images, dtype=np.float64)
-    height, width = (int(s) for s in image_shape)
+    images = images.reshape(len(images), -1) if images.ndim > 2 else images
     if images.ndim != 2 or images.shape[1] != height * width:
         raise ValueError(
             f"{name} must have shape (n_samples, {height * width}) for image_shape "
@@ -31,49 +39,28 @@ def _as_images(images, image_shape, name="images"):
     return images.reshape(-1, height, width)
 
 
-def _mosaic(images, n_cols, pad=1):
-    """Tile (n, h, w) images into one array, row-major, ``pad`` NaN pixels between them.
+def _show_mosaic(ax, images, n_cols, pad=1):
+    """Show (n, h, w) images tiled row-major in one picture, ``pad`` NaN pixels between them.
 
     NaN shows as the colour map's "bad" colour, so the gaps stay blank whatever the data.
     """
     n, h, w = images.shape
     n_rows = -(-n // n_cols)
-    out = np.full((n_rows * (h + pad) - pad, n_cols * (w + pad) - pad), np.nan)
+    mosaic = np.full((n_rows * (h + pad) - pad, n_cols * (w + pad) - pad), np.nan)
     for i, image in enumerate(images):
         r, c = divmod(i, n_cols)
-        out[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = image
-    return out
-
-
-def _show_mosaic(ax, mosaic, **kwargs):
-    image = ax.imshow(mosaic, **IMAGE_STYLE, **kwargs)
+        mosaic[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = image
+    ax.imshow(mosaic, **IMAGE_STYLE)
     ax.set_xticks([])
     ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    return image
+    ax.spines[:].set_visible(False)
 
 
 def plot_reconstructions(
-    originals, reconstructions, noisy=None, n=10, image_shape=(8, 8), title=None
+    originals, reconstructions, noisy=None, n=10, image_shape=(1, 8, 8), title=None
 ):
-    """Originals above their reconstructions (and the corrupted inputs between, if given).
-
-    Parameters
-    ----------
-    originals, reconstructions : array_like of shape (n_samples, n_features)
-    noisy : array_like of shape (n_samples, n_features), optional
-        The corrupted inputs a denoising model saw.
-    n : int, default=10
-        How many examples to show, the first n.
-    image_shape : tuple of int, default=(8, 8)
-    title : str, optional
-
-    Returns
-    -------
-    Figure
-        One row (axes) per kind of image: "original", ["noisy",] "reconstruction".
-    """
+    """The first n originals above their reconstructions, one axes per kind of image, with
+    the ``noisy`` inputs a denoising model saw between them if given."""
     rows = [("original", originals)]
     if noisy is not None:
         rows.append(("noisy input", noisy))
@@ -88,63 +75,39 @@ def plot_reconstructions(
     fig = new_figure((max(4.0, 0.75 * n_shown), 0.9 * len(rows) + 0.6))
     axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
     for ax, (label, images) in zip(axes, rows, strict=True):
-        _show_mosaic(ax, _mosaic(images, n_shown))
+        _show_mosaic(ax, images, n_shown)
         ax.set_ylabel(label, rotation=0, ha="right", va="center")
     fig.suptitle(title or "Reconstructions")
     return fig
 
 
-def plot_samples(images, image_shape=(8, 8), n_cols=10, row_labels=None, title=None):
-    """A grid of images, row-major, optionally with a label per row (a class, a setting).
-
-    Parameters
-    ----------
-    images : array_like of shape (n_samples, n_features)
-    image_shape : tuple of int, default=(8, 8)
-    n_cols : int, default=10
-    row_labels : sequence of str, optional
-        One per row of the grid, ceil(n_samples / n_cols) of them.
-    title : str, optional
-
-    Returns
-    -------
-    Figure
-        One axes holding the grid.
-    """
+def plot_samples(images, image_shape=(1, 8, 8), n_cols=10, row_labels=None, title=None):
+    """A grid of images in one axes, row-major, with ``row_labels`` (a class, a setting)
+    naming each of its ceil(n_samples / n_cols) rows if given."""
     images = _as_images(images, image_shape)
     n_cols = min(int(n_cols), len(images))
     n_rows = -(-len(images) // n_cols)
     fig = new_figure((0.6 * n_cols + 1.2, 0.6 * n_rows + 0.8))
     ax = fig.subplots()
-    _show_mosaic(ax, _mosaic(images, n_cols))
+    _show_mosaic(ax, images, n_cols)
     if row_labels is not None:
         if len(row_labels) != n_rows:
             raise ValueError(
                 f"row_labels needs one label per row ({n_rows}); got {len(row_labels)}"
             )
-        height = image_shape[0] + 1
-        ax.set_yticks(np.arange(n_rows) * height + (image_shape[0] - 1) / 2, list(row_labels))
+        h = images.shape[1]
+        ax.set_yticks(np.arange(n_rows) * (h + 1) + (h - 1) / 2, list(row_labels))
         ax.tick_params(left=False)
     ax.set_title(title or "Samples")
     return fig
 
 
-def plot_latent_manifold(images, coordinates, image_shape=(8, 8), title=None):
-    """The decoded grid of a 2-D latent space, as returned by ``VAE.latent_grid``.
+def plot_latent_manifold(images, coordinates, image_shape=(1, 8, 8), title=None):
+    """The decoded grid of a 2-D latent space, as returned by ``VAE.latent_grid``, with z1
+    along x and z2 along y.
 
-    Parameters
-    ----------
-    images : array_like of shape (n * n, n_features)
-        Row-major over the grid, the top row at the largest z2.
-    coordinates : array_like of shape (n,)
-        The z value of each grid line, increasing.
-    image_shape : tuple of int, default=(8, 8)
-    title : str, optional
-
-    Returns
-    -------
-    Figure
-        One axes with z1 along x and z2 along y.
+    ``images``, of shape (n * n, n_features), are row-major over the grid, the top row at the
+    largest z2; ``coordinates``, of shape (n,), are the z values of the grid lines, increasing.
     """
     coordinates = np.asarray(coordinates, dtype=np.float64)
     n = len(coordinates)
@@ -153,8 +116,8 @@ def plot_latent_manifold(images, coordinates, image_shape=(8, 8), title=None):
         raise ValueError(f"{n} coordinates make a grid of {n * n} images; got {len(images)}")
     fig = new_figure((6.0, 6.0))
     ax = fig.subplots()
-    _show_mosaic(ax, _mosaic(images, n))
-    h, w = image_shape
+    _show_mosaic(ax, images, n)
+    h, w = images.shape[1:]
     step = max(1, n // 5)  # about five tick labels per axis, legible at any n
     ticks = np.arange(0, n, step)
     ax.set_xticks(ticks * (w + 1) + (w - 1) / 2, [f"{c:.2f}" for c in coordinates[ticks]])
@@ -165,26 +128,14 @@ def plot_latent_manifold(images, coordinates, image_shape=(8, 8), title=None):
     return fig
 
 
-def plot_interpolation(images, image_shape=(8, 8), title=None):
-    """Images decoded along a straight line in latent space, left to right.
-
-    Parameters
-    ----------
-    images : array_like of shape (steps, n_features)
-        E.g. from ``VAE.interpolate``.
-    image_shape : tuple of int, default=(8, 8)
-    title : str, optional
-
-    Returns
-    -------
-    Figure
-        One axes; the x ticks give t, the fraction of the way from the first code to the last.
-    """
+def plot_interpolation(images, image_shape=(1, 8, 8), title=None):
+    """Images (steps, n_features) decoded along a straight line in latent space, as from
+    ``VAE.interpolate``, left to right; the x ticks give t, the fraction of the way."""
     images = _as_images(images, image_shape)
-    steps, w = len(images), image_shape[1]
+    steps, _, w = images.shape
     fig = new_figure((0.75 * steps + 1.0, 1.9))
     ax = fig.subplots()
-    _show_mosaic(ax, _mosaic(images, steps))
+    _show_mosaic(ax, images, steps)
     t = np.linspace(0.0, 1.0, steps)
     ax.set_xticks(np.arange(steps) * (w + 1) + (w - 1) / 2, [f"{v:.2g}" for v in t])
     ax.set_xlabel("t in z = (1 - t) z_a + t z_b")
@@ -192,28 +143,12 @@ def plot_interpolation(images, image_shape=(8, 8), title=None):
     return fig
 
 
-def plot_images(X, y=None, label=None, n=20, image_shape=(8, 8), n_cols=10, rng=0, title=None):
-    """A gallery of data, each image titled with its label (the course's ``showData``).
+def plot_images(X, y=None, label=None, n=20, image_shape=(1, 8, 8), n_cols=10, rng=0, title=None):
+    """A gallery of data, one axes per image titled with its label (the course's ``showData``).
 
-    Parameters
-    ----------
-    X : array_like of shape (n_samples, n_features)
-    y : array_like of int, shape (n_samples,), optional
-        The labels, shown above each image.
-    label : int, optional
-        Show only images of this class (needs ``y``).
-    n : int, default=20
-        How many images: a random draw of that many (all of them, if fewer).
-    image_shape : tuple of int, default=(8, 8)
-    n_cols : int, default=10
-    rng : numpy.random.Generator or int, default=0
-        Which images are drawn; the same seed shows the same ones.
-    title : str, optional
-
-    Returns
-    -------
-    Figure
-        One axes per image.
+    Shows a random draw of n images of X (all, if fewer), drawn by ``rng`` (the same seed shows
+    the same ones), each titled with its label in y (shape (n_samples,)) if given; ``label``
+    keeps only the images of that class of y.
     """
     images = _as_images(X, image_shape, "X")
     labels = None if y is None else np.asarray(y)

@@ -2,7 +2,7 @@
 
 from aelearn.training.callbacks import Callback, CSVLogger, EarlyStopping
 from aelearn.training.history import History
-from aelearn.training.loop import Trainer, TrainingDiverged, fit
+from aelearn.training.loop import TrainingDiverged, TrainingRun, evaluate, fit
 from aelearn.training.progress import EpochLines, ProgressDisplay
 
 __all__ = [
@@ -12,7 +12,8 @@ __all__ = [
     "EpochLines",
     "History",
     "ProgressDisplay",
-    "Trainer",
     "TrainingDiverged",
+    "TrainingRun",
+    "evaluate",
     "fit",
 ]

@@ -5,32 +5,29 @@ from pathlib import Path
 
 import numpy as np
 
-from aelearn.validation import check_positive_int
+from aelearn.validation import check_int
 
 
 class Callback:
-    """Hooks called by ``fit``; set ``trainer.stop`` to a reason to stop after this epoch.
+    """Hooks called by ``fit``; set ``run.stop`` to a reason to stop after this epoch.
+    ``on_train_end`` runs however training ends (finished, stopped, diverged, interrupted)."""
 
-    ``on_train_end`` runs however training ends: finished, stopped early, diverged or
-    interrupted.
-    """
-
-    def on_train_begin(self, trainer):
+    def on_train_begin(self, run):
         pass
 
-    def on_epoch_begin(self, epoch, trainer):
+    def on_epoch_begin(self, epoch, run):
         pass
 
-    def on_epoch_end(self, epoch, logs, trainer):
+    def on_epoch_end(self, epoch, logs, run):
         pass
 
-    def on_train_end(self, trainer):
+    def on_train_end(self, run):
         pass
 
 
-def check_monitor(monitor, trainer, who):
+def check_monitor(monitor, run, who):
     """Refuse, before the first epoch, to monitor a validation loss with no validation data."""
-    if monitor.startswith("val_") and not trainer.has_validation:
+    if monitor.startswith("val_") and not run.has_validation:
         raise ValueError(
             f"{who} monitors {monitor!r}, a validation loss, but fit was given no "
             f"validation_data; pass validation_data=X_val (or (X_val, y_val)), or monitor "
@@ -48,56 +45,48 @@ class EarlyStopping(Callback):
     patience : int, default=10
     min_delta : float, default=0.0
     restore_best : bool, default=True
-        Put back the weights of the best epoch (``model.load_state_dict``) when training
-        ends.
+        Put back the weights of the best epoch when training ends.
     """
 
     def __init__(self, monitor="val_loss", patience=10, min_delta=0.0, restore_best=True):
-        self.monitor, self.patience = monitor, check_positive_int(patience, "patience")
+        self.monitor, self.patience = monitor, check_int(patience, "patience")
         self.min_delta, self.restore_best = float(min_delta), restore_best
 
-    def on_train_begin(self, trainer):
-        check_monitor(self.monitor, trainer, "EarlyStopping")
+    def on_train_begin(self, run):
+        check_monitor(self.monitor, run, "EarlyStopping")
         self.best, self.best_epoch, self.best_weights, self.wait = np.inf, None, None, 0
 
-    def on_epoch_end(self, epoch, logs, trainer):
+    def on_epoch_end(self, epoch, logs, run):
         if self.monitor not in logs:
             raise KeyError(f"EarlyStopping monitors {self.monitor!r}; the logs hold {sorted(logs)}")
         if logs[self.monitor] < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = logs[self.monitor], epoch, 0
             if self.restore_best:
-                self.best_weights = trainer.model.state_dict()
+                self.best_weights = run.model.state_dict()
         else:
             self.wait += 1
             if self.wait >= self.patience:
                 since = f"since epoch {self.best_epoch}"
-                trainer.stop = f"early stopping: no improvement in {self.monitor} {since}"
+                run.stop = f"early stopping: no improvement in {self.monitor} {since}"
 
-    def on_train_end(self, trainer):
+    def on_train_end(self, run):
         if self.restore_best and self.best_weights is not None:
-            trainer.model.load_state_dict(self.best_weights)
+            run.model.load_state_dict(self.best_weights)
 
 
 class CSVLogger(Callback):
-    """Write every epoch's logs to a CSV file as training runs, a row per epoch.
-
-    The header names each column with its unit, e.g. ``loss [nats/example]``; the file
-    is complete after every epoch, so a long run can be watched (or plotted) meanwhile.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file, replaced at the start of training.
-    """
+    """Write every epoch's logs as a row of the CSV file ``path`` (replaced when training
+    starts), complete after each epoch, so a long run can be watched; the header names each
+    column with its unit, e.g. ``loss [nats/example]``."""
 
     def __init__(self, path):
         self.path = Path(path)
 
-    def on_train_begin(self, trainer):
+    def on_train_begin(self, run):
         self.columns = None
 
-    def on_epoch_end(self, epoch, logs, trainer):
-        history = trainer.history
+    def on_epoch_end(self, epoch, logs, run):
+        history = run.history
         if self.columns is None:
             self.columns = list(logs)
             header = ["epoch"] + [

@@ -1,13 +1,9 @@
-"""What ``fit`` shows while it trains: a live progress line, or a line per epoch.
+"""What ``fit`` shows while it trains (its ``verbose``): a live line, or a line per epoch.
 
-``verbose="auto"`` (the default) shows a live line once training has run for
-``DELAY_SECONDS``, and only where someone can watch it: in a terminal, one line
-rewritten in place; in a Jupyter notebook, one output that updates. A script whose
-output goes to a file, and a test, see nothing. ``verbose=True`` prints a line per epoch
-instead (``verbose=n``: every n epochs), for logs; ``False`` prints nothing.
-
-The line names each loss term with its unit, the validation loss, the time per epoch and
-the time left, e.g.::
+``verbose="auto"`` shows a live line once training has run for ``DELAY_SECONDS``, and only
+where someone can watch it: a line rewritten in place in a terminal, an output that updates
+in Jupyter; a script writing to a file, and a test, see nothing. The line names each loss
+term with its unit, the validation loss, the time per epoch and the time left, e.g.::
 
     epoch  40/300  loss 24.1 nats/example (reconstruction 20.6, kl 3.49)  val_loss 24.6
     15 ms/epoch, about 4 s left
@@ -42,11 +38,8 @@ def format_epoch(epoch, epochs, logs, history, seconds_left=None):
             continue
         main, others = group[0], group[1:]
         text = f"{main} {terms[main]:.4g} {history.unit(main)}".rstrip()
-        if others:
-            text += (
-                " (" + ", ".join(f"{k.removeprefix('val_')} {terms[k]:.4g}" for k in others) + ")"
-            )
-        shown.append(text)
+        inner = ", ".join(f"{k.removeprefix('val_')} {terms[k]:.4g}" for k in others)
+        shown.append(f"{text} ({inner})" if others else text)
     timing = f"{format_duration(logs['time'])}/epoch"
     if seconds_left is not None and epoch < epochs:
         timing += f", about {format_duration(seconds_left)} left"
@@ -117,18 +110,18 @@ class ProgressDisplay(Callback):
             return _TerminalLine(self.stream)
         return None
 
-    def on_train_begin(self, trainer):
+    def on_train_begin(self, run):
         self.start, self.output, self.opened = time.perf_counter(), None, False
 
-    def on_epoch_end(self, epoch, logs, trainer):
+    def on_epoch_end(self, epoch, logs, run):
         elapsed = time.perf_counter() - self.start
         if not self.opened and elapsed >= self.delay:
             self.output, self.opened = self._open(), True
         if self.output is not None:
             left = elapsed / epoch * (self.epochs - epoch)
-            self.output.update(format_epoch(epoch, self.epochs, logs, trainer.history, left))
+            self.output.update(format_epoch(epoch, self.epochs, logs, run.history, left))
 
-    def on_train_end(self, trainer):
+    def on_train_end(self, run):
         if self.output is not None:
             self.output.close()
 
@@ -139,9 +132,9 @@ class EpochLines(Callback):
     def __init__(self, epochs, every=1):
         self.epochs, self.every = epochs, every
 
-    def on_epoch_end(self, epoch, logs, trainer):
-        if epoch % self.every == 0 or epoch == self.epochs or trainer.stop:
-            print(format_epoch(epoch, self.epochs, logs, trainer.history), flush=True)
+    def on_epoch_end(self, epoch, logs, run):
+        if epoch % self.every == 0 or epoch == self.epochs or run.stop:
+            print(format_epoch(epoch, self.epochs, logs, run.history), flush=True)
 
 
 def progress_callback(verbose, epochs):
@@ -150,12 +143,10 @@ def progress_callback(verbose, epochs):
         return ProgressDisplay(epochs)
     if verbose is True:
         return EpochLines(epochs)
-    if verbose is False or verbose is None:
+    if verbose is None or verbose is False or verbose == 0:
         return None
     if isinstance(verbose, int) and verbose > 0:
         return EpochLines(epochs, verbose)
-    if verbose == 0:
-        return None
     raise ValueError(
         f'verbose must be "auto", True, False or a positive int (every n epochs); got {verbose!r}'
     )
