@@ -47,7 +47,7 @@ CODE_SIZES = (2, 4, 8, 16, 32)
 
 
 def architecture(name):
-    """(sizes, activation, output) of the aelearn Autoencoder for a model name."""
+    """(sizes, activation, output_activation) of the aelearn Autoencoder for a model name."""
     kind, k = name.split(" k=")
     if kind == "linear":
         return (64, int(k)), "identity", "identity"
@@ -57,7 +57,9 @@ def architecture(name):
 def train_aelearn(name, data, seed, epochs):
     """Test MSE per element of one aelearn autoencoder, and the model."""
     sizes, activation, output = architecture(name)
-    model = Autoencoder(sizes, activation=activation, output=output, loss="mse", rng=seed)
+    model = Autoencoder(
+        sizes, activation=activation, output_activation=output, loss="mse", rng=seed
+    )
     model.fit(data.X_train, epochs=epochs, batch_size=64, lr=1e-3)
     return model.reconstruction_error(data.X_test), model
 
@@ -142,7 +144,7 @@ def main(argv=None):
     angle_rows = []
     for n_epochs, models in ((epochs, linear_models), (10 * epochs, long)):
         for seed, model in enumerate(models):
-            W = model.decoder.net.dense_layers[0].W.data  # (latent_dim, n_features)
+            W = model.decoder.net.dense_layers[0].weight.data  # (latent_dim, n_features)
             angles = subspace_angles_to_pca(W, data.X_train)
             angle_rows.append(
                 {

@@ -124,7 +124,7 @@ def aelearn_dense_dae(seed):
 
 
 def aelearn_vae(latent, seed):
-    return VAE.convolutional(latent=latent, hidden=(16,), rng=seed)
+    return VAE.convolutional(latent_dim=latent, hidden_sizes=(16,), rng=seed)
 
 
 def train_aelearn_vae(latent, data, seed, epochs, k, threads):

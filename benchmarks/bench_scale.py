@@ -44,7 +44,12 @@ def aelearn_step(width, rng_seed=0):
     """A function running one aelearn training step on a batch x, and its optimiser."""
     sizes = layer_sizes(width)[:4]
     model = Autoencoder(
-        sizes, activation="relu", output="sigmoid", loss="mse", init="he", rng=rng_seed
+        sizes,
+        activation="relu",
+        output_activation="sigmoid",
+        loss="mse",
+        init="he",
+        rng=rng_seed,
     )
     optimizer = Adam(model.parameters(), lr=workload.LR)
     model.train()
@@ -60,8 +65,8 @@ def aelearn_step(width, rng_seed=0):
 
 
 def state_mb(optimizer):
-    """MB of the arrays training keeps: parameters, gradients, Adam's m and v (the scratch
-    array of one chunk is a few hundred KB beside them)."""
+    """MB of the arrays training keeps: parameters, gradients, Adam's m and v (its scratch
+    array, of the largest parameter's size, left out)."""
     arrays = [p.data for p in optimizer.params]
     arrays += [p.grad for p in optimizer.params if p.grad is not None]
     arrays += [a for state in optimizer.state for a in state.values()]

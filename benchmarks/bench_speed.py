@@ -3,10 +3,10 @@
 Workload (``workload``): a 784-512-256-32-256-512-784 autoencoder, ReLU hidden layers, a
 sigmoid output, squared error, Adam with lr=1e-3, batch 128, float32, 4,000 examples of
 784 features. aelearn trains ``Autoencoder(sizes=(784, 512, 256, 32), activation="relu",
-output="sigmoid", loss="mse", init="he")`` through its own loop, ``aelearn.training.fit``:
-Tensor ops, the ``Affine`` op, ``losses.MSELoss`` and ``optim.Adam``, chunk by chunk,
-exactly the code path of ``model.fit``. Its epoch time is the one ``fit`` records in
-``history_["time"]``.
+output_activation="sigmoid", loss="mse", init="he")`` with ``model.fit``: its loop
+(``aelearn.training.fit``), Tensor ops, the ``Affine`` op, ``losses.MSELoss``,
+``optim.Adam``, and the BLAS threads ``aelearn.threads`` chooses for the model (two for its
+784-512 layers). Its epoch time is the one ``fit`` records in ``history_["time"]``.
 
 Two differences from the peers do not change the work done per step: aelearn's MSE sums
 over the 784 features and averages over the batch (784 times PyTorch's per-element mean, a
@@ -26,17 +26,23 @@ one after the runs), and the CPU time per epoch of all the threads of each proce
 it come each round's times and ratios and the median of each system's per-round ratios (a
 paired comparison), so that a single lucky round cannot make the result.
 
+Every process runs with the malloc a user's process has (aelearn changes no process-wide
+setting). ``--keep-freed-memory`` gives every system's process, aelearn's and its peers'
+alike, glibc's ``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` in its environment
+(``measurement.KEEP_FREED_MEMORY``), so that freed memory is kept for reuse rather than handed
+back to the system and faulted in again.
+
 Run: ``python benchmarks/bench_speed.py`` (about two minutes). ``--threads 1`` pins every
-system, NumPy's BLAS and PyTorch alike, to one thread (the default is one per core);
-``--keep-freed-memory`` runs every system with glibc told to keep freed memory
-for reuse rather than hand it back to the system and fault it in again.
+system to one thread: NumPy's BLAS and PyTorch by their environment variables, aelearn by
+``aelearn.blas_threads`` (by default the peers run one thread per core and aelearn its own
+choice). A smoke run: ``--rounds 1 --epochs 2 --systems aelearn,flat_numpy``.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import tempfile
-import time
 
 import measurement
 import numpy as np
@@ -47,13 +53,15 @@ ALL_SYSTEMS = ("aelearn", *peers.SYSTEMS)
 IMPORTS = {"aelearn": ("numpy", "aelearn.models", "aelearn.optim"), **peers.IMPORTS}
 
 
-def time_aelearn(X, epochs=6):
+def time_aelearn(X, epochs=6, threads=0):
     """Train aelearn's Autoencoder on X with ``fit``; the epoch times ``fit`` recorded.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, 784), float32
     epochs : int, default=6
+    threads : int, default=0
+        0: the BLAS threads ``aelearn.threads`` chooses; else ``aelearn.blas_threads(threads)``.
 
     Returns
     -------
@@ -64,26 +72,15 @@ def time_aelearn(X, epochs=6):
     """
     X = workload.check_workload(X, epochs)
     # Imported here, so that the processes timing the peers do not carry aelearn's imports.
+    import aelearn
     from aelearn.models import Autoencoder
     from aelearn.optim import Adam
-    from aelearn.training import Callback
-
-    class CPUTime(Callback):
-        """CPU seconds of every thread of the process per epoch, beside fit's wall clock."""
-
-        def __init__(self):
-            self.times = []
-
-        def on_epoch_begin(self, epoch, trainer):
-            self.start = time.process_time()
-
-        def on_epoch_end(self, epoch, logs, trainer):
-            self.times.append(time.process_time() - self.start)
+    from aelearn.threads import threads_for
 
     model = Autoencoder(
         sizes=workload.LAYER_SIZES[:4],
         activation="relu",
-        output="sigmoid",
+        output_activation="sigmoid",
         loss="mse",
         init="he",
         rng=workload.INIT_SEED,
@@ -91,15 +88,27 @@ def time_aelearn(X, epochs=6):
     optimizer = Adam(
         model.parameters(), lr=workload.LR, betas=(workload.BETA1, workload.BETA2), eps=workload.EPS
     )
-    cpu = CPUTime()
-    model.fit(
-        X, epochs=epochs, batch_size=workload.BATCH_SIZE, optimizer=optimizer, callbacks=[cpu]
-    )
+    counters = measurement.epoch_counters()
+    chosen = aelearn.blas_threads(threads) if threads else contextlib.nullcontext()
+    with chosen:
+        n_threads = threads_for(model)
+        model.fit(
+            X,
+            epochs=epochs,
+            batch_size=workload.BATCH_SIZE,
+            optimizer=optimizer,
+            callbacks=[counters],
+            verbose=False,
+        )
+        mse = model.reconstruction_error(X)
     times = [float(t) for t in model.history_["time"]]
     dtypes = {str(p.dtype) for p in model.parameters()}
     dtypes |= {str(a.dtype) for state in optimizer.state for a in state.values()}
-    note = f"aelearn fit, {model.n_parameters():,} params, dtypes {sorted(dtypes)}"
-    return measurement.result("aelearn", times, note, model.reconstruction_error(X), cpu.times)
+    note = (
+        f"aelearn fit, {n_threads} BLAS threads, {model.n_parameters():,} params, "
+        f"dtypes {sorted(dtypes)}"
+    )
+    return measurement.result("aelearn", times, note, mse, counters.cpu, counters.faults)
 
 
 TIMERS = {"aelearn": time_aelearn, **peers.TIMERS}
@@ -108,7 +117,8 @@ TIMERS = {"aelearn": time_aelearn, **peers.TIMERS}
 def _run_child(args, threads, keep_freed_memory=False, timeout=900):
     env = dict(os.environ)
     if threads:
-        # Read by OpenBLAS at import, by PyTorch's intra-op pool (see speed_peers), by MKL.
+        # Read by OpenBLAS at import, by PyTorch's intra-op pool (see speed_peers), by MKL;
+        # aelearn, which sets its own threads inside fit, gets them as --threads.
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(threads)
     if keep_freed_memory:
@@ -119,7 +129,7 @@ def _run_child(args, threads, keep_freed_memory=False, timeout=900):
 def measure_isolated(system, data_path, epochs, threads, keep_freed_memory=False):
     """Time one system in a fresh process; add the peak MB of a process with its imports only."""
     args = ["--child", system, "--data", data_path, "--epochs", str(epochs)]
-    result = _run_child(args, threads, keep_freed_memory)
+    result = _run_child([*args, "--threads", str(threads)], threads, keep_freed_memory)
     modules = IMPORTS[system] if result["median_ms"] is not None else ("numpy",)
     baseline = _run_child(["--baseline", ",".join(modules)], threads, keep_freed_memory)
     result["baseline_mb"] = baseline["peak_mem_mb"]
@@ -179,29 +189,17 @@ def format_rounds(rows, reference):
     return "per round (each a fresh process per system):\n" + "\n".join(lines)
 
 
-def machine_description():
-    """CPU model, cores, NumPy and PyTorch versions, as one line."""
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            model = next(line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    try:
-        import torch
-
-        torch_version = torch.__version__
-    except ImportError:
-        torch_version = "not installed"
-    return f"{model}, {os.cpu_count()} cores; numpy {np.__version__}, torch {torch_version}"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=3, help="fresh processes per system")
     parser.add_argument("--systems", default=",".join(ALL_SYSTEMS))
-    parser.add_argument("--threads", type=int, default=0, help="threads per system (0: all cores)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="threads per system (0: all cores, aelearn its own choice)",
+    )
     parser.add_argument(
         "--keep-freed-memory",
         action="store_true",
@@ -220,7 +218,11 @@ def main(argv=None):
         print(json.dumps({"peak_mem_mb": measurement.peak_rss_mb()}))
         return
     if args.child:
-        print(json.dumps(TIMERS[args.child](np.load(args.data), args.epochs)))
+        X = np.load(args.data)
+        if args.child == "aelearn":
+            print(json.dumps(time_aelearn(X, args.epochs, args.threads)))
+        else:
+            print(json.dumps(TIMERS[args.child](X, args.epochs)))
         return
 
     systems = args.systems.split(",")
@@ -239,9 +241,14 @@ def main(argv=None):
     load_after = os.getloadavg()
     # A single reading on a machine other jobs share can be low: keep the higher of two.
     peak = max(peak, measurement.matmul_peak_gflops())
-    threads = args.threads or f"{os.cpu_count()} (all cores)"
-    malloc = "freed memory kept (glibc thresholds)" if args.keep_freed_memory else "default malloc"
-    print(f"machine: {machine_description()}; threads per system: {threads}; {malloc}")
+    threads = args.threads or f"{os.cpu_count()} (all cores; aelearn its own choice)"
+    malloc = (
+        "glibc told to keep freed memory (environment), every system alike"
+        if args.keep_freed_memory
+        else "default malloc"
+    )
+    print(f"machine: {measurement.machine_description()}; threads per system: {threads}; {malloc}")
+    print(f"BLAS: {measurement.blas_description()}")
     print(f"data: {description}")
     print(
         f"network {'-'.join(map(str, workload.LAYER_SIZES))}, {workload.n_weights():,} weights, "

@@ -2,11 +2,13 @@
 
 The step is the speed benchmark's (``workload``): a 784-512-256-32-256-512-784 autoencoder,
 ReLU, sigmoid output, squared error, Adam, batch 128, float32, exactly the body of ``fit``'s
-loop. Every op's ``forward`` and ``backward`` is wrapped in a timer for the run (the wrappers
-add a few microseconds per call), as is the engine's leaf accumulation; the phases (forward
-with the loss, ``zero_grad``, ``backward``, ``Adam.step``) are timed around them. The
-reference line times the step's 17 matrix products on arrays of the same shapes, with nothing
-else: the floor for any system that computes this step with the same BLAS.
+loop, on the BLAS threads ``fit`` chooses for the model. Every op's ``forward`` and
+``backward`` is wrapped in a timer for the run (the wrappers add a few microseconds per call);
+the phases (``zero_grad``, forward with the loss, ``backward``, ``Adam.step``) are timed
+around them; the rest of ``backward`` is the engine's walk (the graph's order, the adds of
+gradients, a leaf's copy of its first gradient). The reference line times the step's 17
+matrix products on arrays of the same shapes, with nothing else: the floor for any system
+that computes this step with the same BLAS.
 
 Run: ``python benchmarks/bench_step.py [--steps 300]`` (about ten seconds).
 """
@@ -24,6 +26,7 @@ from aelearn.autograd.arithmetic import Affine
 from aelearn.losses import MSELoss
 from aelearn.models import Autoencoder
 from aelearn.optim import Adam
+from aelearn.threads import chosen_threads
 
 WARM_UP = 30
 
@@ -33,33 +36,39 @@ def step_breakdown(n_steps):
     totals = collections.defaultdict(float)
     measurement.instrument(totals, (Affine, ReLUOp, SigmoidOp, MSELoss))
     model = Autoencoder(
-        workload.LAYER_SIZES[:4], activation="relu", output="sigmoid", loss="mse", init="he", rng=0
+        workload.LAYER_SIZES[:4],
+        activation="relu",
+        output_activation="sigmoid",
+        loss="mse",
+        init="he",
+        rng=0,
     )
     optimizer = Adam(model.parameters(), lr=workload.LR)
     model.train()
     X = np.random.default_rng(0).random((32 * workload.BATCH_SIZE, 784), dtype=np.float32)
-    for i in range(WARM_UP + n_steps):
-        if i == WARM_UP:
-            totals.clear()
-        x = X[(i % 32) * workload.BATCH_SIZE : (i % 32 + 1) * workload.BATCH_SIZE]
-        t0 = time.perf_counter()
-        loss = model.loss_terms(x, None, model.rng)["loss"]
-        loss.item()
-        t1 = time.perf_counter()
-        optimizer.zero_grad()
-        t2 = time.perf_counter()
-        loss.backward()
-        t3 = time.perf_counter()
-        optimizer.step()
-        t4 = time.perf_counter()
-        for phase, seconds in (
-            ("STEP", t4 - t0),
-            ("forward and loss", t1 - t0),
-            ("zero_grad", t2 - t1),
-            ("backward", t3 - t2),
-            ("Adam step", t4 - t3),
-        ):
-            totals[phase] += seconds
+    with chosen_threads(model):
+        for i in range(WARM_UP + n_steps):  # fit's loop: zero_grad, the loss, backward, step
+            if i == WARM_UP:
+                totals.clear()
+            x = X[(i % 32) * workload.BATCH_SIZE : (i % 32 + 1) * workload.BATCH_SIZE]
+            t0 = time.perf_counter()
+            optimizer.zero_grad()
+            t1 = time.perf_counter()
+            loss = model.loss_terms(x, None, model.rng)["loss"]
+            loss.item()
+            t2 = time.perf_counter()
+            loss.backward()
+            t3 = time.perf_counter()
+            optimizer.step()
+            t4 = time.perf_counter()
+            for phase, seconds in (
+                ("STEP", t4 - t0),
+                ("zero_grad", t1 - t0),
+                ("forward and loss", t2 - t1),
+                ("backward", t3 - t2),
+                ("Adam step", t4 - t3),
+            ):
+                totals[phase] += seconds
     return {name: 1e3 * seconds / n_steps for name, seconds in totals.items()}
 
 

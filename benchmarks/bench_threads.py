@@ -38,7 +38,7 @@ from aelearn.datasets import load_digits
 from aelearn.models import Autoencoder
 
 digits = load_digits()
-model = Autoencoder(sizes=(64, 128, 8), output="sigmoid", loss="mse", rng=0)
+model = Autoencoder(sizes=(64, 128, 8), output_activation="sigmoid", loss="mse", rng=0)
 model.fit(digits.X_train, epochs=300, batch_size=64, lr=1e-3)
 codes = model.encode(digits.X_test)
 print("autoencoder", model.reconstruction_error(digits.X_test))

@@ -1,10 +1,11 @@
 """The matrix products of one training step of the course's convolutional DAE, alone.
 
-The same products, of the same shapes and memory layouts, as aelearn's ops make in a step of
-``conv_workload``'s network (batch 128, float32), on random arrays and with nothing else
-between them: the floor of that step for any system that computes it with this BLAS, and,
-against the step, how much of it is the rest (im2col, col2im, padding, bias, ReLU, Adam).
-Per layer, as the ops compute it:
+The same products, of the same shapes and memory layouts, as aelearn's fast kernels
+(``aelearn.fast``, what ``fit`` runs by default) make in a step of ``conv_workload``'s network
+(batch 128, float32), on random arrays and with nothing else between them: the floor of that
+step for any system that computes it with this BLAS, and, against the step, how much of it
+is the rest (im2col, col2im, padding, bias, ReLU, Adam). Per layer, as the kernels compute
+it:
 
 - Conv2d: forward X_col @ W_row.T; dW as (X_col.T @ G).T; dx's window entries as one batched
   product of G with the kH kW blocks W[:, :, p, q] (not for the first layer, whose input

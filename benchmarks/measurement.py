@@ -10,9 +10,15 @@ were taken the same way:
 - ``peak_rss_mb``: the peak resident memory of this process;
 - ``run_child``: a script run in a fresh process, the JSON it printed last read back, so that
   each system's peak memory is its own;
+- ``epoch_counters``: a ``fit`` callback recording each epoch's CPU seconds and page faults;
 - ``instrument``: timers around every op's forward and backward, the breakdown of a step;
 - ``matmul_peak_gflops``: the machine's float32 matmul rate, against which GFLOP/s are read;
-- ``KEEP_FREED_MEMORY``: glibc told to keep freed memory, for every system alike.
+- ``machine_description``, ``blas_description``: the CPU, the versions, and the BLAS kernel
+  in use, as the scripts print them;
+- ``check_quiet``: the 1-minute load average at the start, and a refusal (or a loud
+  warning) when other jobs are computing;
+- ``KEEP_FREED_MEMORY``: glibc's malloc told to keep freed memory, an environment a script
+  may give every child process alike.
 """
 
 import json
@@ -26,11 +32,17 @@ import numpy as np
 
 # glibc returns a freed block of more than a few MB to the operating system, and the next
 # array of that size is faulted in again, page by page. These settings keep freed memory in
-# the process for reuse (mmap threshold 256 MB, trim threshold 512 MB), for every system
-# alike. aelearn.allocator sets the same two parameters (32 MB and 1 GB) for aelearn's own
-# training, and leaves them alone when these are set.
+# the process for reuse (mmap threshold 256 MB, trim threshold 512 MB). They are only ever
+# an environment a script gives its child processes, every system alike, and never the
+# default: left alone, each system runs with the malloc a user's own process has (aelearn
+# changes no process-wide setting).
 KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "536870912"}
-KEEP_HELP = "run every system with glibc's MALLOC_MMAP/TRIM_THRESHOLD_ at 256/512 MB"
+KEEP_HELP = (
+    "run every system's process with glibc's MALLOC_MMAP_THRESHOLD_ and "
+    "MALLOC_TRIM_THRESHOLD_ at 256 and 512 MB in its environment (default: malloc as it comes)"
+)
+#: The 1-minute load average above which a speed script refuses to start (two cores).
+QUIET_LOAD = 0.5
 
 
 def matmul_peak_gflops(n=2048, repeats=5):
@@ -106,10 +118,29 @@ def result(name, times, note, final_mse, cpu_times=(), faults=()):
     }
 
 
+def epoch_counters():
+    """A ``fit`` callback that records each epoch's CPU seconds (every thread of the process)
+    in ``cpu`` and its minor page faults in ``faults``, beside the wall clock ``fit`` records
+    in ``history_["time"]`` over the same span."""
+    from aelearn.training import Callback
+
+    class EpochCounters(Callback):
+        def __init__(self):
+            self.cpu, self.faults = [], []
+
+        def on_epoch_begin(self, epoch, run):
+            self.start = time.process_time(), minor_faults()
+
+        def on_epoch_end(self, epoch, logs, run):
+            self.cpu.append(time.process_time() - self.start[0])
+            self.faults.append(minor_faults() - self.start[1])
+
+    return EpochCounters()
+
+
 def instrument(totals, op_classes):
-    """Wrap each op's forward and backward, and the engine's leaf accumulation, in timers that
-    add their seconds to ``totals`` (a defaultdict(float)): the op breakdown of a step."""
-    from aelearn.autograd import graph
+    """Wrap each op's forward and backward in timers that add their seconds to ``totals`` (a
+    defaultdict(float)): the op breakdown of a step. Returns the wrapper, for other calls."""
 
     def timed(name, method):
         def wrapper(*args, **kwargs):
@@ -123,8 +154,59 @@ def instrument(totals, op_classes):
     for op in op_classes:
         op.forward = timed(f"{op.__name__} forward", op.forward)
         op.backward = timed(f"{op.__name__} backward", op.backward)
-    graph._accumulated = timed("leaf gradients kept", graph._accumulated)
     return timed
+
+
+def machine_description():
+    """CPU model, cores, NumPy and PyTorch versions, as one line."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    try:
+        import torch
+
+        torch_version = torch.__version__
+    except ImportError:
+        torch_version = "not installed"
+    return f"{model}, {os.cpu_count()} cores; numpy {np.__version__}, torch {torch_version}"
+
+
+def blas_description():
+    """The BLAS and OpenMP libraries this process loaded, as threadpoolctl reports them: the
+    library, its version, the kernel it chose for this CPU (OpenBLAS's ``architecture``,
+    e.g. Haswell) and its threads."""
+    from threadpoolctl import threadpool_info
+
+    return "; ".join(
+        f"{i['internal_api']} {i.get('version')} kernel {i.get('architecture')}, "
+        f"{i['num_threads']} threads"
+        for i in threadpool_info()
+    )
+
+
+def check_quiet(allow_load, threshold=QUIET_LOAD):
+    """The 1-minute load average now, and a warning line (None on a quiet machine).
+
+    Above ``threshold``, other jobs are computing on the machine, and on two cores they
+    change every figure a speed script prints: SystemExit, unless ``allow_load``, when the
+    warning is returned for the script to print in its output.
+    """
+    load = os.getloadavg()[0]
+    if load <= threshold:
+        return load, None
+    message = (
+        f"the 1-minute load average is {load:.2f} at the start, above {threshold}: other jobs "
+        "are computing, and the figures below are slowed by them"
+    )
+    if not allow_load:
+        raise SystemExit(
+            f"refusing to measure: {message}. Wait for a quiet machine, or pass --allow-load "
+            "to measure anyway (the output then says so)."
+        )
+    return load, f"!!! WARNING: {message} !!!"
 
 
 def run_child(args, script, env=None, timeout=600):
