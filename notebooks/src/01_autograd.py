@@ -105,7 +105,10 @@ print(inspect.getsource(MatMul))
 # this table is built from `Function.__subclasses__()`, with the file and line where each op
 # is written and the first line of its docstring. Open the file, or print
 # `inspect.getsource(NAME)` with `NAME` from `aelearn.autograd.ops` or `aelearn.losses`, to
-# read any of them.
+# read any of them. The two convolutions, `Conv2dOp` and `ConvTranspose2dOp`, are the plain
+# versions, written as their math; the `Fast...` ops of `aelearn/autograd/kernels.py` compute
+# the same sums with the faster kernels of `aelearn/fast`, which the layers use unless
+# `aelearn.use_fast_kernels(False)` turns them off.
 
 
 # %%
@@ -121,7 +124,7 @@ table = []
 for op in ops():
     file = Path(inspect.getsourcefile(op)).relative_to(package_folder).as_posix()
     line = inspect.getsourcelines(op)[1]
-    summary = op.__doc__.split("\n")[0]
+    summary = inspect.getdoc(op).split("\n")[0]  # a docstring, or its parent's
     table.append({"op": op.__name__, "file": file, "line": line, "computes": summary})
 print(format_table(sorted(table, key=lambda row: (row["file"], row["line"]))))
 

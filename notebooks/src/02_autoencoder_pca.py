@@ -43,7 +43,7 @@ print(f"{len(X_fit)} images to fit, {len(X_val)} to validate, {len(data.X_test)}
 # much of each digit survives an 8-number code, and at what blurs.
 
 # %%
-ae = Autoencoder((64, 128, 8), output="sigmoid", loss="mse", rng=SEED)
+ae = Autoencoder((64, 128, 8), output_activation="sigmoid", loss="mse", rng=SEED)
 ae.fit(X_fit, epochs=120, validation_data=X_val)
 print(f"test MSE per pixel: {ae.reconstruction_error(data.X_test):.4f}")
 fig = plot_reconstructions(data.X_test, ae.reconstruct(data.X_test), title="64-128-8 autoencoder")
@@ -58,9 +58,9 @@ fig = plot_reconstructions(data.X_test, ae.reconstruct(data.X_test), title="64-1
 code_sizes = [2, 4, 8, 16]
 nonlinear, linear = {}, {}
 for k in code_sizes:
-    nonlinear[k] = Autoencoder((64, 128, k), output="sigmoid", loss="mse", rng=SEED)
+    nonlinear[k] = Autoencoder((64, 128, k), output_activation="sigmoid", loss="mse", rng=SEED)
     nonlinear[k].fit(data.X_train, epochs=80)
-    linear[k] = Autoencoder((64, k), activation="identity", output="identity", rng=SEED)
+    linear[k] = Autoencoder((64, k), activation="identity", output_activation="identity", rng=SEED)
     linear[k].fit(data.X_train, epochs=150, lr=1e-2)
 
 rows = reconstruction_error_table(
@@ -85,7 +85,7 @@ fig = plot_error_vs_code_size(rows, title="Test reconstruction error: PCA and au
 
 # %%
 k = 8
-W = linear[k].decoder.net.dense_layers[0].W.data  # (latent_dim, n_features)
+W = linear[k].decoder.net.dense_layers[0].weight.data  # (latent_dim, n_features)
 print("W shape:", W.shape)
 angles = subspace_angles_to_pca(W, data.X_train)
 print("principal angles (degrees):", np.round(angles, 2))
@@ -187,9 +187,9 @@ from aelearn.exercises import autoencoder_pca as check
 
 # %%
 ### BEGIN SOLUTION
-slow = Autoencoder((64, 8), activation="identity", output="identity", rng=SEED)
+slow = Autoencoder((64, 8), activation="identity", output_activation="identity", rng=SEED)
 slow.fit(data.X_train, epochs=150, lr=1e-3)
-W_slow = slow.decoder.net.dense_layers[0].W.data
+W_slow = slow.decoder.net.dense_layers[0].weight.data
 answer = subspace_angles_to_pca(W_slow, data.X_train)
 print("principal angles (degrees):", np.round(answer, 1))
 ### END SOLUTION
@@ -198,13 +198,15 @@ print("principal angles (degrees):", np.round(answer, 1))
 check.slow_linear_angles(answer)
 
 # %% [markdown]
-# **2.** Make the 64-128-8 autoencoder linear (`activation="identity", output="identity"`),
-# train it for 60 epochs, and set `answer` to its test MSE per pixel. Does it beat PCA with
-# 8 components?
+# **2.** Make the 64-128-8 autoencoder linear
+# (`activation="identity", output_activation="identity"`), train it for 60 epochs, and set
+# `answer` to its test MSE per pixel. Does it beat PCA with 8 components?
 
 # %%
 ### BEGIN SOLUTION
-wide_linear = Autoencoder((64, 128, 8), activation="identity", output="identity", rng=SEED)
+wide_linear = Autoencoder(
+    (64, 128, 8), activation="identity", output_activation="identity", rng=SEED
+)
 answer = wide_linear.fit(data.X_train, epochs=60).reconstruction_error(data.X_test)
 ### END SOLUTION
 

@@ -33,8 +33,8 @@ print(f"autoencoder test MSE per pixel: {ae.reconstruction_error(data.X_test):.4
 
 pca = fit_pca(data.X_train, 32)
 pca_encoder = Dense(64, 32, rng=SEED)
-pca_encoder.W.data = pca.components_.T.astype(np.float32)  # (n_features, 32)
-pca_encoder.b.data = (-pca.mean_ @ pca.components_.T).astype(np.float32)
+pca_encoder.weight.data = pca.components_.T.astype(np.float32)  # (n_features, 32)
+pca_encoder.bias.data = (-pca.mean_ @ pca.components_.T).astype(np.float32)
 gap = np.abs(pca_encoder(data.X_test).data - pca.transform(data.X_test)).max()
 print(f"max |Dense layer - PCA.transform| on the test digits: {gap:.1e}")
 
@@ -144,7 +144,7 @@ for name, clf in [("frozen", probe), ("fine-tuned", tuned)]:
 from aelearn.exercises import transfer as check
 
 # %% [markdown]
-# **1.** Give the frozen probe a hidden layer (`hidden=(64,)`). Does it close the gap to
+# **1.** Give the frozen probe a hidden layer (`hidden_sizes=(64,)`). Does it close the gap to
 # fine-tuning with 50 labels? Train, on the same 50 labels and for 150 epochs at `lr=3e-3`,
 # the linear probe, the probe with a hidden layer and the fine-tuned encoder, on a fresh
 # 64-128-32 autoencoder trained for 40 epochs, and set `answer` to their test accuracies.
@@ -155,7 +155,9 @@ ae_32 = Autoencoder((64, 128, 32), loss="mse", rng=SEED).fit(data.X_train, epoch
 X, y = labelled(50)
 heads = {
     "probe": Classifier(ae_32.encoder, 10, freeze_encoder=True, rng=SEED),
-    "probe_hidden": Classifier(ae_32.encoder, 10, hidden=(64,), freeze_encoder=True, rng=SEED),
+    "probe_hidden": Classifier(
+        ae_32.encoder, 10, hidden_sizes=(64,), freeze_encoder=True, rng=SEED
+    ),
     "fine_tuned": Classifier(ae_32.encoder, 10, freeze_encoder=False, rng=SEED),
 }
 answer = {

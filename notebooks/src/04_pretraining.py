@@ -57,7 +57,7 @@ for level, history in enumerate(stack.histories_, start=1):
 pretrained = stack.to_classifier(10, rng=SEED)
 naive = {"init": "normal", "init_std": 0.01}  # every weight drawn from N(0, 0.01^2)
 random_start = Classifier(
-    None, 10, hidden=(64, 32, 16), n_features=64, activation="sigmoid", rng=SEED, **naive
+    None, 10, hidden_sizes=(64, 32, 16), n_features=64, activation="sigmoid", rng=SEED, **naive
 )
 for clf in (pretrained, random_start):
     clf.fit(X_few, y_few, epochs=150, lr=3e-3, validation_data=(X_val, y_val))
@@ -122,7 +122,13 @@ from aelearn.exercises import pretraining as check
 answer = {}
 for init in ("normal", "glorot"):
     start = Classifier(
-        None, 10, hidden=(64, 32, 16), n_features=64, activation="sigmoid", init=init, rng=SEED
+        None,
+        10,
+        hidden_sizes=(64, 32, 16),
+        n_features=64,
+        activation="sigmoid",
+        init=init,
+        rng=SEED,
     )
     answer[init] = start.fit(X_few, y_few, epochs=150, lr=3e-3).score(data.X_test, data.y_test)
 print(answer)
@@ -163,7 +169,13 @@ stack_all = pretrain_stack(data.X_train, (64, 32, 16), activation="sigmoid", epo
 starts = {
     "pretrained": stack_all.to_classifier(10, rng=SEED),
     "normal": Classifier(
-        None, 10, hidden=(64, 32, 16), n_features=64, activation="sigmoid", init="normal", rng=SEED
+        None,
+        10,
+        hidden_sizes=(64, 32, 16),
+        n_features=64,
+        activation="sigmoid",
+        init="normal",
+        rng=SEED,
     ),
 }
 answer = {

@@ -36,11 +36,11 @@ X_fit, X_val = train_test_split(
 
 # %%
 clean = data.X_test[:10]
-kinds = [("gaussian", 0.3), ("masking", 0.4), ("salt_and_pepper", 0.2)]
-noisy = {kind: corrupt(clean, kind, level, rng) for kind, level in kinds}
+corruptions = [("gaussian", 0.3), ("masking", 0.4), ("salt_and_pepper", 0.2)]
+noisy = {noise: corrupt(clean, noise, noise_level, rng) for noise, noise_level in corruptions}
 fig = plot_samples(
     np.concatenate([clean, *noisy.values()]),
-    row_labels=["clean"] + [f"{kind} {level}" for kind, level in kinds],
+    row_labels=["clean"] + [f"{noise} {noise_level}" for noise, noise_level in corruptions],
     title="The same ten digits under three corruptions",
 )
 

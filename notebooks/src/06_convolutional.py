@@ -21,10 +21,10 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from aelearn.autograd import Tensor
-from aelearn.autograd.convolution import conv2d
 from aelearn.datasets import load_digits
 from aelearn.models import VAE, DenoisingAutoencoder
 from aelearn.nn import Conv2d
+from aelearn.nn.functional import conv2d
 from aelearn.plotting import plot_latent_manifold, plot_samples
 from aelearn.reporting import format_table
 
@@ -59,7 +59,12 @@ np.testing.assert_allclose(by_op, by_hand)
 #
 # Write each window as a row: 9 windows of 9 pixels make a 9x9 matrix. Multiplying it by
 # the kernel flattened into a column of 9 gives the 9 output pixels at once. This is how
-# the op computes, with every window of every image and channel in one product.
+# the op computes, with every window of every image and channel in one product: `Conv2dOp`,
+# in `aelearn/autograd/convolution.py`, builds that matrix (im2col) with the same
+# `sliding_window_view` and a reshape, and its backward adds each row's gradient back into
+# its window (col2im, about a dozen lines in `aelearn/autograd/im2col.py`). The layers run,
+# by default, faster kernels that compute the same sums (`aelearn/fast`; inside
+# `with aelearn.use_fast_kernels(False):` they use `Conv2dOp` itself).
 
 # %%
 windows = np.lib.stride_tricks.sliding_window_view(image, (3, 3))  # (3, 3, 3, 3), no copy
@@ -93,10 +98,10 @@ fig.tight_layout()
 # %%
 noise = {"noise": "gaussian", "noise_level": 0.3, "loss": "mse", "rng": SEED}
 conv_dae = DenoisingAutoencoder.convolutional(
-    image_shape=(1, 8, 8), filters=(16, 32), latent=16, **noise
+    image_shape=(1, 8, 8), filters=(16, 32), latent_dim=16, **noise
 )
 dense_dae = DenoisingAutoencoder((64, 150, 16), **noise)
-print(conv_dae)
+print(conv_dae.summary())
 print(f"\ndense DAE: {dense_dae.n_parameters():,} parameters")
 
 # %%
@@ -195,7 +200,9 @@ print(format_table(rows, floatfmt=".4f"))
 # notebook short.
 
 # %%
-vae = VAE.convolutional(image_shape=(1, 8, 8), filters=(16, 32), latent=2, hidden=(16,), rng=SEED)
+vae = VAE.convolutional(
+    image_shape=(1, 8, 8), filters=(16, 32), latent_dim=2, hidden_sizes=(16,), rng=SEED
+)
 vae.fit(X_fit, epochs=30, validation_data=X_val, verbose=False)
 images, coordinates = vae.latent_grid(n=15)
 fig = plot_latent_manifold(images, coordinates, title="The convolutional VAE's 2-D latent manifold")
@@ -238,8 +245,8 @@ check.conv_by_loops(conv_by_loops)
 # %% [markdown]
 # **2.** Write (a) the output width of `Conv2d(..., kernel_size, stride, padding)` on an image
 # `size` wide, and (b) of `ConvTranspose2d(..., kernel_size, stride, padding,
-# output_padding)`. Check the first against `print(conv_dae)`: what does each layer make of
-# the 8x8 digits?
+# output_padding)`. Check the first against `conv_dae.summary()`: what does each layer make
+# of the 8x8 digits?
 
 
 # %%
@@ -301,7 +308,7 @@ answer = {"noisy_input": float(np.mean((noisy_test - data.X_test) ** 2))}
 for part, images in (("full", X_fit), ("half", X_fit[: len(X_fit) // 2])):
     models = {
         "conv": DenoisingAutoencoder.convolutional(
-            image_shape=(1, 8, 8), filters=(16, 32), latent=16, **noise
+            image_shape=(1, 8, 8), filters=(16, 32), latent_dim=16, **noise
         ),
         "dense": DenoisingAutoencoder((64, 150, 16), **noise),
     }
