@@ -67,7 +67,7 @@ class Classifier(Model):
         ``Autoencoder(...).encoder``. None: the head sees the raw inputs (then give
         ``n_features``), which makes a plain MLP classifier.
     hidden_sizes : sequence of int
-        Hidden widths of the ``head``, an MLP (code_width, *hidden_sizes, n_classes) with
+        Hidden widths of the ``head``, an MLP ``(code_width, *hidden_sizes, n_classes)`` with
         ``activation`` between its layers; () is a linear head, i.e. multinomial logistic
         regression on the codes.
     n_features : int, optional
