@@ -12,11 +12,8 @@ student version be tested here without training the body's models: the body is t
 both versions and test_notebooks.py runs it.
 """
 
-import ast
-import contextlib
 import importlib
 import inspect
-import io
 import pkgutil
 import re
 import sys
@@ -24,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from IPython.core.inputtransformer2 import TransformerManager
+from plants import all_plants
 
 import aelearn.exercises
 from aelearn.autograd import Function
@@ -33,6 +30,7 @@ from aelearn.exercises.verdict import NOT_ATTEMPTED, RIGHT, WRONG, CheckResult
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS))
 from build_notebooks import SOURCES, clear_solutions, instructor_version, student_version  # noqa: E402
+from exercise_runner import exercise_program, run_exercises  # noqa: E402
 
 # One module of checks per notebook; verdict and ops are what the checks share.
 MODULES = [
@@ -47,61 +45,6 @@ CHECKS = {
     for name, fn in inspect.getmembers(module, inspect.isfunction)
     if hasattr(fn, "__wrapped__") and fn.__module__ == module.__name__
 }
-
-
-class _NoMagics:
-    """Stands in for IPython in this process: a notebook's magics (%matplotlib, %pip) are
-    for a kernel, and aelearn is importable here."""
-
-    def run_line_magic(self, *args, **kwargs):
-        pass
-
-    run_cell_magic = system = run_line_magic
-
-
-def exercise_program(stem, seed, student=False):
-    """(setup code, [(exercise cell source, is_check)]) of a notebook, at ``seed``."""
-    nb = instructor_version(SOURCES / f"{stem}.py")
-    if student:
-        nb = student_version(nb)
-    cells = nb.cells
-    first_section = next(
-        i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## ")
-    )
-    exercises = next(i for i, c in enumerate(cells) if c.source.startswith("## Exercises"))
-    code = [c.source for c in cells[:first_section] if c.cell_type == "code"]
-    for cell in cells[first_section:exercises]:
-        if cell.cell_type == "code":
-            tree = ast.parse(TransformerManager().transform_cell(cell.source))
-            code += [
-                ast.unparse(node)
-                for node in tree.body
-                if isinstance(node, ast.FunctionDef | ast.ClassDef)
-            ]
-    setup = "\n".join(TransformerManager().transform_cell(c) for c in code)
-    seeding = "SEED = 0" if "SEED = 0" in setup else "default_rng(0)"
-    assert seeding in setup, f"{stem}: the setup should seed with SEED = 0 or default_rng(0)"
-    section = [
-        (c.source, c.source.startswith("check."))
-        for c in cells[exercises:]
-        if c.cell_type == "code"
-    ]
-    return setup.replace(seeding, seeding.replace("0", str(seed)), 1), section
-
-
-def run_exercises(stem, seed, student=False):
-    """Execute a notebook's exercise section in this process; the checks' results."""
-    setup, section = exercise_program(stem, seed, student)
-    namespace = {"get_ipython": _NoMagics}
-    results = []
-    with contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(setup, f"{stem} setup", "exec"), namespace)
-        for source, is_check in section:
-            if is_check:
-                results.append(eval(compile(source, f"{stem} check", "eval"), namespace))
-            else:
-                exec(compile(source, f"{stem} exercise", "exec"), namespace)
-    return results
 
 
 def checks_called(stem):
@@ -184,147 +127,20 @@ def test_badly_marked_solutions_are_refused(code, message):
 # ----- planted wrong answers, and stubs --------------------------------------------------
 
 
-def _relu_gradients(x, y, W1, b1, W2, b2, keep_tanh=False):
-    a = x @ W1 + b1
-    h = np.maximum(a, 0.0)
-    d_y_hat = 2 * (h @ W2 + b2 - y) / len(x)
-    da = (d_y_hat @ W2.T) * ((1 - np.tanh(a) ** 2) if keep_tanh else (a > 0))
-    return {"W1": x.T @ da, "b1": da.sum(axis=0), "W2": h.T @ d_y_hat, "b2": d_y_hat.sum(axis=0)}
-
-
-class DoubledCube(Function):
-    def forward(self, x):
-        self.save_for_backward(x)
-        return x**3
-
-    def backward(self, grad):
-        (x,) = self.saved
-        return (grad * 6 * x**2,)
-
-
-def _held_at_zero(model, X, units):
-    codes = model.encode(X)
-    codes[:, units] = 0.0
-    return model.decode(codes)
-
-
-def _kl_without_variance_ratio(mu1, logvar1, mu2, logvar2):
-    return 0.5 * np.sum(np.exp(logvar1) + (mu1 - mu2) ** 2 - 1.0 - logvar1, axis=1)
-
-
-def _elbo_terms_with_sigma_for_variance(vae_model, x, eps):
-    from aelearn.autograd import Tensor
-
-    mu, logvar = (t.data for t in vae_model.encoder(Tensor(x)))
-    logits = vae_model.decoder(Tensor(mu + np.exp(logvar) * eps)).data
-    reconstruction = np.sum(np.logaddexp(0.0, logits) - x * logits, axis=1)
-    return reconstruction, 0.5 * np.sum(mu**2 + np.exp(logvar) - 1.0 - logvar, axis=1)
-
-
-def _conv_by_loops(image, kernel, stride):
-    kh, kw = kernel.shape
-    out = np.zeros(((image.shape[0] - kh) // stride + 1, (image.shape[1] - kw) // stride + 1))
-    for i, j in np.ndindex(out.shape):
-        out[i, j] = np.sum(
-            image[i * stride : i * stride + kh, j * stride : j * stride + kw] * kernel
-        )
-    return out
-
-
-# (check, a wrong answer, what the hint must say); convolutional.conv_by_loops's flips the
-# kernel, a true convolution where conv2d (as PyTorch's) is a cross-correlation
-WRONG_ANSWERS = {
-    "autograd.relu_gradients": (
-        lambda *a: _relu_gradients(*a, keep_tanh=True),
-        r"dW1\[\d, \d\] is .* where .* is expected \(off by",
-    ),
-    "autograd.cube": (DoubledCube, r"relative error 0.5 .*worst at x\[\d, \d\]"),
-    "autograd.two_paths": (
-        lambda a, b: (2 * (a * b + a) * b, 2 * (a * b + a) * a),
-        r"dL/da at a = .* is .* where .* is expected \(off by",
-    ),
-    "autograd.float32_difference": (1e-10, "below gradcheck's tolerance"),
-    "autoencoder_pca.slow_linear_angles": (np.full(8, 1.5), "largest angle is 1.50 degrees"),
-    "autoencoder_pca.identity_against_pca": (0.02, "below PCA's"),
-    "autoencoder_pca.hold_units_at_mean": (_held_at_zero, r"reconstruction\[\d+, \d+\] is"),
-    "autoencoder_pca.decode_line": (
-        lambda model, a, b, steps: np.linspace(a, b, steps),
-        r"decoded image\[\d, \d+\] is",
-    ),
-    "transfer.hidden_probe": (
-        {"probe": 0.80, "probe_hidden": 0.805, "fine_tuned": 0.82},
-        r"by 2 points or more \(it is \+0.5\)",
-    ),
-    "transfer.denoising_codes": ({"autoencoder": 0.8, "denoising": 0.9}, r"\+10.0 points"),
-    "transfer.small_code": (
-        {"probe_32": 0.86, "probe_8": 0.81, "fine_tuned_32": 0.87, "fine_tuned_8": 0.80},
-        "fine_tuned_8 .* should beat probe_8",
-    ),
-    "pretraining.glorot_start": ({"normal": 0.2, "glorot": 0.3}, "should beat normal"),
-    "pretraining.masked_pretraining": ({"plain": 0.85, "masking": 0.3}, "masking is 0.300"),
-    "pretraining.all_labels": ({"pretrained": 0.96, "normal": 0.9}, "by 30 points"),
-    "denoising.other_corruption": (
-        {"noisy_input": 0.07, "gaussian_dae": 0.02, "masking_dae": 0.03},
-        "masking_dae .* should beat gaussian_dae",
-    ),
-    "denoising.clean_images": ({"plain": 0.016, "denoising": 0.008}, "should reconstruct"),
-    "denoising.wide_code": (
-        {"noisy_input": 0.07, "plain_64": 0.02, "denoising_64": 0.02},
-        "copies its input",
-    ),
-    "vae.beta_four": (
-        {"reconstruction_1": 24.0, "kl_1": 1.7, "reconstruction_4": 24.5, "kl_4": 0.0},
-        "at least 1 nat worse",
-    ),
-    "vae.warmup": (
-        {"kl_peak_warmup": 2.0, "kl_peak": 2.0, "neg_elbo_warmup": 25.6, "neg_elbo": 25.7},
-        "3 times kl_peak",
-    ),
-    "vae.logvar_gradient": (
-        lambda grad_z, eps, logvar: grad_z * eps * np.exp(logvar) / 2,
-        r"dL/dlogvar\[\d, \d\] is .* where .* is expected",
-    ),
-    "vae.active_units": ({0.5: 8, 1.0: 8, 4.0: 8}, "should keep fewer"),
-    "vae.kl_two_gaussians": (_kl_without_variance_ratio, r"KL\[\d\] is .* where"),
-    "vae.elbo_terms": (_elbo_terms_with_sigma_for_variance, r"reconstruction\[\d\] is"),
-    "cvae.chosen_class": (0.3, "expect 0.8 or more"),
-    "cvae.wrong_label": (0.1, "nearest the 7s"),
-    "cvae.kl_against_vae": ({"cvae_kl": 2.5, "vae_kl": 2.9}, "under 60%"),
-    "convolutional.conv_by_loops": (
-        lambda image, kernel, stride: _conv_by_loops(image, kernel[::-1, ::-1], stride),
-        r"output\[\d, \d\] is .* where .* is expected \(off by",
-    ),
-    "convolutional.conv_size": (
-        lambda size, k, stride, padding: (size + padding - k) // stride + 1,
-        r"for size=\d, kernel_size=\d, stride=\d, padding=\d your formula gives",
-    ),
-    "convolutional.transposed_size": (
-        lambda size, k, stride, padding, output_padding: (size - 1) * stride - 2 * padding + k,
-        r"output_padding=1 your formula gives .* \(off by -1\)",
-    ),
-    "convolutional.parameter_counts": ({"conv": 144, "dense": 16640}, "the biases"),
-    "convolutional.fewer_images": (
-        {
-            "noisy_input": 0.05,
-            "conv_full": 0.026,
-            "dense_full": 0.024,
-            "conv_half": 0.028,
-            "dense_half": 0.029,
-        },
-        "should lose clearly more",
-    ),
-}
+WRONG_ANSWERS = all_plants()
+PLANTED = [(name, i) for name in sorted(WRONG_ANSWERS) for i in range(len(WRONG_ANSWERS[name]))]
 
 
 def test_every_check_has_a_planted_wrong_answer():
     assert sorted(WRONG_ANSWERS) == sorted(CHECKS)
+    assert all(WRONG_ANSWERS.values())
 
 
-@pytest.mark.parametrize("name", sorted(WRONG_ANSWERS))
-def test_a_wrong_answer_is_wrong_with_a_hint(name, capsys):
-    answer, hint = WRONG_ANSWERS[name]
+@pytest.mark.parametrize(("name", "index"), PLANTED)
+def test_a_wrong_answer_is_wrong_with_a_hint(name, index, capsys):
+    mistake, answer, hint = WRONG_ANSWERS[name][index]
     result = CHECKS[name](answer)
-    assert result.status == WRONG
+    assert result.status == WRONG, f"{name} accepts a wrong answer: {mistake}"
     assert capsys.readouterr().out.strip() == str(result)  # printed once, as returned
     assert re.search(hint, result.message), result.message
 
@@ -342,7 +158,7 @@ class StubOp(Function):
 STUBS = [
     (name, stub)
     for name in sorted(CHECKS)
-    for stub in ["ellipsis", "none"] + (["raises"] if callable(WRONG_ANSWERS[name][0]) else [])
+    for stub in ["ellipsis", "none"] + (["raises"] if callable(WRONG_ANSWERS[name][0][1]) else [])
 ]
 
 
