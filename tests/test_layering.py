@@ -34,6 +34,8 @@ ALLOWED = {
     "plotting": {"plotting"},
     "io": {"io", "nn", "training", "validation", "__version__"},
     "sklearn": {"models", "nn", "training", "validation"},
+    # PyTorch's modules of the models; torch is imported only when they are asked for.
+    "export": {"export", "models", "nn"},
     # The checks of the notebooks' exercises may read the library; no part of it reads them.
     "exercises": {
         "exercises",
