@@ -8,7 +8,9 @@ CI runs them in an environment that has it (.ci/export).
 """
 
 import copy
+import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -301,3 +303,15 @@ def test_importing_aelearn_export_does_not_import_torch():
     code = "import sys, aelearn.export; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_readme_example_runs_and_brings_the_torch_weights_back():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## The same model in PyTorch", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
+    namespace = {}
+    exec(code.replace("epochs=20", "epochs=2").replace("range(20)", "range(3)"), namespace)
+    vae, module = namespace["vae"], namespace["module"]
+    assert np.isfinite(namespace["loss"].item())
+    trained = module.encoder.mu_head.weight.detach().numpy().T
+    assert np.array_equal(vae.encoder.mu_head.weight.data, trained)
