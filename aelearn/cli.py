@@ -6,14 +6,25 @@
     aelearn evaluate vae.npz
     aelearn sample cvae.npz --n 16 --label 3 --output samples.png
 
+The examples hold no quotes and no comments, so that they run as typed in a POSIX shell, the
+Windows Command Prompt and PowerShell alike (``--hidden-sizes=``, not ``--hidden-sizes ''``).
+``aelearn COMMAND --help`` shows each option's default and an example (``EXAMPLES``).
+
 A user's mistake, a bad argument or one of the ``USAGE_ERRORS`` found later (a label the
 model does not know, an unreadable model or data file, a path that cannot be read or
-written), ends with one line on stderr that says what was wrong and what is expected, and
-exit code 2. Any other exception is a bug and ends with its traceback.
+written, a model file that ``train`` would overwrite without ``--overwrite``), ends with
+one line on stderr that says what was wrong and what is expected, and exit code 2; what
+the operating system refuses reads as a sentence ("cannot read m.npz: permission denied"),
+not as its ``[Errno 13]``. Any other exception is a bug and ends with its traceback. A
+reader of the output that stops early (``aelearn demo | head``) ends the command quietly.
 """
 
 import argparse
+import errno
+import os
 import sys
+import tempfile
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -22,7 +33,7 @@ from matplotlib.backend_bases import FigureCanvasBase
 
 import aelearn
 from aelearn import io
-from aelearn.datasets import load_digits, load_mnist
+from aelearn.datasets import MNIST_DEFAULT_DIR, MNIST_ENV_VAR, load_digits, load_mnist
 from aelearn.demo import (
     DEMO,
     KINDS,
@@ -42,8 +53,9 @@ class UsageError(Exception):
 
 
 #: What the user can cause and fix: a bad value (UsageError), a file that is not a model
-#: and a path given on the command line that cannot be opened. Not ValueError: the checks
-#: below raise UsageError, so a ValueError reaching ``main`` is a bug's, with its traceback.
+#: and a path given on the command line that cannot be opened (said as a sentence by
+#: ``os_error_sentence``). Not ValueError: the checks below raise UsageError, so a
+#: ValueError reaching ``main`` is a bug's, with its traceback.
 USAGE_ERRORS = (
     UsageError,
     io.ModelFileError,
@@ -58,6 +70,54 @@ USAGE_ERRORS = (
 def one_line(message):
     """``message`` on one line: a message of several lines joined by spaces."""
     return " ".join(str(message).split())
+
+
+#: The operating system's reasons in words; any other says its own (lowercased) message.
+OS_REASONS = {
+    errno.ENOENT: "no such file",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "it is a folder",
+    errno.ENOTDIR: "a part of its path is a file, not a folder",
+    errno.EEXIST: "a file of that name exists",
+    errno.ENOSPC: "no space left on the disk",
+    errno.EROFS: "the disk is read-only",
+    errno.ENAMETOOLONG: "the name is too long",
+}
+
+
+def os_error_sentence(error, action="open", path=None):
+    """What the operating system refused, as a sentence: "cannot read m.npz: no such file".
+
+    ``action`` is what was tried ("read", "write", "write into", "create the folder");
+    ``path`` the path the user named (default: the error's own, which may be a temporary
+    file's).
+    """
+    path = error.filename if path is None else path
+    parent = os.path.dirname(os.fspath(path)) or "."
+    if action in ("read", "write") and os.path.isdir(path):
+        reason = "it is a folder"  # Windows says "permission denied" for a folder
+    elif error.errno == errno.ENOENT and action == "write" and not os.path.isdir(parent):
+        reason = f"the folder {parent} does not exist"
+    else:
+        reason = OS_REASONS.get(error.errno) or str(error.strerror or error)
+        reason = reason[:1].lower() + reason[1:]
+    return f"cannot {action} {os.fspath(path)}: {reason}"
+
+
+@contextmanager
+def os_errors(action, path=None):
+    """Within this block, what the operating system refuses ends as a UsageError whose
+    message is ``os_error_sentence(error, action, path)``. A closed stdout (a
+    BrokenPipeError) and OSErrors without an error number pass through unchanged."""
+    try:
+        yield
+    except OSError as error:
+        if isinstance(error, BrokenPipeError) or error.errno is None:
+            raise
+        if path is None and error.filename is None:
+            raise
+        raise UsageError(os_error_sentence(error, action, path)) from None
 
 
 class Parser(argparse.ArgumentParser):
@@ -126,9 +186,26 @@ def load_data(name, mnist_path=None):
     if name == "digits":
         return load_digits()
     try:
-        return load_mnist(mnist_path)
+        with os_errors("read"):
+            return load_mnist(mnist_path)
     except ValueError as error:  # load_mnist's ValueErrors are about the files it read
         raise UsageError(f"--data mnist: {error}") from None
+
+
+def read_model(path):
+    """The model saved in ``path``; a file the operating system will not open (missing, a
+    folder, no permission) is said as such, not as a damaged model file."""
+    with os_errors("read", path):
+        open(path, "rb").close()
+    return io.load(path)
+
+
+def check_writable(folder, path=None):
+    """Refuse, before any training, an output ``path`` (default: any file) in a ``folder``
+    where no file can be made (no permission, a read-only disk): a student should not train
+    for minutes to learn it."""
+    with os_errors("write into", folder) if path is None else os_errors("write", path):
+        tempfile.TemporaryFile(dir=folder).close()
 
 
 def image_shape(n_features):
@@ -140,6 +217,11 @@ def image_shape(n_features):
 
 # ----- subcommands ----------------------------------------------------------------------------
 def run_train(args):
+    if os.path.exists(args.output) and not args.overwrite:
+        raise UsageError(
+            f"{args.output} exists; add --overwrite to replace it, or name another --output"
+        )
+    check_writable(os.path.dirname(args.output) or ".", args.output)
     data = load_data(args.data, args.mnist_path)
     model = build_model(
         args.kind,
@@ -155,14 +237,15 @@ def run_train(args):
     print(f"training {model!r} on {data.name} {data.X_train.shape} for {args.epochs} epochs")
     every = max(1, args.epochs // 20)
     fit_timed(model, data, args.epochs, args.batch_size, args.lr, every)
-    io.save(model, args.output)
+    with os_errors("write", args.output):
+        io.save(model, args.output)
     print(f"saved {args.output}")
     print(format_table([held_out_metrics(model, data)], headers=METRIC_HEADERS))
     return 0
 
 
 def run_evaluate(args):
-    model = io.load(args.model)
+    model = read_model(args.model)
     if not hasattr(model, "reconstruct"):
         raise UsageError(
             f"evaluate needs an autoencoder or a VAE; {args.model} holds a "
@@ -186,7 +269,7 @@ def run_evaluate(args):
 def run_sample(args):
     from aelearn.plotting import plot_samples
 
-    model = io.load(args.model)
+    model = read_model(args.model)
     name = type(model).__name__
     if not hasattr(model, "sample"):
         raise UsageError(
@@ -214,84 +297,185 @@ def run_sample(args):
         images = model.sample(args.n, label=args.label)
         what = f"class {args.label}" if conditional else "z ~ N(0, I)"
         fig = plot_samples(images, shape, min(args.n, 10), title=f"Samples, {what}")
-    save_figure(fig, args.output)
+    with os_errors("write", args.output):
+        save_figure(fig, args.output)
     return 0
 
 
 def run_demo_command(args):
-    run_demo(args.output, args.quick, args.seed)
+    with os_errors("create the folder", args.output):
+        os.makedirs(args.output, exist_ok=True)
+    check_writable(args.output)
+    with os_errors("write"):
+        run_demo(args.output, args.quick, args.seed)
     return 0
 
 
 # ----- the parser -----------------------------------------------------------------------------
+#: One example per command, shown by its --help (and all of them by aelearn --help); each
+#: runs as typed in any shell, and a test parses every one.
+EXAMPLES = {
+    "demo": "aelearn demo --quick --output demo-output",
+    "train": "aelearn train --kind vae --latent-dim 2 --epochs 300 --output vae.npz",
+    "evaluate": "aelearn evaluate vae.npz",
+    "sample": "aelearn sample vae.npz --n 16 --output samples.png",
+}
+
+
+def _add_command(commands, name, help):
+    """A subcommand whose --help ends with its example (kept on its own line)."""
+    return commands.add_parser(
+        name,
+        help=help,
+        description=help[:1].upper() + help[1:] + ".",
+        epilog=f"example:\n  {EXAMPLES[name]}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def _add_data_arguments(parser):
-    parser.add_argument("--data", choices=("digits", "mnist"), default="digits")
-    parser.add_argument("--mnist-path", help="folder of the MNIST IDX files (see load_mnist)")
+    parser.add_argument(
+        "--data",
+        choices=("digits", "mnist"),
+        default="digits",
+        help="the data set (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--mnist-path",
+        help=f"folder of the MNIST IDX files (default: ${MNIST_ENV_VAR}, else {MNIST_DEFAULT_DIR})",
+    )
 
 
 def build_parser():
-    parser = Parser(prog="aelearn", description="Autoencoders from first principles in NumPy.")
+    examples = "\n".join(f"  {example}" for example in EXAMPLES.values())
+    parser = Parser(
+        prog="aelearn",
+        description="Autoencoders from first principles in NumPy.",
+        epilog=f"examples:\n{examples}\n\nEach command's --help lists its options, with defaults.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"aelearn {aelearn.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="train AE, DAE, VAE and CVAE on digits; compare to PCA")
-    demo.add_argument("--output", default="aelearn-output", help="folder for figures and metrics")
+    demo = _add_command(commands, "demo", "train AE, DAE, VAE and CVAE on digits; compare to PCA")
+    demo.add_argument(
+        "--output",
+        default="aelearn-output",
+        help="folder for the figures, models and metrics.json, made if need be "
+        "(default: %(default)s)",
+    )
     demo.add_argument("--quick", action="store_true", help="a few epochs only (a smoke test)")
-    demo.add_argument("--seed", type=non_negative_int, default=DEMO["seed"])
+    demo.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=DEMO["seed"],
+        help="seeds every model and the figures' noise (default: %(default)s)",
+    )
     demo.set_defaults(run=run_demo_command)
 
-    train = commands.add_parser("train", help="train one model and save it")
-    train.add_argument("--kind", choices=KINDS, default="ae")
-    train.add_argument("--latent-dim", type=positive_int, default=8, help="code size")
+    train = _add_command(commands, "train", "train one model and save it")
+    train.add_argument(
+        "--kind",
+        choices=KINDS,
+        default="ae",
+        help="autoencoder, denoising autoencoder, VAE or conditional VAE (default: %(default)s)",
+    )
+    train.add_argument(
+        "--latent-dim", type=positive_int, default=8, help="code size (default: %(default)s)"
+    )
+    # String defaults go through ``type`` as if typed, and --help shows them as typed.
     train.add_argument(
         "--hidden-sizes",
         type=hidden_sizes,
-        default=(128,),
-        help="e.g. 128,64; none: --hidden-sizes=",
+        default="128",
+        help="widths of the hidden layers, e.g. 128,64; none: --hidden-sizes= "
+        "(default: %(default)s)",
     )
     train.add_argument(
         "--filters",
         type=hidden_sizes,
-        default=(),
+        default="",
         help="convolutional: channels of each stride-2 convolution, e.g. 32,64 (--hidden-sizes "
-        "then gives the dense layers after them)",
+        "then gives the dense layers after them) (default: none, a dense model)",
     )
-    train.add_argument("--epochs", type=positive_int, default=100)
-    train.add_argument("--batch-size", type=positive_int, default=64)
-    train.add_argument("--lr", type=positive_float, default=1e-3)
-    train.add_argument("--beta", type=non_negative_float, default=1.0, help="KL weight (VAEs)")
-    train.add_argument("--seed", type=non_negative_int, default=0)
+    train.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=100,
+        help="passes over the data (default: %(default)s)",
+    )
+    train.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=64,
+        help="examples per step (default: %(default)s)",
+    )
+    train.add_argument(
+        "--lr",
+        type=positive_float,
+        default=1e-3,
+        help="Adam's learning rate (default: %(default)s)",
+    )
+    train.add_argument(
+        "--beta",
+        type=non_negative_float,
+        default=1.0,
+        help="KL weight (VAEs) (default: %(default)s)",
+    )
+    train.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seeds the weights, the batches and the noise (default: %(default)s)",
+    )
     _add_data_arguments(train)
-    train.add_argument("--output", type=model_path, default="model.npz", help="model file to write")
+    train.add_argument(
+        "--output",
+        type=model_path,
+        default="model.npz",
+        help="model file to write (default: %(default)s)",
+    )
+    train.add_argument(
+        "--overwrite", action="store_true", help="replace the --output file if it exists"
+    )
     train.set_defaults(run=run_train)
 
-    evaluate = commands.add_parser("evaluate", help="test-set figures of a saved model")
+    evaluate = _add_command(commands, "evaluate", "test-set figures of a saved model")
     evaluate.add_argument("model", help="a .npz file written by train or demo")
     _add_data_arguments(evaluate)
     evaluate.set_defaults(run=run_evaluate)
 
-    sample = commands.add_parser("sample", help="draw images from a saved VAE or CVAE")
+    sample = _add_command(commands, "sample", "draw images from a saved VAE or CVAE")
     sample.add_argument("model", help="a .npz file holding a VAE or CVAE")
-    sample.add_argument("--n", type=positive_int, default=16, help="images (per class)")
-    sample.add_argument("--label", type=int, help="the class to draw (CVAE)")
+    sample.add_argument(
+        "--n", type=positive_int, default=16, help="images (per class) (default: %(default)s)"
+    )
+    sample.add_argument(
+        "--label", type=int, help="the class to draw, for a CVAE (default: a row per class)"
+    )
     sample.add_argument(
         "--seed", type=non_negative_int, help="seed the draws (default: the saved state)"
     )
     sample.add_argument(
-        "--output", type=image_path, default="samples.png", help=".png, .pdf, .svg..."
+        "--output",
+        type=image_path,
+        default="samples.png",
+        help=".png, .pdf, .svg... (default: %(default)s)",
     )
     sample.set_defaults(run=run_sample)
     return parser
 
 
-def main(argv=None):
-    """Run the command line; returns the exit code (0 success, 1 failure, 2 usage error)."""
+def _run(argv):
+    """Parse ``argv`` and run its command; the exit code (see ``main``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         # No thread settings here: the models choose their BLAS threads (aelearn.threads).
         return args.run(args)
     except USAGE_ERRORS as error:
+        if isinstance(error, OSError) and None not in (error.errno, error.filename):
+            error = os_error_sentence(error)  # one the commands did not word themselves
         print(f"aelearn {args.command}: error: {one_line(error)}", file=sys.stderr)
         return 2
     except TrainingDiverged as error:
@@ -300,3 +484,25 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"aelearn {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def main(argv=None):
+    """Run the command line; returns the exit code (0 success, 1 failure, 2 usage error).
+
+    When the reader of stdout stops early (``aelearn demo | head``), the command stops at
+    its next output, quietly, with exit code 1: as the Python documentation advises for a
+    BrokenPipeError, stdout then points at os.devnull, so that Python's own flush at exit
+    cannot fail again. Nothing of this happens on import or while stdout is open.
+    """
+    try:
+        try:
+            code = _run(argv)
+        except SystemExit:  # --help, --version and argparse's errors write to stdout too
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

@@ -1,12 +1,17 @@
+import argparse
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from aelearn import io
-from aelearn.cli import main
+from aelearn.cli import EXAMPLES, build_parser, main
 from aelearn.demo import DEMO, KINDS, MODELS, run_demo
 from aelearn.io import load
 from aelearn.models import CVAE, VAE, Autoencoder
@@ -207,7 +212,7 @@ def test_evaluating_a_corrupt_file_is_a_usage_error(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "missing.npz")]) == 2
     err = capsys.readouterr().err
     assert_one_line_error(err, "evaluate")
-    assert f"{tmp_path / 'missing.npz'} does not exist" in err
+    assert f"cannot read {tmp_path / 'missing.npz'}: no such file" in err
 
 
 def test_python_dash_m_exits_2_without_traceback():
@@ -261,7 +266,9 @@ def test_an_output_folder_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     taken = tmp_path / "taken"
     taken.write_text("")
     assert main(["demo", "--quick", "--output", str(taken)]) == 2
-    assert_one_line_error(capsys.readouterr().err, "demo")
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "demo")
+    assert f"cannot create the folder {taken}: a file of that name exists" in err
 
 
 def test_train_with_a_learning_rate_that_explodes_exits_1_and_saves_nothing(tmp_path, capsys):
@@ -271,3 +278,103 @@ def test_train_with_a_learning_rate_that_explodes_exits_1_and_saves_nothing(tmp_
     code = main(["train", "--lr", "1e6", "--epochs", "3", "--output", str(path)])
     assert code == 1 and not path.exists()
     assert "diverged" in capsys.readouterr().err
+
+
+def test_train_refuses_to_overwrite_a_model_file_unless_told_to(tmp_path, capsys):
+    path = tmp_path / "m.npz"
+    assert main([*TRAIN, "--output", str(path)]) == 0
+    saved = path.read_bytes()
+    capsys.readouterr()
+    assert main([*TRAIN, "--seed", "1", "--output", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "train")
+    assert f"{path} exists; add --overwrite to replace it, or name another --output" in err
+    assert path.read_bytes() == saved
+    assert main([*TRAIN, "--seed", "1", "--output", str(path), "--overwrite"]) == 0
+    assert f"saved {path}" in capsys.readouterr().out
+    assert path.read_bytes() != saved  # the weights of seed 1
+
+
+@pytest.mark.parametrize("command", ["", *EXAMPLES])
+def test_help_shows_the_defaults_and_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"] if command else ["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    examples = [EXAMPLES[command]] if command else list(EXAMPLES.values())
+    assert all(example in " ".join(text.split()) for example in examples), text
+    assert "None" not in text and "False" not in text
+    expected = {
+        "demo": "(default: aelearn-output)",
+        "train": "(default: 100)",
+        "evaluate": "(default: digits)",
+        "sample": "(default: samples.png)",
+    }
+    if command:
+        assert expected[command] in " ".join(text.split())
+    if command == "train":
+        assert "(default: 128)" in text and "(default: none, a dense model)" in text
+
+
+def test_every_option_with_a_default_names_it_in_its_help():
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name, parser in commands.items():
+        for action in parser._actions:
+            if action.default not in (None, False, argparse.SUPPRESS) and action.option_strings:
+                assert "default" in (action.help or ""), (name, action.dest)
+
+
+@pytest.mark.parametrize("command", EXAMPLES)
+def test_each_help_example_parses_and_runs_the_command_it_shows(command):
+    args = build_parser().parse_args(EXAMPLES[command].split()[1:])
+    assert args.command == command
+
+
+def _readme_command_lines():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"^```\w*\n(.*?)^```", readme, flags=re.S | re.M)
+    return [line for block in blocks for line in block.splitlines() if line.startswith("aelearn ")]
+
+
+def test_the_readme_command_lines_run_as_typed_in_any_shell():
+    lines = _readme_command_lines()
+    assert len(lines) >= 5
+    parser = build_parser()
+    for line in lines:
+        # Quotes, comments and these characters mean different things in a POSIX shell,
+        # the Windows Command Prompt and PowerShell; a line without them splits the same way.
+        assert not set(line) & set("'\"#$%&;`<>|^"), line
+        args = parser.parse_args(line.split()[1:])  # a bad line exits 2 and fails here
+        assert args.command in EXAMPLES
+
+
+def test_an_empty_hidden_sizes_is_written_with_an_equals_sign_everywhere():
+    lines = [*_readme_command_lines(), *EXAMPLES.values()]
+    assert any("--hidden-sizes=" in line for line in lines)
+    assert not any(re.search(r"--hidden-sizes\s+(''|\"\")", line) for line in lines)
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
+    # aelearn demo | head -1: the reader closes the pipe after one line; the demo stops at its
+    # next output, with no BrokenPipeError traceback and no "Exception ignored" at exit.
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "aelearn", "demo", "--quick", "--output", str(tmp_path)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path
+    ) as process:
+        assert process.stdout.readline() != b""  # a line, not the end of a dead process
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        code = process.wait(timeout=120)
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+    assert "Exception ignored" not in stderr, stderr
+    assert code == 1  # stopped early, as the Python documentation's recipe exits
+    assert not (tmp_path / "metrics.json").exists()  # it did stop
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="no SIGPIPE on Windows")
+def test_importing_the_command_line_changes_no_signal_handler():
+    # Python ignores SIGPIPE so that a closed pipe is a BrokenPipeError; main handles that
+    # error itself, and importing aelearn.cli (done above) must not reset the handler.
+    assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN

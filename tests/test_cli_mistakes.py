@@ -1,8 +1,10 @@
 """A user's mistake on the command line: one line saying what was wrong and what is
 expected, exit status 2, never a traceback (aelearn.cli)."""
 
+import errno
 import json
 import os
+import pathlib
 import subprocess
 import sys
 import zipfile
@@ -205,3 +207,138 @@ def test_python_dash_m_shows_one_line_and_no_traceback(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+
+
+# ----- what the operating system refuses, said as a sentence ----------------------------------
+def _refuse(number, path):
+    """The OSError the operating system raises for ``path``, error ``number``."""
+    return OSError(number, os.strerror(number), str(path))
+
+
+def _no_errno(err):
+    assert "[Errno" not in err and "Errno" not in err, err
+
+
+@pytest.mark.parametrize("command", ["evaluate", "sample"])
+def test_a_missing_model_file_reads_as_a_sentence(tmp_path, capsys, command):
+    path = tmp_path / "model.npz"
+    assert exit_code([command, str(path)]) == 2
+    err, _ = one_line_error(capsys, command)
+    assert err.endswith(f"cannot read {path}: no such file\n")
+    _no_errno(err)
+
+
+def test_a_folder_given_as_a_model_file_reads_as_a_sentence(tmp_path, capsys):
+    assert exit_code(["evaluate", str(tmp_path)]) == 2
+    err, _ = one_line_error(capsys, "evaluate")
+    assert err.endswith(f"cannot read {tmp_path}: it is a folder\n")
+
+
+def test_a_model_file_without_read_permission_reads_as_a_sentence(tmp_path, capsys, monkeypatch):
+    path = io.save(Autoencoder((64, 8, 2), rng=0), tmp_path / "ae.npz")
+
+    def refused(file, *args, **kwargs):  # what open() raises for a file one may not read
+        raise _refuse(errno.EACCES, file)
+
+    monkeypatch.setattr("aelearn.cli.open", refused, raising=False)
+    assert exit_code(["evaluate", str(path)]) == 2
+    err, _ = one_line_error(capsys, "evaluate")
+    assert err.endswith(f"cannot read {path}: permission denied\n")
+    assert "corrupted" not in err  # not mistaken for a damaged file
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads and writes anything"
+)
+def test_real_permissions_read_as_sentences(tmp_path, capsys):
+    path = io.save(Autoencoder((64, 8, 2), rng=0), tmp_path / "ae.npz")
+    path.chmod(0)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        assert exit_code(["evaluate", str(path)]) == 2
+        assert f"cannot read {path}: permission denied" in one_line_error(capsys, "evaluate")[0]
+        assert exit_code([*TRAIN, "--output", str(locked / "m.npz")]) == 2
+        err, out = one_line_error(capsys, "train")
+        assert f"cannot write {locked / 'm.npz'}: permission denied" in err and out == ""
+    finally:
+        path.chmod(0o600)
+        locked.chmod(0o700)
+
+
+def test_a_model_folder_without_write_permission_is_refused_before_training(
+    tmp_path, capsys, monkeypatch
+):
+    def refused(dir=None, **kwargs):  # what the OS raises in a folder one may not write into
+        raise _refuse(errno.EACCES, dir)
+
+    monkeypatch.setattr("aelearn.cli.tempfile.TemporaryFile", refused)
+    path = tmp_path / "m.npz"
+    assert exit_code([*TRAIN, "--output", str(path)]) == 2
+    err, out = one_line_error(capsys, "train")
+    assert err.endswith(f"cannot write {path}: permission denied\n") and "training" not in out
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [(errno.ENOSPC, "no space left on the disk"), (errno.EACCES, "permission denied")],
+)
+def test_a_failed_save_names_the_model_file_not_the_temporary_one(
+    tmp_path, capsys, monkeypatch, number, reason
+):
+    def failed(model, path, history=None):  # io.save writes a hidden .partial file first
+        raise _refuse(number, tmp_path / ".m.npz.1a2b3c4d.partial")
+
+    monkeypatch.setattr(io, "save", failed)
+    path = tmp_path / "m.npz"
+    assert exit_code([*TRAIN, "--output", str(path)]) == 2
+    err, _ = one_line_error(capsys, "train")
+    assert err.endswith(f"cannot write {path}: {reason}\n") and ".partial" not in err
+
+
+def test_an_image_in_a_missing_folder_or_on_a_folder_reads_as_a_sentence(tmp_path, capsys):
+    model = io.save(VAE((64, 8, 2), rng=0), tmp_path / "vae.npz")
+    missing = tmp_path / "no" / "samples.png"
+    assert exit_code(["sample", str(model), "--output", str(missing)]) == 2
+    err, _ = one_line_error(capsys, "sample")
+    assert err.endswith(f"cannot write {missing}: the folder {tmp_path / 'no'} does not exist\n")
+    folder = tmp_path / "figure.png"
+    folder.mkdir()
+    assert exit_code(["sample", str(model), "--output", str(folder)]) == 2
+    err, _ = one_line_error(capsys, "sample")
+    assert err.endswith(f"cannot write {folder}: it is a folder\n")
+
+
+def test_demo_output_folders_that_cannot_be_made_or_written_read_as_sentences(
+    tmp_path, capsys, monkeypatch
+):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    assert exit_code(["demo", "--quick", "--output", str(taken / "sub")]) == 2
+    err, out = one_line_error(capsys, "demo")
+    assert f"cannot create the folder {taken / 'sub'}: a part of its path is a file" in err
+
+    def refused(dir=None, **kwargs):
+        raise _refuse(errno.EACCES, dir)
+
+    monkeypatch.setattr("aelearn.cli.tempfile.TemporaryFile", refused)
+    assert exit_code(["demo", "--quick", "--output", str(tmp_path)]) == 2
+    err, out = one_line_error(capsys, "demo")
+    assert err.endswith(f"cannot write into {tmp_path}: permission denied\n") and out == ""
+
+
+def test_an_unreadable_mnist_file_reads_as_a_sentence(tmp_path, capsys, monkeypatch):
+    _tiny_mnist(tmp_path)
+    read_bytes = pathlib.Path.read_bytes
+
+    def refused(self):
+        if self.name == MNIST_FILES["test_labels"]:
+            raise _refuse(errno.EACCES, self)
+        return read_bytes(self)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", refused)
+    data = ["--data", "mnist", "--mnist-path", str(tmp_path)]
+    assert exit_code([*TRAIN, *data, "--output", str(tmp_path / "m.npz")]) == 2
+    err, _ = one_line_error(capsys, "train")
+    labels = tmp_path / MNIST_FILES["test_labels"]
+    assert err.endswith(f"cannot read {labels}: permission denied\n")

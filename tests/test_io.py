@@ -1,4 +1,5 @@
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -207,6 +208,17 @@ def test_a_single_npy_array_is_not_a_model(tmp_path):
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "nothing.npz")
+
+
+def test_a_file_this_user_may_not_read_is_a_permission_error_not_a_damaged_file(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "m.npz"
+    save(Autoencoder((12, 3), rng=0), path)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if p == path else real_access(p, mode))
+    with pytest.raises(PermissionError, match="m.npz cannot be read: permission denied"):
+        load(path)
 
 
 class Custom(Autoencoder):

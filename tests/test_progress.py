@@ -2,6 +2,8 @@
 nothing in a script whose output goes elsewhere."""
 
 import io
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -65,3 +67,99 @@ def test_verbose_true_prints_a_line_per_epoch_and_an_int_every_n(capsys):
 def test_a_verbose_that_means_nothing_is_refused():
     with pytest.raises(ValueError, match="verbose must be"):
         Autoencoder((12, 4), rng=0).fit(X, epochs=1, verbose="loud")
+
+
+def _vae_logs():
+    """The logs and History of a VAE fitted with validation data: the longest line."""
+    model = VAE((12, 6, 2), rng=0)
+    model.fit(X[:48], epochs=2, validation_data=X[48:], verbose=False)
+    return model.history_.last(), model.history_
+
+
+def _terminal_of(monkeypatch, columns):
+    size = os.terminal_size((columns, 24))
+    monkeypatch.setattr(progress.shutil, "get_terminal_size", lambda fallback=None: size)
+
+
+@pytest.mark.parametrize("columns", [80, 40])
+def test_the_live_line_fits_its_terminal_and_never_wraps(monkeypatch, columns):
+    _terminal_of(monkeypatch, columns)
+    stream = io.StringIO()
+    display = ProgressDisplay(epochs=3, delay=0.0, stream=stream, force=True)
+    VAE((12, 6, 2), rng=0).fit(
+        X[:48], epochs=3, validation_data=X[48:], callbacks=[display], verbose=False
+    )
+    updates = stream.getvalue().removesuffix("\n").split("\r")[1:]
+    assert len(updates) == 3
+    # Below the last column, which makes some terminals wrap.
+    assert all(len(update) <= columns - 1 for update in updates), updates
+    assert all(update.startswith("epoch ") and " loss " in update for update in updates)
+    logs, history = _vae_logs()
+    full = format_epoch(1, 3, logs, history, seconds_left=1.0)
+    assert len(full) > 120  # what the terminal would have wrapped
+    if columns == 80:  # room for the validation loss and the unit, not for the terms
+        assert "val_loss" in updates[0] and "nats/example" in updates[0]
+        assert "reconstruction" not in updates[0]
+
+
+def test_a_wide_terminal_shows_every_detail(monkeypatch):
+    _terminal_of(monkeypatch, 250)
+    stream = io.StringIO()
+    display = ProgressDisplay(epochs=3, delay=0.0, stream=stream, force=True)
+    VAE((12, 6, 2), rng=0).fit(
+        X[:48], epochs=3, validation_data=X[48:], callbacks=[display], verbose=False
+    )
+    first = stream.getvalue().split("\r")[1]
+    assert "(reconstruction " in first and "val_loss " in first and "/epoch, about " in first
+
+
+def test_a_line_gives_up_details_in_order_and_is_never_wider_than_asked():
+    logs, history = _vae_logs()
+    full = format_epoch(120, 200, logs, history, seconds_left=1.7)
+    previous = full
+    for width in range(len(full) + 5, 4, -1):
+        line = format_epoch(120, 200, logs, history, seconds_left=1.7, width=width)
+        assert len(line) <= width and line.startswith("epoch 120/200"[:width].rstrip())
+        assert len(line) <= len(previous)  # a narrower terminal never shows more
+        previous = line
+        if width >= len(full):
+            assert line == full
+    narrow = format_epoch(120, 200, logs, history, seconds_left=1.7, width=40)
+    assert narrow == "epoch 120/200  loss " + f"{logs['loss']:.4g}  1.7 s left"
+
+
+def test_printed_lines_fit_a_terminal_and_stay_whole_elsewhere(capsys, monkeypatch):
+    _terminal_of(monkeypatch, 60)
+    model = VAE((12, 6, 2), rng=0)
+    model.fit(X, epochs=2, verbose=True)
+    whole = capsys.readouterr().out.splitlines()
+    assert "(reconstruction " in whole[0] and len(whole[0]) > 59
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    VAE((12, 6, 2), rng=0).fit(X, epochs=2, verbose=True)
+    fitted = capsys.readouterr().out.splitlines()
+    assert len(fitted) == 2 and all(len(line) <= 59 for line in fitted), fitted
+
+
+def test_a_notebook_shows_one_output_updated_in_place(monkeypatch):
+    import IPython.display
+
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(obj.data)
+
+    def display(obj, display_id=False):
+        assert display_id is True
+        shown.append("opened")
+        return Handle()
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    monkeypatch.setattr(progress, "_in_notebook", lambda: True)
+    _terminal_of(monkeypatch, 40)  # a notebook's output is not the terminal's width
+    display_ = ProgressDisplay(epochs=3, delay=0.0)
+    VAE((12, 6, 2), rng=0).fit(
+        X[:48], epochs=3, validation_data=X[48:], callbacks=[display_], verbose=False
+    )
+    assert shown[0] == "opened" and shown.count("opened") == 1 and len(shown) == 4
+    assert all("\n" not in line and "(reconstruction " in line for line in shown[1:])

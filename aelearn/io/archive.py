@@ -46,7 +46,8 @@ class ModelFileError(ValueError):
 class ModelArchive:
     """An open model file (a context manager): its JSON header read and its format version
     checked, its arrays' shapes known, their data not. Every failure while reading is a
-    ModelFileError naming the file; a missing file stays a FileNotFoundError."""
+    ModelFileError naming the file; a missing file stays a FileNotFoundError, and a file
+    this user may not read a PermissionError."""
 
     expected = "an aelearn model file written by aelearn.io.save (a .npz archive)"
 
@@ -56,6 +57,8 @@ class ModelArchive:
             raise IsADirectoryError(f"{path} is a folder; expected {self.expected}")
         if not os.path.exists(path):
             raise FileNotFoundError(f"{path} does not exist; expected {self.expected}")
+        if not os.access(path, os.R_OK):  # not damage: say so, rather than "not an archive"
+            raise PermissionError(f"{path} cannot be read: permission denied")
         try:
             self._zip = zipfile.ZipFile(path)
         except READ_ERRORS as error:

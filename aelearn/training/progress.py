@@ -7,8 +7,17 @@ term with its unit, the validation loss, the time per epoch and the time left, e
 
     epoch  40/300  loss 24.1 nats/example (reconstruction 20.6, kl 3.49)  val_loss 24.6
     15 ms/epoch, about 4 s left
+
+In a terminal the line fits the terminal's width, read again at every update: a line wider
+than its terminal would wrap, and every update would leave a line behind. It gives up the
+details of ``SHORTENINGS`` in turn until it fits, e.g. at 80 columns::
+
+    epoch  40/300  loss 24.1 nats/example  val_loss 24.6  4 s left
+
+A notebook's output is one line updated in place whatever its length, and it shows it all.
 """
 
+import shutil
 import sys
 import time
 
@@ -16,6 +25,13 @@ from aelearn.training.callbacks import Callback
 
 #: A live display starts only after training has run this long, so quick fits stay quiet.
 DELAY_SECONDS = 2.0
+#: The terminal's size where none can be asked (shutil.get_terminal_size's fallback).
+FALLBACK_SIZE = (80, 24)
+#: What a line too wide for its terminal gives up, in this order: the validation loss's
+#: terms, its unit (the training loss shows it), the word "about" before the time left, the
+#: time per epoch, the training loss's terms, its unit, the validation loss, the time left.
+#: The epoch and the training loss stay; a terminal too narrow even for them cuts the line.
+SHORTENINGS = ("val_terms", "val_unit", "about", "per_epoch", "terms", "unit", "val", "left")
 
 
 def format_duration(seconds):
@@ -28,23 +44,51 @@ def format_duration(seconds):
     return f"{minutes} min {rest:02d} s"
 
 
-def format_epoch(epoch, epochs, logs, history, seconds_left=None):
-    """One line: the epoch, every logged term with the loss's unit, time per epoch, time left."""
+def _line(epoch, epochs, logs, history, seconds_left, dropped):
+    """The line of ``format_epoch`` without the details named in ``dropped``."""
     terms = {k: v for k, v in logs.items() if k != "time"}
-    train = [k for k in terms if not k.startswith("val_")]
+    groups = {"": [k for k in terms if not k.startswith("val_")]}
+    if "val" not in dropped:
+        groups["val_"] = [k for k in terms if k.startswith("val_")]
     shown = [f"epoch {epoch:>{len(str(epochs))}}/{epochs}"]
-    for group in (train, [k for k in terms if k.startswith("val_")]):
+    for prefix, group in groups.items():
         if not group:
             continue
         main, others = group[0], group[1:]
-        text = f"{main} {terms[main]:.4g} {history.unit(main)}".rstrip()
-        inner = ", ".join(f"{k.removeprefix('val_')} {terms[k]:.4g}" for k in others)
-        shown.append(f"{text} ({inner})" if others else text)
-    timing = f"{format_duration(logs['time'])}/epoch"
-    if seconds_left is not None and epoch < epochs:
-        timing += f", about {format_duration(seconds_left)} left"
-    shown.append(timing)
+        unit = "" if f"{prefix}unit" in dropped else history.unit(main)
+        text = f"{main} {terms[main]:.4g} {unit}".rstrip()
+        if others and f"{prefix}terms" not in dropped:
+            text += " (" + ", ".join(f"{k.removeprefix(prefix)} {terms[k]:.4g}" for k in others)
+            text += ")"
+        shown.append(text)
+    timing = [] if "per_epoch" in dropped else [f"{format_duration(logs['time'])}/epoch"]
+    if seconds_left is not None and epoch < epochs and "left" not in dropped:
+        about = "" if "about" in dropped else "about "
+        timing.append(f"{about}{format_duration(seconds_left)} left")
+    if timing:
+        shown.append(", ".join(timing))
     return "  ".join(shown)
+
+
+def format_epoch(epoch, epochs, logs, history, seconds_left=None, width=None):
+    """One line: the epoch, every logged term with the loss's unit, time per epoch, time left.
+
+    With a ``width`` (in characters), the line gives up the details of ``SHORTENINGS`` in
+    turn until it is at most ``width`` long, and is cut at ``width`` if it still is not.
+    """
+    for n in range(len(SHORTENINGS) + 1):
+        line = _line(epoch, epochs, logs, history, seconds_left, SHORTENINGS[:n])
+        if width is None or len(line) <= width:
+            return line
+    return line[:width].rstrip()
+
+
+def terminal_line_width():
+    """How many characters a line may hold in this terminal: one fewer than its columns,
+    because a character in the last column makes some terminals (Windows' console among
+    them) move to the next line. ``COLUMNS`` in the environment overrides the terminal."""
+    columns = shutil.get_terminal_size(FALLBACK_SIZE).columns
+    return max(1, (columns if columns > 0 else FALLBACK_SIZE[0]) - 1)
 
 
 def _in_notebook():
@@ -56,14 +100,24 @@ def _in_notebook():
     return shell is not None and hasattr(shell, "kernel")
 
 
+def _is_terminal(stream):
+    return getattr(stream, "isatty", lambda: False)()
+
+
 class _TerminalLine:
+    """A line rewritten in place: a carriage return, the text, and spaces over what is left
+    of the longer line before it."""
+
     def __init__(self, stream):
-        self.stream, self.width = stream, 0
+        self.stream, self.shown = stream, 0
+
+    def width(self):
+        return terminal_line_width()
 
     def update(self, text):
-        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.write("\r" + text.ljust(min(self.shown, self.width())))
         self.stream.flush()
-        self.width = len(text)
+        self.shown = len(text)
 
     def close(self):
         self.stream.write("\n")
@@ -71,11 +125,16 @@ class _TerminalLine:
 
 
 class _NotebookOutput:
+    """An output that Jupyter replaces at every update: one line, however long."""
+
     def __init__(self):
         from IPython.display import Pretty, display  # present: this runs in a kernel
 
         self._pretty = Pretty
         self.handle = display(Pretty(""), display_id=True)
+
+    def width(self):
+        return None
 
     def update(self, text):
         self.handle.update(self._pretty(text))
@@ -106,7 +165,7 @@ class ProgressDisplay(Callback):
     def _open(self):
         if _in_notebook():
             return _NotebookOutput()
-        if self.force or getattr(self.stream, "isatty", lambda: False)():
+        if self.force or _is_terminal(self.stream):
             return _TerminalLine(self.stream)
         return None
 
@@ -119,7 +178,8 @@ class ProgressDisplay(Callback):
             self.output, self.opened = self._open(), True
         if self.output is not None:
             left = elapsed / epoch * (self.epochs - epoch)
-            self.output.update(format_epoch(epoch, self.epochs, logs, run.history, left))
+            line = format_epoch(epoch, self.epochs, logs, run.history, left, self.output.width())
+            self.output.update(line)
 
     def on_train_end(self, run):
         if self.output is not None:
@@ -127,14 +187,16 @@ class ProgressDisplay(Callback):
 
 
 class EpochLines(Callback):
-    """A printed line every ``every`` epochs (and at the last and a stopping one)."""
+    """A printed line every ``every`` epochs (and at the last and a stopping one); in a
+    terminal, each fits its width as the live line does, so that none wraps."""
 
     def __init__(self, epochs, every=1):
         self.epochs, self.every = epochs, every
 
     def on_epoch_end(self, epoch, logs, run):
         if epoch % self.every == 0 or epoch == self.epochs or run.stop:
-            print(format_epoch(epoch, self.epochs, logs, run.history), flush=True)
+            width = terminal_line_width() if _is_terminal(sys.stdout) else None
+            print(format_epoch(epoch, self.epochs, logs, run.history, width=width), flush=True)
 
 
 def progress_callback(verbose, epochs):
