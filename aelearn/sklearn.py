@@ -86,7 +86,7 @@ class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def fit(self, X, y=None, *, callbacks=()):
         """Train the model on X of shape (n_samples, n_features), with optional
-        ``aelearn.training.Callback``s; y is ignored. Returns self."""
+        ``aelearn.training.Callback`` objects; y is ignored. Returns self."""
         X = validate_data(self, X, dtype=DTYPES)
         epochs = check_int(self.epochs, "epochs")
         batch_size = check_int(self.batch_size, "batch_size")

@@ -12,6 +12,7 @@ Usage (from the repository root)::
     python notebooks/build_notebooks.py 07_vae     # only those whose name starts so
     python notebooks/build_notebooks.py --student  # student versions, in notebooks/student/
     python notebooks/build_notebooks.py --student OUTDIR 07_vae
+    python notebooks/build_notebooks.py --course COURSEDIR     # a course folder for nbgrader
 
 Each notebook ends with exercises: a solution cell, then a check cell that calls
 ``aelearn.exercises``. A solution is marked as nbgrader marks one, inside a code cell::
@@ -29,8 +30,18 @@ markers: inside a function body nbgrader's own ``# YOUR CODE HERE`` and
 ``raise NotImplementedError()``; at a cell's top level, where a solution ends by binding
 ``answer``, ``# YOUR CODE HERE`` and ``answer = ...``, so that the student's notebook still
 runs to its end and each check says "not yet attempted". Both versions carry nbgrader's cell
-metadata (solution cells, and locked check cells), so an instructor can also give the
-instructor notebooks to nbgrader (whose top-level stub raises instead).
+metadata: solution cells, and check cells, which are locked graded cells (nbgrader's
+"autograder tests") worth ``POINTS_PER_CHECK`` point each.
+
+``--course COURSEDIR`` makes a course folder for nbgrader: one assignment per notebook,
+``COURSEDIR/source/07_vae/07_vae.ipynb`` (the instructor version, not executed), and
+``COURSEDIR/nbgrader_config.py``, a copy of notebooks/nbgrader_config.py. nbgrader reads
+its configuration from the folder its commands run in, the course's root, hence the copy.
+That configuration makes nbgrader's ``generate_assignment`` write the stubs described above
+(nbgrader's own stub raises at a cell's top level too, which would stop Run All at the first
+exercise) and gives the autograder a cell timeout that fits the training cells. Under
+nbgrader's autograder a check that is not right raises, so its cell scores 0
+(``aelearn.exercises.verdict``).
 
 Each notebook runs in a temporary folder and writes nothing; a code cell with a line
 ``# README figure: NAME.png`` has its figure saved here, to notebooks/figures/NAME.png,
@@ -190,11 +201,19 @@ def clear_solutions(code):
     return "\n".join(out)
 
 
+#: The points of each check cell: every check weighs the same, whether it tests a function,
+#: an op or an experiment's numbers, so a notebook is worth as many points as it has checks.
+POINTS_PER_CHECK = 1
+
+
 def mark_exercises(nb, stem):
     """Give solution cells and the check cells after them nbgrader's cell metadata; ``nb``.
 
-    The ids count the exercises (``07_vae-exercise-3``, ``07_vae-exercise-3-check``), so
-    that they stay put when a cell is added above the exercises.
+    A solution cell is nbgrader's "autograded answer" (a solution, not graded); a check cell
+    is an "autograder test" (graded, locked, ``POINTS_PER_CHECK`` points), which scores 0
+    when it raises, as a check does under nbgrader's autograder for an answer that is not
+    right. The ids count the exercises (``07_vae-exercise-3``, ``07_vae-exercise-3-check``),
+    so that they stay put when a cell is added above the exercises.
     """
     exercise = 0
     for cell in nb.cells:
@@ -202,19 +221,21 @@ def mark_exercises(nb, stem):
             continue
         if BEGIN_SOLUTION in cell.source:
             exercise += 1
-            role, locked, grade_id = "solution", False, f"{stem}-exercise-{exercise}"
+            grade_id, solution = f"{stem}-exercise-{exercise}", True
         elif cell.source.startswith("check."):
-            role, locked, grade_id = "check", True, f"{stem}-exercise-{exercise}-check"
+            grade_id, solution = f"{stem}-exercise-{exercise}-check", False
         else:
             continue
         cell.metadata["nbgrader"] = {
-            "grade": False,
+            "grade": not solution,
             "grade_id": grade_id,
-            "locked": locked,
+            "locked": not solution,
             "schema_version": 3,
-            "solution": role == "solution",
+            "solution": solution,
             "task": False,
         }
+        if not solution:
+            cell.metadata["nbgrader"]["points"] = POINTS_PER_CHECK
     return nb
 
 
@@ -248,6 +269,24 @@ def write_student_versions(prefixes, folder):
         print(f"{folder / source.stem}.ipynb  (student version)", flush=True)
 
 
+NBGRADER_CONFIG = HERE / "nbgrader_config.py"
+
+
+def write_course(prefixes, folder):
+    """A course folder for nbgrader: source/STEM/STEM.ipynb for each notebook, and the config.
+
+    Each notebook is an assignment of its own; ``nbgrader generate_assignment STEM`` run in
+    ``folder`` writes its student version to release/STEM/.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / NBGRADER_CONFIG.name).write_text(NBGRADER_CONFIG.read_text())
+    for source in sources(prefixes):
+        assignment = folder / "source" / source.stem
+        assignment.mkdir(parents=True, exist_ok=True)
+        nbformat.write(instructor_version(source), assignment / f"{source.stem}.ipynb")
+        print(f"{assignment / source.stem}.ipynb  (an assignment's source)", flush=True)
+
+
 def main(prefixes):
     (HERE / "figures").mkdir(exist_ok=True)
     for source in sources(prefixes):
@@ -272,8 +311,17 @@ if __name__ == "__main__":
         help="write student versions (solutions stubbed) to OUTDIR instead "
         "(default notebooks/student/)",
     )
+    parser.add_argument(
+        "--course",
+        type=Path,
+        metavar="COURSEDIR",
+        help="write a course folder for nbgrader instead: COURSEDIR/source/NAME/NAME.ipynb "
+        "and COURSEDIR/nbgrader_config.py",
+    )
     args = parser.parse_args()
-    if args.student:
+    if args.course:
+        write_course(args.prefixes, args.course)
+    elif args.student:
         write_student_versions(args.prefixes, args.student)
     else:
         main(args.prefixes)

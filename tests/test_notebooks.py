@@ -1,10 +1,11 @@
 """Every course notebook matches its source and runs top to bottom in a fresh kernel.
 
-Each committed notebook holds the cells its source in notebooks/src builds (outputs aside),
-so that the two cannot drift apart. Its first cell installs aelearn only where aelearn cannot
-be imported. Each notebook is copied alone into a temporary folder and executed with nbclient
-in a new python3 kernel. A cell that raises fails the test with the cell's traceback. The
-execution time is printed (``pytest -s``) and recorded as a user property for the JUnit report.
+Each committed notebook holds the cells its source in notebooks/src builds, with their
+nbgrader metadata (outputs aside), so that the two cannot drift apart. Its first cell installs
+aelearn only where aelearn cannot be imported. Each notebook is copied alone into a temporary
+folder and executed with nbclient in a new python3 kernel. A cell that raises fails the test
+with the cell's traceback. The execution time is printed (``pytest -s``) and recorded as a
+user property for the JUnit report.
 """
 
 import importlib.util
@@ -21,7 +22,12 @@ from nbclient.exceptions import CellExecutionError
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS))
-from build_notebooks import SOURCES, build, install_cell, readme_figures  # noqa: E402
+from build_notebooks import (  # noqa: E402
+    SOURCES,
+    install_cell,
+    instructor_version,
+    readme_figures,
+)
 
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 SOURCE_PATHS = sorted(SOURCES.glob("*.py"))
@@ -34,14 +40,15 @@ def test_every_topic_of_the_course_has_a_notebook():
 
 
 def cells(nb):
-    """[(cell kind, source)] of a notebook: what its source decides, outputs aside."""
-    return [(cell.cell_type, cell.source) for cell in nb.cells]
+    """[(cell kind, source, nbgrader's metadata)] of a notebook: what its source decides,
+    outputs aside."""
+    return [(cell.cell_type, cell.source, cell.metadata.get("nbgrader")) for cell in nb.cells]
 
 
 @pytest.mark.parametrize("source", SOURCE_PATHS, ids=[p.stem for p in SOURCE_PATHS])
 def test_committed_notebook_is_built_from_its_source(source):
     committed = nbformat.read(NOTEBOOKS / f"{source.stem}.ipynb", as_version=4)
-    assert cells(committed) == cells(build(source)), (
+    assert cells(committed) == cells(instructor_version(source)), (
         f"notebooks/{source.stem}.ipynb differs from notebooks/src/{source.name}: rebuild it "
         f"with python notebooks/build_notebooks.py {source.stem}"
     )
@@ -52,7 +59,7 @@ def test_a_source_edited_without_rebuilding_no_longer_matches(tmp_path):
     committed = nbformat.read(NOTEBOOKS / f"{source.stem}.ipynb", as_version=4)
     edited = tmp_path / source.name
     edited.write_text(source.read_text().replace("# ", "# Edited: ", 1))
-    assert cells(committed) != cells(build(edited))
+    assert cells(committed) != cells(instructor_version(edited))
 
 
 @pytest.fixture

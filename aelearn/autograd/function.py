@@ -48,6 +48,7 @@ class Function:
         return type(self).__name__
 
     def save_for_backward(self, *values):
+        """Keep what ``backward`` will read, as ``self.saved`` (PyTorch's ctx method)."""
         self.saved = values
 
     def free(self):

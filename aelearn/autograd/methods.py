@@ -30,7 +30,11 @@ BINARY = {"add": Add, "sub": Sub, "mul": Mul, "truediv": Div, "matmul": MatMul}
 
 
 def _unary(op):
-    return lambda self: op.apply(self)
+    def method(self):
+        return op.apply(self)
+
+    method.__doc__ = f"``{op.__name__}.apply(self)``: {(op.__doc__ or '').strip().splitlines()[0]}"
+    return method
 
 
 def _binary(op, reflected=False):
@@ -70,10 +74,12 @@ def transpose(self, *axes):
 
 
 def leaky_relu(self, slope=0.01):
+    """x where x > 0, else slope * x (``LeakyReLUOp``)."""
     return LeakyReLUOp.apply(self, slope=slope)
 
 
 def log_softmax(self, axis=-1):
+    """log softmax over ``axis``, stable for any logits (``LogSoftmaxOp``)."""
     return LogSoftmaxOp.apply(self, axis=axis)
 
 

@@ -1,36 +1,75 @@
 """Checks for the exercises of notebook 02, autoencoders and PCA.
 
-The experiments' tolerances were set from the reference solutions at several seeds (see
-tests/test_exercises.py); the functions are compared with a reference on a small seeded
-autoencoder.
+An experiment's tolerances are the range of the reference solution's answers over the seeds
+0 to 5, measured with
+
+    python notebooks/exercise_runner.py 02_autoencoder_pca --seeds 0 1 2 3 4 5
+
+and widened by a margin; each constant says what was measured. The functions are compared
+with a reference on a small seeded autoencoder.
 """
 
 import numpy as np
 
-from aelearn.baselines import pca_reconstruction_error
+from aelearn.baselines import pca_reconstruction_error, subspace_angles_to_pca
 from aelearn.datasets import load_digits
 from aelearn.exercises.verdict import call, check, close, given, number, wrong
 from aelearn.models import Autoencoder
 
+# Exercise 1, at seeds 0-5: the slow model's test MSE is 1.006 .. 1.018 times PCA-8's; its
+# largest angle 53 .. 70 degrees, its smallest 0.2 .. 0.3. Untrained: 0.29 .. 0.37 MSE,
+# angles 51 .. 89; after 15 epochs: 1.9 .. 2.4 times PCA's; at lr=1e-2 (the notebook's
+# linear[8]): the largest angle 1.8 .. 3.8 degrees.
+SLOW_MSE_RATIO = 1.05  # at most, to PCA-8's test MSE
+SLOW_LARGEST_ANGLE = (30.0, 85.0)  # degrees
+SLOW_SMALLEST_ANGLE = 1.0  # degrees, at most
+# Exercise 2, at seeds 0-5: test MSE 1.0048 .. 1.0098 times PCA-8's. The training split's
+# error is 0.987 .. 0.992 times PCA's test error; with ReLU hidden units 0.60 .. 0.64 times.
+WIDE_LINEAR_RATIO = (0.998, 1.04)
 
-@check("02 exercise 1: the slow linear autoencoder's principal angles")
-def slow_linear_angles(angles):
-    """``angles``: the 8 principal angles (degrees) of the linear autoencoder at lr=1e-3."""
-    angles = np.asarray(given(angles), dtype=np.float64)
-    if angles.shape != (8,):
-        wrong(f"angles has shape {angles.shape}; expected (8,), one angle per code unit")
-    if angles.min() < 0 or angles.max() > 90.0:
+
+@check("02 exercise 1: the slow linear autoencoder, its error and its angles")
+def slow_linear_angles(answer):
+    """``answer``: {"model": the 64-8 linear autoencoder trained at lr=1e-3 for 150 epochs,
+    "angles": its 8 principal angles (degrees) to PCA's subspace}."""
+    answer = given(answer)
+    if not isinstance(answer, dict) or not {"model", "angles"} <= set(answer):
+        wrong("answer should be a dict {'model': your autoencoder, 'angles': its 8 angles}")
+    model = given(answer["model"], "answer['model']")
+    angles = np.asarray(given(answer["angles"], "answer['angles']"), dtype=np.float64)
+    if not isinstance(model, Autoencoder) or tuple(model.sizes) != (64, 8):
+        wrong("answer['model'] should be the Autoencoder((64, 8), ...) you trained")
+    if (model.activation, model.output_activation) != ("identity", "identity"):
         wrong(
-            f"angles run from {angles.min():.3g} to {angles.max():.3g}; expected degrees in [0, 90]"
+            f"the model has activation={model.activation!r} and output_activation="
+            f"{model.output_activation!r}: a linear autoencoder needs 'identity' for both"
         )
-    if angles.max() < 20.0:
+    data = load_digits()
+    W = model.decoder.net.dense_layers[0].weight.data
+    close(angles, subspace_angles_to_pca(W, data.X_train), "angles", rtol=0, atol=0.05)
+    error = model.reconstruction_error(data.X_test)
+    pca = pca_reconstruction_error(data.X_train, data.X_test, 8)
+    if error > SLOW_MSE_RATIO * pca:
         wrong(
-            f"the largest angle is {angles.max():.2f} degrees, as for a fit that has converged to "
-            "PCA's subspace: train a fresh linear autoencoder with lr=1e-3 for 150 epochs"
+            f"the model's test MSE is {error:.4f}, {error / pca:.2f} times PCA-8's {pca:.4f}: "
+            "train it for the full 150 epochs at lr=1e-3 before measuring its angles"
+        )
+    low, high = SLOW_LARGEST_ANGLE
+    if angles.max() < low:
+        wrong(
+            f"the largest angle is {angles.max():.2f} degrees, as at lr=1e-2 (linear[8] above): "
+            "train a fresh model with lr=1e-3"
+        )
+    if angles.max() > high or angles.min() > SLOW_SMALLEST_ANGLE:
+        wrong(
+            f"the angles run from {angles.min():.1f} to {angles.max():.1f} degrees; trained at "
+            f"lr=1e-3 for 150 epochs, the smallest are below {SLOW_SMALLEST_ANGLE} degree and "
+            f"the largest below {high}"
         )
     return (
-        f"the largest angle is {angles.max():.0f} degrees: at lr=1e-3 the fit has not reached "
-        "PCA's subspace in 150 epochs; small angles are a sign of convergence"
+        f"test MSE {error:.4f}, {100 * (error / pca - 1):.1f}% above PCA-8's {pca:.4f}, while "
+        f"the largest angle is {angles.max():.0f} degrees (the smallest {angles.min():.1f}): "
+        "the error is close to PCA's with a direction of the subspace still far from PCA's"
     )
 
 
@@ -41,21 +80,19 @@ def identity_against_pca(test_mse):
     data = load_digits()
     pca = pca_reconstruction_error(data.X_train, data.X_test, 8)
     ratio = value / pca
-    if ratio < 0.98:
+    low, high = WIDE_LINEAR_RATIO
+    if ratio < low:
         wrong(
-            f"{value:.4f} is {100 * (1 - ratio):.1f}% below PCA's {pca:.4f}: a linear network "
-            "cannot beat PCA; use activation='identity' and output_activation='identity', and "
-            "report reconstruction_error (MSE per pixel)"
+            f"{value:.4f} is {100 * (1 - ratio):.1f}% below PCA's {pca:.4f} on the test images: "
+            "use activation='identity' and output_activation='identity', and report "
+            "reconstruction_error(data.X_test), the test images', not the training images'"
         )
-    if ratio > 1.25:
+    if ratio > high:
         wrong(
-            f"{value:.4f} is {100 * (ratio - 1):.0f}% above PCA's {pca:.4f}: train for the 60 "
+            f"{value:.4f} is {100 * (ratio - 1):.1f}% above PCA's {pca:.4f}: train for the 60 "
             "epochs the text says, and report reconstruction_error (MSE per pixel)"
         )
-    return (
-        f"{value:.4f} against PCA's {pca:.4f}: a linear autoencoder, however wide, does not beat "
-        "PCA; it can at best find PCA's subspace"
-    )
+    return f"{value:.4f} against PCA's {pca:.4f}: {100 * (ratio - 1):+.1f}% from PCA-8's error"
 
 
 def _small_model_and_digits():

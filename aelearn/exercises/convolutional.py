@@ -1,9 +1,9 @@
 """Checks for the exercises of notebook 06, convolutional autoencoders.
 
 The student's convolution and size formulas are compared with aelearn's conv2d, Conv2d and
-ConvTranspose2d on inputs from a seeded Generator; the experiment's tolerances hold for the
-reference solution at seeds 0, 1 and 2 (tests/test_exercises.py runs it at another seed
-than the notebook's).
+ConvTranspose2d on inputs from a seeded Generator. The experiment's answers are held to
+ranges around what the reference solution gives across seeds (the command and the measured
+ranges are in the comment above ``FEWER_IMAGES``).
 """
 
 import itertools
@@ -119,35 +119,79 @@ def parameter_counts(answer):
     )
 
 
+# Exercise 4, measured with
+#     python notebooks/exercise_runner.py 06_convolutional --seeds 0 1 2 3 4 5
+# noisy_input 0.0508 .. 0.0527, conv_full 0.0268 .. 0.0310, dense_full 0.0238 .. 0.0248,
+# conv_half 0.0378 .. 0.0451, dense_half 0.0288 .. 0.0306; what half the images costs, conv
+# 0.0096 .. 0.0154 and dense 0.0049 .. 0.0062, the conv DAE's loss 1.75 to 3.1 times the
+# dense one's. Each range is widened by about a tenth of its value so that a student's own
+# run passes; the untrained models (0.179) and the unclipped noise (0.089) stay outside.
+FEWER_IMAGES = {
+    "noisy_input": (0.047, 0.057),
+    "conv_full": (0.024, 0.035),
+    "dense_full": (0.021, 0.028),
+    "conv_half": (0.034, 0.050),
+    "dense_half": (0.026, 0.034),
+}
+CONV_LOSS_OVER_DENSE = 1.3  # measured 1.75 .. 3.1
+
+
 @check("06 exercise 4: half as many training images")
 def fewer_images(answer):
     """``answer``: {"noisy_input", "conv_full", "dense_full", "conv_half", "dense_half"}, MSE
     per pixel against the clean test images of the noisy test images and of each DAE's
     ``denoise``, trained on all of X_fit and on its first half for 30 epochs."""
-    keys = ("noisy_input", "conv_full", "dense_full", "conv_half", "dense_half")
+    keys = tuple(FEWER_IMAGES)
     e = entries(answer, keys)
     for key in keys[1:]:
-        if not 0.0 <= e[key] < e["noisy_input"]:
+        if abs(e[key] - e["noisy_input"]) <= 1e-6:
             wrong(
-                f"answer[{key!r}] is {e[key]:.4f}; a trained DAE should come out below "
-                f"noisy_input ({e['noisy_input']:.4f}): compare denoise(noisy) with X_test"
+                f"answer[{key!r}] equals noisy_input ({e['noisy_input']:.4f}): that is the noisy "
+                "input's own error; give the error of the model's denoise(noisy) against X_test"
+            )
+    for model in ("conv", "dense"):
+        full, half = e[f"{model}_full"], e[f"{model}_half"]
+        if full == half:
+            wrong(
+                f"{model}_full and {model}_half are both {full:.4f}: train a fresh model on "
+                "X_fit[: len(X_fit) // 2] for the half"
             )
     for model in ("conv", "dense"):
         if e[f"{model}_half"] <= e[f"{model}_full"]:
             wrong(
                 f"{model}_half ({e[f'{model}_half']:.4f}) should be worse than {model}_full "
-                f"({e[f'{model}_full']:.4f}): train the half model on X_fit[: len(X_fit) // 2]"
+                f"({e[f'{model}_full']:.4f}), as at every seed of the reference solution: are "
+                "the two swapped?"
+            )
+    trained = (
+        "train a fresh model for 30 epochs on {}, then compare its denoise(noisy) with the "
+        "clean data.X_test"
+    )
+    hints = {
+        "noisy_input": "add np.random.default_rng(SEED).normal(0.0, 0.3, ...) to the test "
+        "images, clip to [0, 1], and compare with the clean data.X_test",
+        "conv_full": trained.format("all of X_fit"),
+        "dense_full": trained.format("all of X_fit"),
+        "conv_half": trained.format("X_fit[: len(X_fit) // 2]"),
+        "dense_half": trained.format("X_fit[: len(X_fit) // 2]"),
+    }
+    for key, (low, high) in FEWER_IMAGES.items():
+        if not low <= e[key] <= high:
+            side = "above" if e[key] > high else "below"
+            wrong(
+                f"answer[{key!r}] is {e[key]:.4f}, {side} the {low:.4g} .. {high:.4g} that the "
+                f"exercise gives across seeds: {hints[key]}"
             )
     conv_loss = e["conv_half"] - e["conv_full"]
     dense_loss = e["dense_half"] - e["dense_full"]
-    if conv_loss <= 1.2 * dense_loss:
+    if conv_loss < CONV_LOSS_OVER_DENSE * dense_loss:
         wrong(
-            f"the conv DAE loses {conv_loss:+.4f} and the dense one {dense_loss:+.4f}; after "
-            "30 epochs on half the images the conv DAE should lose clearly more: are both "
-            "trained for 30 epochs, with the same noise?"
+            f"the conv DAE loses {conv_loss:+.4f} and the dense one {dense_loss:+.4f}; in the "
+            f"reference solution the conv DAE loses at least {CONV_LOSS_OVER_DENSE} times as "
+            "much at every seed: are both trained for 30 epochs, with the same noise?"
         )
     return (
-        f"the conv DAE loses {conv_loss:+.4f}, the dense one {dense_loss:+.4f}: at a fixed "
-        "number of epochs half the images is also half the updates, and the conv DAE, slower "
-        "to train, had not levelled off"
+        f"on half the images the conv DAE's error rises by {conv_loss:+.4f} and the dense "
+        f"one's by {dense_loss:+.4f}, {conv_loss / dense_loss:.1f} times as much; at a fixed "
+        "number of epochs half the images is also half the updates"
     )

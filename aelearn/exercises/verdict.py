@@ -1,17 +1,32 @@
 """What every exercise check shares: three verdicts, student code called safely, and hints.
 
-A check never raises. It prints one line and returns a ``CheckResult`` whose ``status`` is
+A check prints one line on stdout and returns a ``CheckResult`` whose ``status`` is
 
 - ``"right"``;
 - ``"wrong"``, with a hint naming the value, shape or gradient that differs and by how much;
 - ``"not attempted"``, while the student's stub still raises ``NotImplementedError`` or
-  the answer is ``...`` or ``None``.
+  the answer is ``...`` or ``None``, or while ``answer`` is still the one the previous
+  check read (the cell that should set it raised, or was not run).
+
+Outside nbgrader a check never raises. Under nbgrader's autograder and ``nbgrader
+validate`` (the environment variable ``NBGRADER_EXECUTION`` is ``"autograde"`` or
+``"validate"``), a check that is not right raises ``CheckFailed`` after printing its verdict,
+so that its cell, a graded cell, scores 0 points. nbgrader also scores 0 a graded cell that
+writes anything to stderr, so whatever a check runs writes nothing there: a warning or a
+line on stderr raised by the student's code while it is checked is added to the verdict,
+on stdout.
 
 A check is written as a function that returns a short note for a right answer and calls
-``wrong(...)`` otherwise; ``check`` turns it into one that prints and never raises.
+``wrong(...)`` otherwise; ``check`` turns it into one that prints and, outside nbgrader,
+never raises.
 """
 
+import contextlib
 import functools
+import io
+import os
+import sys
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,14 +34,23 @@ import numpy as np
 RIGHT, WRONG, NOT_ATTEMPTED = "right", "wrong", "not attempted"
 _SAID = {RIGHT: "right", WRONG: "wrong", NOT_ATTEMPTED: "not yet attempted"}
 
+#: The values of NBGRADER_EXECUTION under which a check that is not right raises:
+#: nbgrader sets it while ``nbgrader autograde`` and ``nbgrader validate`` run a notebook.
+GRADED_RUNS = ("autograde", "validate")
+
 
 @dataclass
 class CheckResult:
-    """The verdict of one check: ``status`` in {"right", "wrong", "not attempted"}."""
+    """The verdict of one check: ``status`` in {"right", "wrong", "not attempted"}.
+
+    ``notes`` holds what the student's code warned or wrote to stderr while it was checked,
+    shown after the verdict (on stdout, like the verdict).
+    """
 
     exercise: str
     status: str
     message: str = ""
+    notes: tuple = ()
 
     @property
     def right(self):
@@ -34,10 +58,15 @@ class CheckResult:
 
     def __str__(self):
         said = f"[{self.exercise}] {_SAID[self.status]}"
-        return f"{said}: {self.message}" if self.message else said
+        said = f"{said}: {self.message}" if self.message else said
+        return "\n".join([said, *(f"  while checking: {note}" for note in self.notes)])
 
     def _ipython_display_(self):
         """Show nothing more in a notebook: the check has printed its verdict already."""
+
+
+class CheckFailed(AssertionError):
+    """Raised under nbgrader's autograder by a check that is not right: its cell scores 0."""
 
 
 class _Verdict(Exception):
@@ -76,26 +105,83 @@ def call(student_code, *args, what=None):
     return given(result, f"what {what} returned")
 
 
+def graded_run():
+    """True while nbgrader's autograder (or ``nbgrader validate``) runs the notebook."""
+    return os.environ.get("NBGRADER_EXECUTION") in GRADED_RUNS
+
+
+# What the last check read from a notebook's `answer`: (exercise, the object). A top-level
+# exercise ends by binding `answer` and its stub binds `answer = ...`, so a check that is
+# handed the very object the previous check read from `answer` is reading a leftover: the
+# cell that should have bound it raised, or was not run.
+_last_answer = [None, None]
+
+
+def _leftover(exercise, args, caller_globals):
+    """The verdict "not attempted" if ``answer`` is still the previous check's answer."""
+    if len(args) != 1 or caller_globals.get("answer", ...) is not args[0]:
+        return None  # only a top-level answer, read from the notebook's `answer`, can be left over
+    answer = args[0]
+    if isinstance(answer, bool | int | str | type(None) | type(...)):
+        return None  # values Python shares between names; given() reads ... and None
+    previous, read = _last_answer
+    if read is answer and previous != exercise:
+        return CheckResult(
+            exercise,
+            NOT_ATTEMPTED,
+            f"`answer` is still the answer of {previous.split(':')[0]}: run this exercise's "
+            "cell, which sets `answer`, without an error first",
+        )
+    _last_answer[:] = [exercise, answer]
+    return None
+
+
 def check(exercise):
-    """Decorate a check: print its verdict, return a CheckResult, never raise."""
+    """Decorate a check: print its verdict and return a CheckResult.
+
+    Outside nbgrader it never raises; under nbgrader's autograder, a verdict other than
+    right raises ``CheckFailed`` after it is printed. Warnings and stderr output of the
+    student's code while it runs are caught and shown with the verdict, on stdout.
+    """
 
     def decorate(body):
         @functools.wraps(body)
         def run(*args, **kwargs):
-            try:
-                result = CheckResult(exercise, RIGHT, body(*args, **kwargs) or "")
-            except _Verdict as verdict:
-                result = CheckResult(exercise, verdict.status, verdict.message)
-            except Exception as error:  # an answer of an unexpected form
-                result = CheckResult(
-                    exercise, WRONG, f"could not read the answer ({type(error).__name__}: {error})"
-                )
+            result = _leftover(exercise, args, sys._getframe(1).f_globals)
+            if result is None:
+                result = _judge(exercise, body, args, kwargs)
             print(result)
+            if graded_run() and not result.right:
+                raise CheckFailed(str(result))
             return result
 
         return run
 
     return decorate
+
+
+_MOST_NOTES = 5  # lines of warnings and stderr shown with a verdict
+
+
+def _judge(exercise, body, args, kwargs):
+    """Run a check's body with stderr and warnings caught; its CheckResult."""
+    stderr = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr):
+        try:
+            result = CheckResult(exercise, RIGHT, body(*args, **kwargs) or "")
+        except _Verdict as verdict:
+            result = CheckResult(exercise, verdict.status, verdict.message)
+        except Exception as error:  # an answer of an unexpected form
+            result = CheckResult(
+                exercise, WRONG, f"could not read the answer ({type(error).__name__}: {error})"
+            )
+    notes = [f"{w.category.__name__}: {w.message}" for w in caught]
+    notes += [line for line in stderr.getvalue().splitlines() if line.strip()]
+    notes = list(dict.fromkeys(notes))  # a check calls the student's code several times
+    if len(notes) > _MOST_NOTES:
+        notes[_MOST_NOTES:] = [f"and {len(notes) - _MOST_NOTES} more lines"]
+    result.notes = tuple(notes)
+    return result
 
 
 def number(value, name):

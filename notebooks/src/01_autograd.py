@@ -60,7 +60,8 @@ print(f"loss = {loss:.6f}")
 # ## The same network in aelearn
 #
 # The forward is written once; `backward()` produces every gradient. The differences from
-# the hand-written ones should be zero, or at the level of float64 rounding (about 1e-16).
+# the hand-written ones should be zero, or at the level of float64 rounding (the two compute
+# the same products, here in the same order).
 
 # %%
 params = {
@@ -165,8 +166,9 @@ fig = plot_gradcheck(report)
 # %% [markdown]
 # ## A wrong backward is caught
 #
-# A classic slip: forgetting the square, returning grad / (1 + |x|). The function still
-# trains something, which is why such mistakes survive without a check. Look for the red bar.
+# A classic slip: forgetting the square, returning grad / (1 + |x|). The forward is the
+# same as Softsign's, so no output of the op would show the slip; only a check of the
+# backward does. Look for the red bar.
 
 
 # %%
@@ -215,7 +217,7 @@ check.relu_gradients(relu_network_gradients)
 # %% [markdown]
 # **2.** Write `Cube(Function)` for x**3, on the model of `Softsign`. The check runs
 # `gradcheck` on it. Then break its backward by a factor of 2 and run the check again: it
-# reports a relative error of 0.5. Why exactly 0.5?
+# reports a relative error of exactly $1/2$. Why exactly that?
 
 
 # %%

@@ -17,6 +17,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 from sklearn.model_selection import train_test_split
 
+from aelearn.baselines import pca_reconstruction_error
 from aelearn.datasets import load_digits
 from aelearn.models.classifier import Classifier
 from aelearn.models.stacked import pretrain_stack
@@ -92,15 +93,76 @@ print(format_table(rows, floatfmt=".3f"))
 # ## The unrolled deep autoencoder
 #
 # The same stack, unrolled into encoder and mirrored decoder, is a deep autoencoder that
-# already reconstructs before any end-to-end training; fine-tuning then improves it.
+# already reconstructs before any end-to-end training; fine-tuning then improves it. PCA with
+# as many components as its code has units, fitted on the same images, is the baseline.
 
 # %%
 deep = stack.to_deep_autoencoder(rng=SEED)
 before = deep.reconstruction_error(data.X_test)
 deep.fit(X_fit, epochs=40)
 after = deep.reconstruction_error(data.X_test)
-print(f"test MSE per pixel: {before:.4f} before fine-tuning, {after:.4f} after")
+pca_16 = pca_reconstruction_error(X_fit, data.X_test, 16)
+print(f"test MSE per pixel: {before:.4f} before fine-tuning, {after:.4f} after 40 epochs")
+print(f"PCA with 16 components: {pca_16:.4f}; the deep autoencoder's is {after / pca_16:.1f} times")
 fig = plot_reconstructions(data.X_test, deep.reconstruct(data.X_test), title="Deep autoencoder")
+
+# %% [markdown]
+# Hinton and Salakhutdinov (2006) introduced this recipe with the opposite result: their
+# deep autoencoder (784-1000-500-250-30, pre-trained as stacked restricted Boltzmann
+# machines) reconstructed MNIST test digits with a much smaller error than PCA with as many
+# components. Here, after 40 epochs of fine-tuning, ours ends well above PCA-16, the ratio
+# printed above. Two things differ that we can measure: how long it is fine-tuned, and how
+# many images it learns from (they had 60,000 of 28x28 pixels; we have 1149 of 8x8). So
+# fine-tune a fresh copy of the stack ten times as long, at a larger learning rate, and
+# watch its error on the images it trains on and on the held-out validation images, each
+# beside PCA-16's on the same images. (About 10 seconds.)
+
+# %%
+longer = stack.to_deep_autoencoder(rng=SEED)
+pca_fit = pca_reconstruction_error(X_fit, X_fit, 16)
+pca_val = pca_reconstruction_error(X_fit, X_val, 16)
+checkpoints, errors = range(40, 401, 40), {"training": [], "validation": []}
+for _ in checkpoints:
+    longer.fit(X_fit, epochs=40, lr=3e-3, verbose=False)
+    errors["training"].append(longer.reconstruction_error(X_fit))
+    errors["validation"].append(longer.reconstruction_error(X_val))
+print(f"epochs  training MSE (PCA-16 {pca_fit:.4f})  validation MSE (PCA-16 {pca_val:.4f})")
+for epoch, fit_error, val_error in zip(
+    checkpoints, errors["training"], errors["validation"], strict=True
+):
+    print(f"{epoch:6d}  {fit_error:28.4f}  {val_error:30.4f}")
+final = {
+    "training": errors["training"][-1] / pca_fit,
+    "validation": errors["validation"][-1] / pca_val,
+    "test": longer.reconstruction_error(data.X_test) / pca_16,
+}
+print(f"after {checkpoints[-1]} epochs, the deep autoencoder's MSE over PCA-16's, on each set:")
+print(", ".join(f"{name} {ratio:.2f}" for name, ratio in final.items()))
+print(
+    f"validation MSE over training MSE: deep autoencoder "
+    f"{errors['validation'][-1] / errors['training'][-1]:.2f}, PCA-16 {pca_val / pca_fit:.2f}"
+)
+
+fig = plt.figure(figsize=(6, 3.8), layout="constrained")
+ax = fig.subplots()
+for (name, values), color in zip(errors.items(), ["C0", "C1"], strict=True):
+    ax.plot(list(checkpoints), values, marker="o", color=color, label=f"deep autoencoder, {name}")
+ax.axhline(pca_fit, color="C0", linestyle="--", label="PCA-16, training")
+ax.axhline(pca_val, color="C1", linestyle="--", label="PCA-16, validation")
+ax.set(xlabel="epochs of fine-tuning (lr=3e-3)", ylabel="MSE per pixel")
+ax.set_title("Unrolled 64-64-32-16 autoencoder fine-tuned longer, against PCA-16")
+ax.legend(frameon=False, fontsize=8)
+
+# %% [markdown]
+# Training length was most of the gap: the error keeps falling long after 40 epochs, and
+# after 400 the ratio of the test error to PCA-16's, printed last, is much nearer one than
+# after the 40 epochs above. It does not go below one where it counts: by the end the deep
+# autoencoder's error on its own training images is below PCA-16's on them, but on the
+# validation images it has only come level with PCA-16's, and on the test images it is
+# still above (the ratios printed last). Its error on held-out images is further above its
+# error on its training images than PCA-16's is: the deep network fits its 1149 training
+# images more closely than it generalises to new ones. What 60,000 images, or 28x28
+# pixels, would change we have not measured here.
 
 # %% [markdown]
 # ## Exercises

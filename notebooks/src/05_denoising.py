@@ -18,7 +18,7 @@ from sklearn.model_selection import train_test_split
 from aelearn.datasets import load_digits
 from aelearn.models import Autoencoder, DenoisingAutoencoder
 from aelearn.nn import corrupt
-from aelearn.plotting import plot_history, plot_reconstructions, plot_samples
+from aelearn.plotting import plot_history, plot_samples
 from aelearn.reporting import format_table
 
 SEED = 0
@@ -60,14 +60,19 @@ plain = Autoencoder(sizes, loss="mse", rng=SEED).fit(X_fit, epochs=120)
 fig = plot_history(dae.history_, title="Denoising autoencoder (masking 0.3)")
 
 # %% [markdown]
-# ## Noisy, clean and denoised side by side
+# ## Clean, masked and denoised side by side
 #
-# Look for strokes the masking removed coming back in the bottom row.
+# Ten test digits (top row), the same digits with 30% of their pixels masked (middle row),
+# and the denoising autoencoder's output for the masked digits (bottom row): the denoised
+# output, which the model computes from the masked input alone. Look for strokes the
+# masking removed coming back in the bottom row.
 
 # %%
 masked = corrupt(data.X_test, "masking", 0.3, rng)
-fig = plot_reconstructions(
-    data.X_test, dae.denoise(masked), noisy=masked, title="Denoising masked test digits"
+fig = plot_samples(
+    np.concatenate([data.X_test[:10], masked[:10], dae.denoise(masked[:10])]),
+    row_labels=["clean", "masked input", "denoised output"],
+    title="Denoising masked test digits (masking 0.3)",
 )
 # README figure: 05_denoising.png (the notebook builder saves this cell's figure)
 
