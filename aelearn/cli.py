@@ -33,7 +33,13 @@ from matplotlib.backend_bases import FigureCanvasBase
 
 import aelearn
 from aelearn import io
-from aelearn.datasets import MNIST_DEFAULT_DIR, MNIST_ENV_VAR, load_digits, load_mnist
+from aelearn.datasets import (
+    MNIST_DEFAULT_DIR,
+    MNIST_ENV_VAR,
+    load_digits,
+    load_mnist,
+    load_mnist_sample,
+)
 from aelearn.demo import (
     DEMO,
     KINDS,
@@ -185,6 +191,8 @@ def load_data(name, mnist_path=None):
     """The Dataset named on the command line; corrupt MNIST files are a UsageError."""
     if name == "digits":
         return load_digits()
+    if name == "mnist-sample":
+        return load_mnist_sample()
     try:
         with os_errors("read"):
             return load_mnist(mnist_path)
@@ -336,9 +344,10 @@ def _add_command(commands, name, help):
 def _add_data_arguments(parser):
     parser.add_argument(
         "--data",
-        choices=("digits", "mnist"),
+        choices=("digits", "mnist-sample", "mnist"),
         default="digits",
-        help="the data set (default: %(default)s)",
+        help="the data set: scikit-learn's 8x8 digits, the 5,000 MNIST digits shipped with "
+        "aelearn, or the full MNIST (default: %(default)s)",
     )
     parser.add_argument(
         "--mnist-path",

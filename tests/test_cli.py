@@ -142,6 +142,13 @@ def test_train_on_mnist_files_from_mnist_path(tmp_path):
     assert load(path).n_features == 16
 
 
+def test_train_on_the_shipped_mnist_sample_needs_no_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("AELEARN_MNIST", str(tmp_path / "no-such-folder"))
+    path = tmp_path / "m.npz"
+    assert main([*TRAIN, "--data", "mnist-sample", "--epochs", "1", "--output", str(path)]) == 0
+    assert load(path).n_features == 784
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -1,4 +1,4 @@
-"""Tests of aelearn.datasets: the IDX reader, the MNIST and digits loaders."""
+"""Tests of aelearn.datasets: the IDX reader, the MNIST, MNIST-sample and digits loaders."""
 
 import gzip
 import struct
@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 import aelearn.datasets
-from aelearn.datasets import MNIST_FILES, load_digits, load_mnist, read_idx
+from aelearn.datasets import (
+    MNIST_ENV_VAR,
+    MNIST_FILES,
+    load_digits,
+    load_mnist,
+    load_mnist_sample,
+    read_idx,
+)
 
 IDX_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
 
@@ -41,7 +48,7 @@ def test_importing_the_models_loads_neither_the_datasets_nor_scikit_learn():
 
 
 def test_package_exports_the_loaders_the_reader_and_the_mnist_settings():
-    public = {"Dataset", "load_digits", "load_mnist", "read_idx"}
+    public = {"Dataset", "load_digits", "load_mnist", "load_mnist_sample", "read_idx"}
     public |= {"MNIST_FILES", "MNIST_ENV_VAR", "MNIST_DEFAULT_DIR"}
     assert set(aelearn.datasets.__all__) == public
     assert all(hasattr(aelearn.datasets, name) for name in public)
@@ -202,10 +209,11 @@ def test_the_openml_fallback_is_checked_too(tmp_path, monkeypatch):
     images[5, 5] = np.nan
     bunch = SimpleNamespace(data=images, target=np.zeros(70000, dtype=int).astype(str))
     monkeypatch.setattr("sklearn.datasets.fetch_openml", lambda *a, **k: bunch)
+    monkeypatch.setenv(MNIST_ENV_VAR, str(tmp_path / "nothing"))
     with pytest.raises(
         ValueError, match="mnist_784 from sklearn.datasets.fetch_openml: images hold NaN"
     ):
-        load_mnist(tmp_path / "nothing")
+        load_mnist()
 
 
 def test_fashion_mnist_files_load_the_same_way(tmp_path, no_openml):
@@ -223,10 +231,13 @@ def test_fashion_mnist_files_load_the_same_way(tmp_path, no_openml):
     np.testing.assert_array_equal(data.y_test, [0, 1, 2, 3, 4])
 
 
-def test_missing_mnist_error_says_where_it_looked_and_what_to_put_there(tmp_path, no_openml):
+def test_missing_mnist_error_says_where_it_looked_and_what_to_put_there(
+    tmp_path, monkeypatch, no_openml
+):
     write_idx(tmp_path / MNIST_FILES["train_labels"], np.zeros(3, dtype=np.uint8))
+    monkeypatch.setenv(MNIST_ENV_VAR, str(tmp_path))
     with pytest.raises(FileNotFoundError) as info:
-        load_mnist(tmp_path, data_home=tmp_path / "sk")
+        load_mnist(data_home=tmp_path / "sk")
     message = str(info.value)
     assert str(tmp_path) in message and str(tmp_path / "sk") in message
     for name in MNIST_FILES.values():
@@ -247,7 +258,8 @@ def test_load_mnist_falls_back_to_openml_split(tmp_path, monkeypatch):
         return SimpleNamespace(data=images, target=labels)
 
     monkeypatch.setattr("sklearn.datasets.fetch_openml", fake_fetch)
-    data = load_mnist(tmp_path, n_train=3, n_test=2, data_home=tmp_path)
+    monkeypatch.setenv(MNIST_ENV_VAR, str(tmp_path))
+    data = load_mnist(n_train=3, n_test=2, data_home=tmp_path)
     assert calls == [("mnist_784", {"version": 1, "as_frame": False, "data_home": tmp_path})]
     assert data.image_shape == (1, 28, 28) and data.X_train.shape == (3, 784)
     np.testing.assert_allclose(data.X_test[:, 0], np.array([60000, 60001]) % 256 / 255, rtol=1e-6)
@@ -272,3 +284,56 @@ def test_load_digits_split_is_reproducible_and_configurable():
     assert data.X_train.dtype == np.float64 and len(data.X_test) == 899
     with pytest.raises(ValueError, match="floating"):
         load_digits(dtype=np.int32)
+
+
+@pytest.fixture
+def no_download(monkeypatch):
+    """Fail the test if scikit-learn's fetch is tried at all."""
+
+    def fetch(*args, **kwargs):
+        raise AssertionError("load_mnist tried to download")
+
+    monkeypatch.setattr("sklearn.datasets.fetch_openml", fetch)
+
+
+def test_a_named_folder_that_does_not_exist_is_named_and_nothing_is_downloaded(
+    tmp_path, no_download
+):
+    folder = tmp_path / "mnist-here"
+    with pytest.raises(FileNotFoundError, match=f"MNIST folder {folder} .* does not exist"):
+        load_mnist(folder)
+
+
+def test_a_named_folder_without_the_files_names_the_missing_ones_and_downloads_nothing(
+    tmp_path, no_download
+):
+    write_idx(tmp_path / MNIST_FILES["train_labels"], np.zeros(3, dtype=np.uint8))
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist(tmp_path)
+    message = str(info.value)
+    assert str(tmp_path) in message and "Nothing was downloaded" in message
+    assert MNIST_FILES["train_images"] in message and MNIST_FILES["train_labels"] not in message
+
+
+def test_the_shipped_mnist_sample_is_500_of_each_digit_split_stratified_and_reproducible():
+    data = load_mnist_sample()
+    assert data.X_train.shape == (4000, 784) and data.X_test.shape == (1000, 784)
+    assert data.image_shape == (1, 28, 28) and data.name == "mnist-sample"
+    assert data.X_train.dtype == np.float32 and data.y_train.dtype == np.int64
+    assert data.X_train.min() == 0.0 and data.X_train.max() == 1.0
+    assert np.bincount(data.y_train).tolist() == [400] * 10
+    assert np.bincount(data.y_test).tolist() == [100] * 10
+    again = load_mnist_sample()
+    np.testing.assert_array_equal(again.X_test, data.X_test)
+    other = load_mnist_sample(random_state=1, test_size=500, dtype=np.float64)
+    assert other.X_test.shape == (500, 784) and other.X_test.dtype == np.float64
+    assert not np.array_equal(other.y_test, data.y_test[:500])
+
+
+def test_the_shipped_mnist_sample_holds_mnists_pixels():
+    # The sample is MNIST's training digits: as 0..255 integers over 255, the first test
+    # image's pixels are whole multiples of 1/255.
+    data = load_mnist_sample(dtype=np.float64)
+    pixels = data.X_train * 255
+    np.testing.assert_allclose(pixels, np.round(pixels), atol=1e-9)
+    assert 0.1 < data.X_train.mean() < 0.2  # MNIST's ink covers about 13% of a digit's area

@@ -1,6 +1,7 @@
-"""Datasets for the course: scikit-learn's 8x8 digits and MNIST from IDX files.
+"""Datasets for the course: scikit-learn's 8x8 digits, a 5,000-digit sample of MNIST shipped
+inside aelearn, and the full MNIST from IDX files (or scikit-learn's fetch).
 
-Both loaders return a :class:`Dataset`: flattened images scaled into [0, 1], shape
+Every loader returns a :class:`Dataset`: flattened images scaled into [0, 1], shape
 ``(n_samples, n_features)``, and integer labels, shape ``(n_samples,)``, already split into a
 training and a test part.
 """
@@ -9,6 +10,7 @@ from aelearn.datasets.dataset import Dataset
 from aelearn.datasets.digits import load_digits
 from aelearn.datasets.idx import read_idx
 from aelearn.datasets.mnist import MNIST_DEFAULT_DIR, MNIST_ENV_VAR, MNIST_FILES, load_mnist
+from aelearn.datasets.mnist_sample import load_mnist_sample
 
 __all__ = [
     "MNIST_DEFAULT_DIR",
@@ -17,5 +19,6 @@ __all__ = [
     "Dataset",
     "load_digits",
     "load_mnist",
+    "load_mnist_sample",
     "read_idx",
 ]

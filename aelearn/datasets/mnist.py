@@ -125,6 +125,21 @@ def _not_found_message(folder, source, found, data_home, err):
     return "\n".join(lines)
 
 
+def _missing_in_named_folder(folder, found):
+    if not folder.is_dir():
+        return (
+            f"MNIST folder {folder} (the path argument) does not exist; expected a folder "
+            f"holding {', '.join(MNIST_FILES.values())} (plain or .gz). Nothing was downloaded: "
+            "load_mnist() without path looks elsewhere and can fetch MNIST, and "
+            "load_mnist_sample() reads the 5,000 digits shipped with aelearn."
+        )
+    missing = [name for role, name in MNIST_FILES.items() if not found[role]]
+    return (
+        f"MNIST folder {folder} (the path argument) lacks {', '.join(missing)} (plain or .gz). "
+        "Nothing was downloaded: load_mnist() without path looks elsewhere and can fetch MNIST."
+    )
+
+
 def _scale_pixels(images, dtype):
     X = images.astype(dtype)
     X /= 255  # in place: MNIST's training set is 188 MB in float32, no need for a second copy
@@ -135,12 +150,14 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
     """Load MNIST, 60000 training and 10000 test images of 28x28 pixels scaled into [0, 1].
 
     The four IDX files are looked for in ``path``, else in the folder named by the environment
-    variable ``AELEARN_MNIST``, else in ``~/.aelearn/mnist``. When they are not all there,
-    scikit-learn's ``fetch_openml("mnist_784", version=1)`` is tried, which reads its cache in
-    ``data_home`` and downloads only when the cache is empty; its first 60000 rows are the
-    standard training set. Fashion-MNIST (70000 images of clothing, ten classes) comes in IDX
-    files of the same four names, so ``load_mnist("path/to/fashion-mnist")`` reads it too
-    (the fallback fetches the digits, though).
+    variable ``AELEARN_MNIST``, else in ``~/.aelearn/mnist``. A ``path`` given is the only
+    place looked: when its files are not all there, a FileNotFoundError names it and nothing
+    is downloaded. Otherwise, when they are not all there, scikit-learn's
+    ``fetch_openml("mnist_784", version=1)`` is tried, which reads its cache in ``data_home``
+    and downloads only when the cache is empty; its first 60000 rows are the standard
+    training set. Fashion-MNIST (70000 images of clothing, ten classes) comes in IDX files of
+    the same four names, so ``load_mnist("path/to/fashion-mnist")`` reads it too.
+    ``load_mnist_sample`` reads the 5,000 digits shipped with aelearn, with no download.
 
     Parameters
     ----------
@@ -162,8 +179,9 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
     Raises
     ------
     FileNotFoundError
-        If neither the IDX files nor scikit-learn's fetch succeed; the message lists where it
-        looked and how to get the files.
+        If ``path`` lacks the IDX files, or, without ``path``, neither the IDX files nor
+        scikit-learn's fetch succeed; the message says where it looked and how to get the
+        files. ``load_mnist_sample`` needs neither: its 5,000 digits ship with aelearn.
     ValueError
         Naming the file, if it is corrupt or truncated, or its images are not pixels in
         [0, 255], its labels not 0 to 9, or their numbers or shapes disagree.
@@ -181,6 +199,8 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
             _check_part(images, labels, *(found[r] for r in roles), image_shape)
             parts.append((images.reshape(len(images), -1), labels))
         train, test = parts
+    elif path is not None:  # a folder the user named: read there or say why, never download
+        raise FileNotFoundError(_missing_in_named_folder(folder, found))
     else:
         try:
             images, labels = _mnist_from_openml(data_home)
