@@ -8,13 +8,9 @@ term with its unit, the validation loss, the time per epoch and the time left, e
     epoch  40/300  loss 24.1 nats/example (reconstruction 20.6, kl 3.49)  val_loss 24.6
     15 ms/epoch, about 4 s left
 
-In a terminal the line fits the terminal's width, read again at every update: a line wider
-than its terminal would wrap, and every update would leave a line behind. It gives up the
-details of ``SHORTENINGS`` in turn until it fits, e.g. at 80 columns::
-
-    epoch  40/300  loss 24.1 nats/example  val_loss 24.6  4 s left
-
-A notebook's output is one line updated in place whatever its length, and it shows it all.
+In a terminal, where a line wider than the terminal would wrap at every update, a line too
+wide gives way to its short form (``epoch  40/300  loss 24.1  val_loss 24.6  4 s left``),
+cut at the width if need be; a notebook's output is one line however long.
 """
 
 import shutil
@@ -25,13 +21,6 @@ from aelearn.training.callbacks import Callback
 
 #: A live display starts only after training has run this long, so quick fits stay quiet.
 DELAY_SECONDS = 2.0
-#: The terminal's size where none can be asked (shutil.get_terminal_size's fallback).
-FALLBACK_SIZE = (80, 24)
-#: What a line too wide for its terminal gives up, in this order: the validation loss's
-#: terms, its unit (the training loss shows it), the word "about" before the time left, the
-#: time per epoch, the training loss's terms, its unit, the validation loss, the time left.
-#: The epoch and the training loss stay; a terminal too narrow even for them cuts the line.
-SHORTENINGS = ("val_terms", "val_unit", "about", "per_epoch", "terms", "unit", "val", "left")
 
 
 def format_duration(seconds):
@@ -44,51 +33,41 @@ def format_duration(seconds):
     return f"{minutes} min {rest:02d} s"
 
 
-def _line(epoch, epochs, logs, history, seconds_left, dropped):
-    """The line of ``format_epoch`` without the details named in ``dropped``."""
+def _line(epoch, epochs, logs, history, seconds_left, short):
+    """The line of ``format_epoch``; ``short``: each loss alone, and the time left alone."""
     terms = {k: v for k, v in logs.items() if k != "time"}
-    groups = {"": [k for k in terms if not k.startswith("val_")]}
-    if "val" not in dropped:
-        groups["val_"] = [k for k in terms if k.startswith("val_")]
     shown = [f"epoch {epoch:>{len(str(epochs))}}/{epochs}"]
-    for prefix, group in groups.items():
+    for prefix in ("", "val_"):
+        group = [k for k in terms if k.startswith("val_") == (prefix == "val_")]
         if not group:
             continue
         main, others = group[0], group[1:]
-        unit = "" if f"{prefix}unit" in dropped else history.unit(main)
-        text = f"{main} {terms[main]:.4g} {unit}".rstrip()
-        if others and f"{prefix}terms" not in dropped:
-            text += " (" + ", ".join(f"{k.removeprefix(prefix)} {terms[k]:.4g}" for k in others)
-            text += ")"
+        text = f"{main} {terms[main]:.4g}"
+        if not short:
+            inner = ", ".join(f"{k.removeprefix(prefix)} {terms[k]:.4g}" for k in others)
+            text = f"{text} {history.unit(main)}".rstrip() + (f" ({inner})" if others else "")
         shown.append(text)
-    timing = [] if "per_epoch" in dropped else [f"{format_duration(logs['time'])}/epoch"]
-    if seconds_left is not None and epoch < epochs and "left" not in dropped:
-        about = "" if "about" in dropped else "about "
-        timing.append(f"{about}{format_duration(seconds_left)} left")
+    timing = [] if short else [f"{format_duration(logs['time'])}/epoch"]
+    if seconds_left is not None and epoch < epochs:
+        timing.append(f"{'' if short else 'about '}{format_duration(seconds_left)} left")
     if timing:
         shown.append(", ".join(timing))
     return "  ".join(shown)
 
 
 def format_epoch(epoch, epochs, logs, history, seconds_left=None, width=None):
-    """One line: the epoch, every logged term with the loss's unit, time per epoch, time left.
-
-    With a ``width`` (in characters), the line gives up the details of ``SHORTENINGS`` in
-    turn until it is at most ``width`` long, and is cut at ``width`` if it still is not.
-    """
-    for n in range(len(SHORTENINGS) + 1):
-        line = _line(epoch, epochs, logs, history, seconds_left, SHORTENINGS[:n])
-        if width is None or len(line) <= width:
-            return line
-    return line[:width].rstrip()
+    """One line: the epoch, every logged term with the loss's unit, time per epoch, time left;
+    longer than ``width``, the short line instead (cut at ``width`` if it still is longer)."""
+    line = _line(epoch, epochs, logs, history, seconds_left, short=False)
+    if width is None or len(line) <= width:
+        return line
+    return _line(epoch, epochs, logs, history, seconds_left, short=True)[:width].rstrip()
 
 
 def terminal_line_width():
-    """How many characters a line may hold in this terminal: one fewer than its columns,
-    because a character in the last column makes some terminals (Windows' console among
-    them) move to the next line. ``COLUMNS`` in the environment overrides the terminal."""
-    columns = shutil.get_terminal_size(FALLBACK_SIZE).columns
-    return max(1, (columns if columns > 0 else FALLBACK_SIZE[0]) - 1)
+    """The terminal's columns (or ``COLUMNS``) less one: a character in the last column makes
+    some terminals (Windows' console among them) move to the next line."""
+    return max(1, (shutil.get_terminal_size((80, 24)).columns or 80) - 1)
 
 
 def _in_notebook():
@@ -100,22 +79,14 @@ def _in_notebook():
     return shell is not None and hasattr(shell, "kernel")
 
 
-def _is_terminal(stream):
-    return getattr(stream, "isatty", lambda: False)()
-
-
 class _TerminalLine:
-    """A line rewritten in place: a carriage return, the text, and spaces over what is left
-    of the longer line before it."""
+    """A line rewritten in place: a carriage return, the text, spaces over the longer last."""
 
     def __init__(self, stream):
         self.stream, self.shown = stream, 0
 
-    def width(self):
-        return terminal_line_width()
-
     def update(self, text):
-        self.stream.write("\r" + text.ljust(min(self.shown, self.width())))
+        self.stream.write("\r" + text.ljust(min(self.shown, terminal_line_width())))
         self.stream.flush()
         self.shown = len(text)
 
@@ -132,9 +103,6 @@ class _NotebookOutput:
 
         self._pretty = Pretty
         self.handle = display(Pretty(""), display_id=True)
-
-    def width(self):
-        return None
 
     def update(self, text):
         self.handle.update(self._pretty(text))
@@ -165,7 +133,7 @@ class ProgressDisplay(Callback):
     def _open(self):
         if _in_notebook():
             return _NotebookOutput()
-        if self.force or _is_terminal(self.stream):
+        if self.force or getattr(self.stream, "isatty", lambda: False)():
             return _TerminalLine(self.stream)
         return None
 
@@ -178,8 +146,8 @@ class ProgressDisplay(Callback):
             self.output, self.opened = self._open(), True
         if self.output is not None:
             left = elapsed / epoch * (self.epochs - epoch)
-            line = format_epoch(epoch, self.epochs, logs, run.history, left, self.output.width())
-            self.output.update(line)
+            width = terminal_line_width() if isinstance(self.output, _TerminalLine) else None
+            self.output.update(format_epoch(epoch, self.epochs, logs, run.history, left, width))
 
     def on_train_end(self, run):
         if self.output is not None:
@@ -187,15 +155,15 @@ class ProgressDisplay(Callback):
 
 
 class EpochLines(Callback):
-    """A printed line every ``every`` epochs (and at the last and a stopping one); in a
-    terminal, each fits its width as the live line does, so that none wraps."""
+    """A printed line every ``every`` epochs (and at the last and a stopping one), fitted to
+    a terminal's width as the live line is."""
 
     def __init__(self, epochs, every=1):
         self.epochs, self.every = epochs, every
 
     def on_epoch_end(self, epoch, logs, run):
         if epoch % self.every == 0 or epoch == self.epochs or run.stop:
-            width = terminal_line_width() if _is_terminal(sys.stdout) else None
+            width = terminal_line_width() if sys.stdout.isatty() else None
             print(format_epoch(epoch, self.epochs, logs, run.history, width=width), flush=True)
 
 
