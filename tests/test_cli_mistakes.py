@@ -189,6 +189,10 @@ def test_missing_mnist_files_are_one_line_too(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr("sklearn.datasets.fetch_openml", offline)
     assert exit_code([*TRAIN, "--data", "mnist", "--mnist-path", str(tmp_path)]) == 2
+    line = one_line_error(capsys, "train")[0]
+    assert f"MNIST folder {tmp_path}" in line and "Nothing was downloaded" in line
+    monkeypatch.setenv("AELEARN_MNIST", str(tmp_path))  # a folder not named: the fetch is tried
+    assert exit_code([*TRAIN, "--data", "mnist"]) == 2
     assert "MNIST not found. Looked in" in one_line_error(capsys, "train")[0]
 
 
