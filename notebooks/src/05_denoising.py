@@ -18,7 +18,7 @@ from sklearn.model_selection import train_test_split
 from aelearn.datasets import load_digits
 from aelearn.models import Autoencoder, DenoisingAutoencoder
 from aelearn.nn import corrupt
-from aelearn.plotting import plot_history, plot_samples
+from aelearn.plotting import noise_slider, plot_history, plot_samples
 from aelearn.reporting import format_table
 
 SEED = 0
@@ -97,6 +97,24 @@ for level in [0.1, 0.3, 0.5]:
     )
 print("test MSE per pixel against the clean images")
 print(format_table(rows, floatfmt=".4f"))
+
+# %% [markdown]
+# ## Play with the noise level
+#
+# A slider over the masking level, for eight test digits: the digits, the digits masked at
+# that level, and the denoising autoencoder's output, each with its mean squared error per
+# pixel against the clean digits. Each level's mask is drawn from a Generator seeded with 0
+# (`seed=0`), so a higher level masks the pixels of a lower one and more. With ipywidgets
+# installed, this cell shows a slider; without it (as on this page), a row per level.
+
+# %%
+view = noise_slider(dae, data.X_test[:8], corrupt)
+
+# %% [markdown]
+# Level by level, the noisy input's error grows, and the denoised output's stays below it
+# at every level above 0, growing more slowly. At level 0 the output is not the input: the
+# model, trained on masked digits, changes clean ones too, so its error there is above the
+# clean input's 0.
 
 # %% [markdown]
 # ## Exercises

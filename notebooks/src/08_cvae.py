@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 
 from aelearn.datasets import load_digits
 from aelearn.models import CVAE, VAE
-from aelearn.plotting import plot_history, plot_latent_scatter, plot_samples
+from aelearn.plotting import class_dropdown, plot_history, plot_latent_scatter, plot_samples
 from aelearn.reporting import format_table
 
 SEED = 0
@@ -76,6 +76,22 @@ fig = plot_samples(
     row_labels=[f"c = {c}" for c in range(10)],
     title="Eight fixed z (columns) decoded with each label (rows)",
 )
+
+# %% [markdown]
+# ## Choose a class, move z
+#
+# A dropdown for the class c and a slider for each coordinate of z: the CVAE decodes
+# (z, c). With z fixed, change c: look for the digit changing while the style stays; with c
+# fixed, move z. With ipywidgets installed, this cell shows the dropdown and the sliders;
+# without it (as on this page), a row per class, each decoding the same seven codes: z1 from
+# -3 to 3, z2 = 0.
+
+# %%
+view = class_dropdown(cvae)
+
+# %% [markdown]
+# Down each column the code stays and the class changes; along each row z1 changes the
+# style of one digit, for most classes from a wider shape at -3 to a narrower one at 3.
 
 # %% [markdown]
 # ## The codes no longer sort by class
