@@ -35,7 +35,7 @@ SOURCE_PATHS = sorted(SOURCES.glob("*.py"))
 
 def test_every_topic_of_the_course_has_a_notebook():
     stems = [p.stem for p in PATHS]
-    assert [s[:2] for s in stems] == ["01", "02", "03", "04", "05", "06", "07", "08"], stems
+    assert [s[:2] for s in stems] == ["01", "02", "03", "04", "05", "06", "07", "08", "09"], stems
     assert stems == [p.stem for p in SOURCE_PATHS], "a notebook without a source, or the reverse"
 
 

@@ -1,8 +1,8 @@
 """Checks a student runs after solving each exercise of the course notebooks.
 
 One module per notebook (``autograd`` for 01, ``autoencoder_pca`` for 02, then ``transfer``,
-``pretraining``, ``denoising``, ``convolutional``, ``vae`` and ``cvae`` for 03 to 08); a notebook
-imports its module as ``check`` and calls, for example,
+``pretraining``, ``denoising``, ``convolutional``, ``vae``, ``cvae`` and ``mnist`` for 03 to
+09); a notebook imports its module as ``check`` and calls, for example,
 ``check.kl_two_gaussians(kl_divergence)`` in the cell after the student's solution.
 Each check prints one line and returns a ``CheckResult``: right, wrong with a hint (which
 value, shape or gradient differs, and by how much), or not yet attempted (while the stub

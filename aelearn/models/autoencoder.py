@@ -121,6 +121,14 @@ class Autoencoder(Model):
         Initialisation ("he", "glorot", "normal"; None: Glorot); the model's own Generator,
         of the initial weights, the batch order and any noise (None draws fresh entropy from
         the operating system: not reproducible; an int or a Generator is); the dtype.
+
+    Examples
+    --------
+    Trained on (noisy, clean) pairs, as the course's Keras notebook trains its denoiser
+    with ``fit(x_train_noisy, x_train)``:
+
+    >>> model = Autoencoder.convolutional(loss="mse", rng=0)
+    >>> model.fit(X_noisy, X_clean, validation_data=(X_val_noisy, X_val_clean))
     """
 
     def __init__(
@@ -209,6 +217,61 @@ class Autoencoder(Model):
     def needs_unit_interval(self):
         return self.loss_ == "bce"
 
+    def fit(
+        self,
+        X,
+        y=None,
+        *,
+        epochs=10,
+        batch_size=64,
+        lr=1e-3,
+        validation_data=None,
+        callbacks=(),
+        verbose="auto",
+        optimizer="adam",
+    ):
+        """Train D(E(x)) to reconstruct X, or, given targets y, to output y from X; set
+        ``history_`` and return self.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features) or (n_samples, channels, height, width)
+        y : ndarray of X's shape, optional
+            The target of each example: the loss compares D(E(X[i])) with y[i] instead of
+            X[i]. Fixed (noisy, clean) pairs train a denoiser, as the course's Keras notebook
+            does with ``fit(x_train_noisy, x_train)``. Finite, and in [0, 1] under a sigmoid
+            output. A 1-D y (labels, as scikit-learn passes them) is ignored, as before.
+        validation_data : X_val, (X_val,) or (X_val, y_val), optional
+            Evaluated after every epoch (``val_loss``); y_val the targets of X_val.
+        epochs, batch_size, lr, callbacks, verbose, optimizer
+            As for ``aelearn.training.fit``.
+        """
+        return super().fit(
+            X,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            validation_data=validation_data,
+            callbacks=callbacks,
+            verbose=verbose,
+            optimizer=optimizer,
+        )
+
+    def _labels(self, y, n_samples, name="y"):
+        """What ``Model.fit`` makes of y: here the targets (n_samples, n_features), checked
+        once; None without targets, or for labels (1-D), which an autoencoder ignores."""
+        if y is None or np.ndim(y) == 1:
+            return None
+        sigmoid = self.decoder.output_activation == "sigmoid"
+        targets = self._check(y, f"{name} (the targets)", unit_interval=sigmoid)
+        if targets.shape[0] != n_samples:
+            raise ValueError(
+                f"{name} holds {targets.shape[0]} targets for {n_samples} inputs; fit(X, y) "
+                "takes one target image per example of X, of X's shape"
+            )
+        return targets
+
     @property
     def loss_units(self):
         """{term: (short unit, description)} of what ``loss_terms`` returns."""
@@ -218,8 +281,9 @@ class Autoencoder(Model):
         return {"loss": ("sq. error/example", f"squared error, {reduction}")}
 
     def loss_terms(self, x, y, rng):
-        """The reconstruction loss of a batch x (batch, n_features)."""
-        return self._reconstruction_loss(Tensor(x), x)
+        """The reconstruction loss of a batch x (batch, n_features): of D(E(x)) against x,
+        or against the targets y (batch, n_features) when ``fit`` was given them."""
+        return self._reconstruction_loss(Tensor(x), x if y is None else y)
 
     def _reconstruction_loss(self, x_in, x):
         """The loss of decoding the encoder's code of ``x_in`` (a Tensor) into the clean x:

@@ -16,6 +16,10 @@ class DenoisingAutoencoder(Autoencoder):
     evaluation mode it passes the input through, so ``reconstruct`` and the validation loss
     see the clean input. ``noise`` is "gaussian", "masking" or "salt_and_pepper",
     ``noise_level`` the standard deviation ("gaussian") or the probability per element.
+
+    Given targets, ``fit(X_noisy, X_clean)`` trains on those fixed pairs as they are (the
+    course's Keras notebook draws its noise once so): the noise is already in X_noisy, and
+    ``corruption`` adds none.
     """
 
     def __init__(self, sizes=(64, 128, 8), noise="masking", noise_level=0.3, **kwargs):
@@ -24,7 +28,10 @@ class DenoisingAutoencoder(Autoencoder):
         self.noise, self.noise_level = noise, self.corruption.noise_level
 
     def loss_terms(self, x, y, rng):
-        """The loss of reconstructing the clean batch x from its corruption, drawn from rng."""
+        """The loss of reconstructing the clean batch x from its corruption, drawn from rng;
+        given targets y, of outputting y from x, which is already noisy."""
+        if y is not None:
+            return super().loss_terms(x, y, rng)
         return self._reconstruction_loss(self.corruption(Tensor(x), rng), x)
 
     def output_shape(self, input_shape, shapes=None):

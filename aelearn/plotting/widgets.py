@@ -112,8 +112,8 @@ def latent_sliders(models, X, y=None, limit=None, n_static=7, image_shape=(1, 8,
     y : ndarray (n_samples,) of int, optional
         The classes of X, for the colours.
     limit : float, optional
-        The sliders and axes span [-limit, limit]; by default the largest absolute code of any model,
-        rounded up.
+        The sliders and axes span [-limit, limit]; by default the largest absolute code of
+        any model, rounded up.
     n_static : int, default=7
         The static grid's points per axis.
     image_shape : tuple, default=(1, 8, 8)
