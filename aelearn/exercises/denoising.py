@@ -10,7 +10,7 @@ about a tenth so that a student's own run passes, and they stay narrow enough th
 untrained model, the wrong input or the noisy input's own error does not.
 """
 
-from aelearn.exercises.verdict import check, entries, wrong
+from aelearn.exercises.verdict import check, entries, within, wrong
 
 # Error to the clean test images of the test images masked at 0.3, the same in every
 # exercise: measured 0.0675 .. 0.0731 (the mask depends on the seed).
@@ -25,21 +25,10 @@ def _errors(answer, keys):
     return values
 
 
-def _within(e, key, bounds, hint):
-    """ "wrong" unless ``e[key]`` lies in ``bounds``, the reference solution's range."""
-    low, high = bounds
-    if not low <= e[key] <= high:
-        side = "above" if e[key] > high else "below"
-        wrong(
-            f"answer[{key!r}] is {e[key]:.4f}, {side} the {low:.4g} .. {high:.4g} that the "
-            f"exercise gives across seeds: {hint}"
-        )
-
-
 def _noisy_input(e):
-    _within(
-        e,
-        "noisy_input",
+    within(
+        e["noisy_input"],
+        "answer['noisy_input']",
         NOISY_INPUT,
         "mask the test images at 0.3 with corrupt(data.X_test, 'masking', 0.3, rng) and "
         "compare them with the clean data.X_test",
@@ -96,8 +85,8 @@ def other_corruption(answer):
         "train for 40 epochs on data.X_train, feed the model the masked test images "
         "(model.denoise(masked)) and compare its output with the clean data.X_test"
     )
-    _within(e, "gaussian_dae", GAUSSIAN_DAE, hint)
-    _within(e, "masking_dae", MASKING_DAE, hint)
+    within(e["gaussian_dae"], "answer['gaussian_dae']", GAUSSIAN_DAE, hint)
+    within(e["masking_dae"], "answer['masking_dae']", MASKING_DAE, hint)
     if e["masking_dae"] >= e["gaussian_dae"]:
         wrong(
             f"masking_dae ({e['masking_dae']:.4f}) should beat gaussian_dae "
@@ -134,8 +123,13 @@ def clean_images(answer):
         "train for 40 epochs on data.X_train and give the error of reconstruct(data.X_test) "
         "against the clean data.X_test (the test set, not the training set)"
     )
-    _within(e, "plain", PLAIN, hint)
-    _within(e, "denoising", DENOISING, hint + "; feed the denoising model clean images too")
+    within(e["plain"], "answer['plain']", PLAIN, hint)
+    within(
+        e["denoising"],
+        "answer['denoising']",
+        DENOISING,
+        hint + "; feed the denoising model clean images too",
+    )
     return (
         f"{e['plain']:.4f} against {e['denoising']:.4f}: on clean images the plain model's "
         f"error is {e['plain'] / e['denoising']:.0%} of the denoising model's, which was "
@@ -167,8 +161,8 @@ def wide_code(answer):
         "train 64-128-64 models for 40 epochs on data.X_train, feed each the masked test "
         "images and compare its output with the clean data.X_test"
     )
-    _within(e, "plain_64", PLAIN_64, hint)
-    _within(e, "denoising_64", DENOISING_64, hint)
+    within(e["plain_64"], "answer['plain_64']", PLAIN_64, hint)
+    within(e["denoising_64"], "answer['denoising_64']", DENOISING_64, hint)
     return (
         f"fed the masked images, the wide plain autoencoder removes "
         f"{_removed(e, 'plain_64')} of their error and the wide denoising one "

@@ -10,7 +10,7 @@ and widened by a margin; each constant says what was measured, and tests/plants/
 what the plausible wrong answers give.
 """
 
-from aelearn.exercises.verdict import accuracies, check, wrong
+from aelearn.exercises.verdict import accuracies, check, within, wrong
 
 # Exercise 1, at seeds 0-5: normal 0.186 .. 0.231, glorot 0.828 .. 0.892.
 NORMAL_START = (0.05, 0.35)  # a deep sigmoid network from N(0, 0.01^2), 200 or 1437 labels
@@ -23,29 +23,19 @@ MASKING_GAP = 0.12  # |masking - plain| at most
 PRETRAINED_ALL = (0.82, 0.97)
 
 
-def _within(a, key, bounds, hint):
-    low, high = bounds
-    if not low <= a[key] <= high:
-        side = "below" if a[key] < low else "above"
-        wrong(
-            f"{key} is {a[key]:.3f}, {side} the {low} .. {high} the reference solution reaches "
-            f"at every seed we measured: {hint}"
-        )
-
-
 @check("04 exercise 1: a Glorot start instead of N(0, 0.01^2)")
 def glorot_start(answer):
     """``answer``: {"normal", "glorot"} test accuracies of the random starts, 200 labels."""
     a = accuracies(answer, ("normal", "glorot"))
-    _within(
-        a,
+    within(
+        a["normal"],
         "normal",
         NORMAL_START,
         "train the network with init='normal' (init_std left at 0.01), and measure it on "
         "data.X_test",
     )
-    _within(
-        a,
+    within(
+        a["glorot"],
         "glorot",
         GLOROT_START,
         "train a fresh network with init='glorot' on X_few, y_few for 150 epochs at lr=3e-3, "
@@ -62,8 +52,8 @@ def masked_pretraining(answer):
     """``answer``: {"plain", "masking"} test accuracies of the pre-trained classifiers."""
     a = accuracies(answer, ("plain", "masking"))
     for key in ("plain", "masking"):
-        _within(
-            a,
+        within(
+            a[key],
             key,
             PRETRAINED_FEW,
             "turn each stack into a classifier with to_classifier, fine-tune it on X_few, "
@@ -86,15 +76,15 @@ def masked_pretraining(answer):
 def all_labels(answer):
     """``answer``: {"pretrained", "normal"} test accuracies after 20 epochs on every label."""
     a = accuracies(answer, ("pretrained", "normal"))
-    _within(
-        a,
+    within(
+        a["pretrained"],
         "pretrained",
         PRETRAINED_ALL,
         "fine-tune the pre-trained stack's classifier on data.X_train, data.y_train (every "
         "label), 20 epochs at lr=3e-3",
     )
-    _within(
-        a,
+    within(
+        a["normal"],
         "normal",
         NORMAL_START,
         "start the random network with init='normal' (init_std left at 0.01), as in the notebook",

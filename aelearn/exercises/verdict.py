@@ -235,6 +235,18 @@ def close(got, expected, name, rtol=1e-6, atol=1e-8):
         )
 
 
+def within(value, name, bounds, hint=""):
+    """The verdict "wrong" unless ``value`` lies in ``bounds`` (low, high): the range the
+    reference solution reaches across the seeds measured; ``hint`` names the likely slip."""
+    low, high = bounds
+    if not low <= value <= high:
+        side = "above" if value > high else "below"
+        wrong(
+            f"{name} is {value:.4g}, {side} the {low:.4g} .. {high:.4g} that the exercise gives "
+            "across seeds" + (f": {hint}" if hint else "")
+        )
+
+
 def fraction(value, name="answer"):
     """``value`` as a float in [0, 1], or the verdict "wrong" (or "not attempted")."""
     value = number(given(value, name), name)

@@ -21,7 +21,7 @@ PLANTS = {
         (
             "plain measured on its training images",
             {"plain": 0.93, "masking": 0.875},
-            "plain is 0.930, above",
+            "plain is 0.93, above",
         ),
     ],
     "all_labels": [
