@@ -57,7 +57,7 @@ ALLOWED = {
         "plotting",
         "reporting",
     },  # fmt: skip
-    "cli": {"__version__", "datasets", "demo", "io", "plotting", "reporting", "training"},
+    "cli": {"__version__", "cli", "datasets", "demo", "io", "plotting", "reporting", "training"},
     "__init__": {"autograd", "gradient_check", "threads"},
     "__main__": {"cli"},
 }
