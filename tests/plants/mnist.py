@@ -8,7 +8,7 @@ def _noise(mean=0.5, std=0.5, clip=(0.0, 1.0), transposed=False):
         draw = (
             rng.normal(mean, std, X.shape[::-1]).T if transposed else rng.normal(mean, std, X.shape)
         )
-        return np.clip(X + draw, *clip)
+        return X + draw if clip == (None, None) else np.clip(X + draw, *clip)
 
     return noise
 
