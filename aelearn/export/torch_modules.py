@@ -183,8 +183,8 @@ def _dense(layer, links):
 
 def _conv(layer, links, torch_class, **settings):
     out = torch_class(
-        layer.weight_shape[1] if torch_class is nn.Conv2d else layer.weight_shape[0],
-        layer.weight_shape[0] if torch_class is nn.Conv2d else layer.weight_shape[1],
+        layer.in_channels,
+        layer.out_channels,
         layer.kernel_size,
         layer.stride,
         bias=layer.bias is not None,

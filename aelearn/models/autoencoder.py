@@ -217,47 +217,6 @@ class Autoencoder(Model):
     def needs_unit_interval(self):
         return self.loss_ == "bce"
 
-    def fit(
-        self,
-        X,
-        y=None,
-        *,
-        epochs=10,
-        batch_size=64,
-        lr=1e-3,
-        validation_data=None,
-        callbacks=(),
-        verbose="auto",
-        optimizer="adam",
-    ):
-        """Train D(E(x)) to reconstruct X, or, given targets y, to output y from X; set
-        ``history_`` and return self.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features) or (n_samples, channels, height, width)
-        y : ndarray of X's shape, optional
-            The target of each example: the loss compares D(E(X[i])) with y[i] instead of
-            X[i]. Fixed (noisy, clean) pairs train a denoiser, as the course's Keras notebook
-            does with ``fit(x_train_noisy, x_train)``. Finite, and in [0, 1] under a sigmoid
-            output. A 1-D y (labels, as scikit-learn passes them) is ignored, as before.
-        validation_data : X_val, (X_val,) or (X_val, y_val), optional
-            Evaluated after every epoch (``val_loss``); y_val the targets of X_val.
-        epochs, batch_size, lr, callbacks, verbose, optimizer
-            As for ``aelearn.training.fit``.
-        """
-        return super().fit(
-            X,
-            y,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            validation_data=validation_data,
-            callbacks=callbacks,
-            verbose=verbose,
-            optimizer=optimizer,
-        )
-
     def _labels(self, y, n_samples, name="y"):
         """What ``Model.fit`` makes of y: here the targets (n_samples, n_features), checked
         once; None without targets, or for labels (1-D), which an autoencoder ignores."""

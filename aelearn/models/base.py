@@ -80,8 +80,11 @@ class Model(Module):
         verbose="auto",
         optimizer="adam",
     ):
-        """Train on X (n_samples, n_features), and labels y (n_samples,) for a model that
-        takes them; set ``history_`` and return self.
+        """Train on X (n_samples, n_features); set ``history_`` and return self.
+
+        y: the labels (n_samples,) of a model that takes them (Classifier, CVAE), or, for an
+        autoencoder, the target of each example, of X's shape: ``fit(X_noisy, X_clean)``
+        trains on fixed (noisy, clean) pairs, as the course's Keras notebook does.
 
         ``validation_data`` (X_val, (X_val,) or (X_val, y_val)) is evaluated after every
         epoch (``val_loss``...); the other arguments are ``aelearn.training.fit``'s.
