@@ -20,11 +20,8 @@ from aelearn.autograd import Tensor, no_grad
 
 @dataclass
 class GradcheckRow:
-    """The comparison for one tensor: the analytic gradient against the numeric one.
-
-    ``worst_index`` is where the two differ most; ``analytic_at`` and ``numeric_at`` are
-    their values there (what a hint to a student names).
-    """
+    """One tensor's analytic gradient against the numeric one; ``worst_index`` is where they
+    differ most, ``analytic_at`` and ``numeric_at`` their values there."""
 
     name: str
     shape: tuple
@@ -117,10 +114,9 @@ def gradcheck(fn, inputs, names=None, h=1e-6, rtol=1e-6, atol=1e-8, raise_on_fai
     h : float
         The finite-difference step.
     rtol, atol : float
-        A tensor passes when its relative error is below ``rtol``, or when both the
-        analytic and the numeric gradient are smaller than ``atol`` everywhere (a gradient
-        that is truly zero, where the numeric one is rounding noise). A check is only as
-        sharp as that floor: choose test functions whose gradients are of order 1.
+        A tensor passes when its relative error is below ``rtol``, or when both gradients
+        are below ``atol`` everywhere (a true zero, where the numeric one is rounding
+        noise); so choose test functions whose gradients are of order 1.
     raise_on_failure : bool
         Raise AssertionError instead of returning a failing report.
     """

@@ -88,24 +88,20 @@ class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """Train the model on X of shape (n_samples, n_features), with optional
         ``aelearn.training.Callback`` objects; y is ignored. Returns self."""
         X = validate_data(self, X, dtype=DTYPES)
-        epochs = check_int(self.epochs, "epochs")
-        batch_size = check_int(self.batch_size, "batch_size")
         lr = check_real(self.learning_rate, "learning_rate", minimum=0, strictly=True)
         check_int(self.latent_dim, "latent_dim")
-        rng = check_rng(self.random_state)
-        # Learned attributes are set only once training succeeded: an estimator whose
-        # training diverged stays unfitted, as scikit-learn expects of a failed fit.
-        model = self._build(X, rng)
+        model = self._build(X, check_rng(self.random_state))
+        # model.fit checks epochs and batch_size. Learned attributes are set only once training
+        # succeeded: an estimator whose training diverged stays unfitted, as scikit-learn expects.
         model.fit(
             X,
-            epochs=epochs,
-            batch_size=batch_size,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
             lr=lr,
             callbacks=callbacks,
             verbose=self.verbose,
         )
-        self.model_ = model
-        self.history_ = self.model_.history_
+        self.model_, self.history_ = model, model.history_
         self._n_features_out = self.latent_dim
         return self
 
@@ -140,38 +136,31 @@ class AutoencoderTransformer(_LatentTransformer):
 
     Parameters
     ----------
-    latent_dim : int, default=2
+    latent_dim : int
         Width of the code, like PCA's ``n_components``.
-    hidden_sizes : sequence of int, default=(128,)
+    hidden_sizes : sequence of int
         Hidden widths of the encoder; the decoder mirrors them.
-    activation : str, default="relu"
-    output_activation : {"auto", "sigmoid", "identity"}, default="auto"
+    output_activation : {"auto", "sigmoid", "identity"}
         "auto": sigmoid when X lies in [0, 1], identity otherwise (``output_activation_``).
-    loss : {"auto", "bce", "mse"}, default="auto"
-        "auto": cross-entropy under a sigmoid output, squared error otherwise.
-    noise : {None, "gaussian", "masking", "salt_and_pepper"}, default=None
-        A corruption makes it a denoising autoencoder.
-    noise_level : float, default=0.3
-    epochs : int, default=100
-    batch_size : int, default=64
-    learning_rate : float, default=1e-3
-        Adam's step size.
+    activation, loss, noise, noise_level
+        As for ``aelearn.models.Autoencoder``; a ``noise`` ("gaussian", "masking",
+        "salt_and_pepper") makes the model a ``DenoisingAutoencoder``.
+    epochs, batch_size, learning_rate
+        Passes over X, examples per step, and Adam's step size.
     image_shape : (channels, height, width), optional
         Each row of X is an image of this shape: the model class's ``convolutional`` factory
         builds the model, with stride-2 convolutions of ``filters`` channels and odd side
         ``kernel_size``, and ``hidden_sizes`` dense layers between them and the code.
-    filters : sequence of int, default=(32, 64)
-    kernel_size : int, default=3
-    random_state : int, numpy.random.Generator or None, default=None
+    random_state : int, numpy.random.Generator or None
         Seeds the initial weights, batch order and noise.
-    verbose : "auto", bool or int, default="auto"
+    verbose : "auto", bool or int
         As in ``aelearn.training.fit``.
 
     Attributes
     ----------
     model_ : Autoencoder or DenoisingAutoencoder
-    output_activation_ : str
-        The output activation used ("sigmoid" or "identity").
+    output_activation_ : {"sigmoid", "identity"}
+        The output activation used.
     history_ : aelearn.training.History
     """
 
@@ -230,20 +219,17 @@ class VAETransformer(_LatentTransformer):
     latent_dim, hidden_sizes, activation, epochs, batch_size, learning_rate
         As in ``AutoencoderTransformer``; so are ``image_shape``, ``filters``,
         ``kernel_size``, ``random_state`` and ``verbose``.
-    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
+    likelihood : {"auto", "bernoulli", "gaussian"}
         "auto": Bernoulli when X lies in [0, 1] (pixel intensities), else Gaussian.
-    decoder_std : float, default=1.0
-        Standard deviation of a Gaussian p(x|z).
-    beta : float, default=1.0
-        Weight of the KL term.
-    warmup_epochs : int, default=0
-        Epochs over which beta rises from 0 (0: no warm-up).
+    decoder_std, beta, warmup_epochs
+        As for ``aelearn.models.VAE``: the standard deviation of a Gaussian p(x|z), the
+        weight of the KL term, and the epochs over which that weight rises from 0.
 
     Attributes
     ----------
     model_ : VAE
-    likelihood_ : str
-        The likelihood used ("bernoulli" or "gaussian").
+    likelihood_ : {"bernoulli", "gaussian"}
+        The likelihood used.
     history_ : aelearn.training.History
     """
 
@@ -289,9 +275,7 @@ class VAETransformer(_LatentTransformer):
         return {"likelihood": self.likelihood_}
 
     def score(self, X, y=None):
-        """The mean ELBO per example in nats, a lower bound on log p(x): higher is better.
-
-        Estimated with 10 draws of z per example from a fixed seed, so it is repeatable.
-        """
+        """The mean ELBO per example in nats, a lower bound on log p(x): higher is better;
+        estimated with 10 draws of z per example from a fixed seed, so it is repeatable."""
         X = self._fitted_data(X)
         return -self.model_.evaluate(X)["neg_elbo"]

@@ -1,17 +1,16 @@
 """How many threads NumPy's BLAS runs while aelearn trains, predicts and evaluates.
 
 A matrix product split over threads pays only when it is large: for the course's small
-networks the threads spend longer waiting for each other than multiplying, and on a
-machine whose other core is busy a second thread can make an epoch many times slower. So
-aelearn chooses from the multiply-adds one example costs the model's largest product
-(``Module.multiply_adds``: a Dense layer's weights, a convolution's weights times the
-positions it is applied at): one thread below ``PARALLEL_WORK``, ``MAX_THREADS`` from there
-up (the 784-512 layers of the speed benchmark and the course's MNIST convolutions get two,
-the digits networks one). The BLAS setting outside aelearn's calls is left as it was.
+networks the threads wait for each other longer than they multiply, and on a busy machine
+a second thread can make an epoch many times slower. So aelearn counts the multiply-adds
+one example costs the model's largest product (``Module.multiply_adds``) and runs one
+thread below ``PARALLEL_WORK``, ``MAX_THREADS`` from there up (two for the course's MNIST
+convolutions, one for the digits networks). The BLAS setting outside aelearn's calls is
+left as it was.
 
 The choice depends on the model alone, not on the machine, so that a seeded run is bit
-for bit the same everywhere: OpenBLAS sums a product in another order on two threads than
-on one (a 784-512 float32 layer differs by about 1e-5). To choose yourself::
+for bit the same everywhere (OpenBLAS sums a product in another order on two threads than
+on one). To choose yourself::
 
     with aelearn.blas_threads(1):
         model.fit(X)
@@ -29,8 +28,7 @@ from aelearn.validation import check_int
 #: Multiply-adds per example of the largest product from which a second BLAS thread pays.
 #: Measured on 2 cores, a 784-w-32 autoencoder's training step at batch 64 and 128: at
 #: w = 128 (100,352 weights) two threads were 23% faster at one batch size and 10% slower
-#: at the other; from w = 256 (200,704) up they were 13-30% faster at both. The course's
-#: digits networks (64-128, 8,192 weights) stay on one thread.
+#: at the other; from w = 256 (200,704) up they were 13-30% faster at both.
 PARALLEL_WORK = 100_000
 #: Threads for large products, on every machine (see above why not "all the cores").
 MAX_THREADS = 2
@@ -68,9 +66,8 @@ def threads_for(model):
 
 @contextlib.contextmanager
 def chosen_threads(model):
-    """Run the block with the BLAS on ``threads_for(model)`` threads; a call nested in
-    another (``fit`` evaluating, ``reconstruction_error`` reconstructing) keeps the outer
-    choice."""
+    """Run the block with the BLAS on ``threads_for(model)`` threads; a nested call (``fit``
+    evaluating) keeps the outer choice."""
     if getattr(_state, "inside", False):
         yield
         return

@@ -13,14 +13,9 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=False):
-    """Return ``X``, array_like of shape (n_samples, n_features), as a finite floating array
-    of ``dtype``, or raise an error that names it ``name``.
-
-    ``n_features`` is the width the model was built for, if known. Integers are converted;
-    objects, strings and complex numbers are refused; ``dtype=None`` keeps a floating
-    array's dtype and makes anything else float64. ``unit_interval`` requires values in
-    [0, 1] (for Bernoulli likelihoods and binary cross-entropy).
-    """
+    """``X`` (n_samples, n_features), of ``n_features`` columns if given, as a finite array of
+    ``dtype`` (None: a floating array's own, else float64), in [0, 1] if ``unit_interval``;
+    or an error that names it ``name``. Integers are converted, other kinds refused."""
     if hasattr(X, "toarray") and hasattr(X, "nnz"):  # scipy.sparse, without importing it
         raise TypeError(
             f"{name} is a scipy.sparse matrix; aelearn's models take dense arrays. Densify "
@@ -54,11 +49,10 @@ def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=Fal
     if dtype is None:
         dtype = array.dtype if array.dtype.kind == "f" else np.float64
     if array.dtype.kind == "f" and np.dtype(dtype).itemsize < array.dtype.itemsize:
-        finite = array[np.isfinite(array)]
-        limit = np.finfo(dtype).max
-        if finite.size and np.abs(finite).max() > limit:
+        largest, limit = np.abs(array[np.isfinite(array)]).max(initial=0), np.finfo(dtype).max
+        if largest > limit:
             raise ValueError(
-                f"{name} holds values up to {np.abs(finite).max():.3g}, beyond the largest "
+                f"{name} holds values up to {largest:.3g}, beyond the largest "
                 f"{np.dtype(dtype).name} ({limit:.3g}); scale the data, or use dtype=np.float64"
             )
     array = np.asarray(array, dtype=dtype)
@@ -94,8 +88,7 @@ def check_labels(y, n_samples, n_classes=None, name="y"):
 
 
 def check_int(value, name, minimum=1):
-    """Return ``value`` as an int >= ``minimum`` (positive by default; None: any int), or
-    raise ValueError naming the parameter."""
+    """``value`` as an int >= ``minimum`` (None: any int), or a ValueError naming ``name``."""
     integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
     if not integral or (minimum is not None and value < minimum):
         what = {None: "an integer", 1: "a positive integer"}.get(
@@ -114,9 +107,8 @@ def check_int_pair(value, name, minimum=1):
 
 
 def check_real(value, name, minimum=None, strictly=False):
-    """Return ``value`` as a finite float (>= ``minimum``, or > it if ``strictly``), or raise.
-    Strings, booleans and NaN are refused, so that ``beta="1"`` fails here with the
-    parameter's name rather than deep inside arithmetic."""
+    """``value`` as a finite float >= ``minimum`` (> it if ``strictly``), or a ValueError
+    naming ``name``; strings, booleans and NaN are refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number; got {value!r}")
     if minimum is not None and (value <= minimum if strictly else value < minimum):
@@ -126,8 +118,8 @@ def check_real(value, name, minimum=None, strictly=False):
 
 
 def check_sizes(sizes, name="sizes", layout="(n_features, hidden..., latent_dim)", min_len=2):
-    """Return layer widths as a tuple of positive ints, at least ``min_len`` of them, or
-    raise an error naming the parameter ``name`` and saying what it lists (``layout``)."""
+    """Layer widths as a tuple of at least ``min_len`` positive ints, or an error naming
+    ``name`` and saying what it lists (``layout``)."""
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Iterable):
         hint = (
             f" (one width w is written ({sizes!r},))" if isinstance(sizes, numbers.Number) else ""
@@ -140,7 +132,7 @@ def check_sizes(sizes, name="sizes", layout="(n_features, hidden..., latent_dim)
 
 
 def check_dtype(dtype):
-    """Return ``dtype`` as np.float32 or np.float64 (a numpy dtype), or raise TypeError."""
+    """``dtype`` as the numpy dtype float32 or float64, or a TypeError."""
     try:
         resolved = None if dtype is None else np.dtype(dtype)  # np.dtype(None) is float64
     except TypeError:
@@ -166,18 +158,16 @@ def check_rng(rng):
 
 
 def check_choice(value, choices, name):
-    """Return ``value`` if it is one of ``choices``, or raise ValueError listing them."""
+    """``value`` if it is one of ``choices``, or a ValueError listing them."""
     if value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}; got {value!r}")
     return value
 
 
 def check_pair(first, second, what, names=("prediction", "target"), width="n_features"):
-    """Check two arrays of one shape (batch, width), the second finite; return the second.
-
-    For a loss: ``first`` is what the model computed, ``second`` what it is compared with
-    (the target, or logvar beside mu), which must be finite data.
-    """
+    """For a loss: ``first`` (what the model computed) and ``second`` (what it is compared
+    with: the target, or logvar beside mu) of one shape (batch, width), the second finite;
+    return the second."""
     if first.ndim != 2 or first.shape != second.shape:
         raise ValueError(
             f"{what} expects {names[0]} and {names[1]} of the same shape (batch, {width}); got "
@@ -212,9 +202,8 @@ def conv_padding(padding, kernel, stride):
     """PyTorch's padding argument of a convolution as (top, bottom, left, right).
 
     An int or a pair pads both sides alike; "valid" is no padding; "same" pads kH - 1 rows in
-    all, (kH - 1) // 2 on top and the rest below (likewise for columns), so that the output
-    keeps the input's size, which only stride 1 can do: PyTorch refuses "same" with a stride
-    above 1, and so does this.
+    all, (kH - 1) // 2 on top and the rest below (likewise for columns), so that a stride-1
+    output keeps the input's size (as PyTorch, it is refused with a larger stride).
     """
     if isinstance(padding, str):
         check_choice(padding, ("same", "valid"), "padding (a string)")

@@ -327,7 +327,8 @@ def test_every_option_with_a_default_names_it_in_its_help():
     commands = build_parser()._subparsers._group_actions[0].choices
     for name, parser in commands.items():
         for action in parser._actions:
-            if action.default not in (None, False, argparse.SUPPRESS) and action.option_strings:
+            unset = any(action.default is v for v in (None, False, argparse.SUPPRESS))
+            if not unset and action.option_strings:  # `is`: a default of 0 is a default
                 assert "default" in (action.help or ""), (name, action.dest)
 
 

@@ -8,15 +8,9 @@
 
 The examples hold no quotes and no comments, so that they run as typed in a POSIX shell, the
 Windows Command Prompt and PowerShell alike (``--hidden-sizes=``, not ``--hidden-sizes ''``).
-``aelearn COMMAND --help`` shows each option's default and an example (``EXAMPLES``).
-
-A user's mistake, a bad argument or one of the ``USAGE_ERRORS`` found later (a label the
-model does not know, an unreadable model or data file, a path that cannot be read or
-written, a model file that ``train`` would overwrite without ``--overwrite``), ends with
-one line on stderr that says what was wrong and what is expected, and exit code 2; what
-the operating system refuses reads as a sentence ("cannot read m.npz: permission denied"),
-not as its ``[Errno 13]``. Any other exception is a bug and ends with its traceback. A
-reader of the output that stops early (``aelearn demo | head``) ends the command quietly.
+A user's mistake (``aelearn.cli.errors``) ends with one line on stderr that says what was
+wrong and what is expected, and exit code 2; any other exception is a bug and ends with its
+traceback.
 """
 
 import argparse
@@ -31,13 +25,7 @@ from matplotlib.backend_bases import FigureCanvasBase
 
 import aelearn
 from aelearn import io
-from aelearn.cli.errors import (
-    USAGE_ERRORS,
-    UsageError,
-    one_line,
-    os_error_sentence,
-    os_errors,
-)
+from aelearn.cli.errors import USAGE_ERRORS, UsageError, one_line, os_error_sentence, os_errors
 from aelearn.datasets import (
     MNIST_DEFAULT_DIR,
     MNIST_ENV_VAR,
@@ -182,7 +170,6 @@ def run_train(args):
         io.save(model, args.output)
     print(f"saved {args.output}")
     print(format_table([held_out_metrics(model, data)], headers=METRIC_HEADERS))
-    return 0
 
 
 def run_evaluate(args):
@@ -204,7 +191,6 @@ def run_evaluate(args):
         )
     row = {"model": type(model).__name__, **held_out_metrics(model, data)}
     print(format_table([row], headers=METRIC_HEADERS))
-    return 0
 
 
 def run_sample(args):
@@ -240,7 +226,6 @@ def run_sample(args):
         fig = plot_samples(images, shape, min(args.n, 10), title=f"Samples, {what}")
     with os_errors("write", args.output):
         save_figure(fig, args.output)
-    return 0
 
 
 def run_demo_command(args):
@@ -249,7 +234,6 @@ def run_demo_command(args):
     check_writable(args.output)
     with os_errors("write"):
         run_demo(args.output, args.quick, args.seed)
-    return 0
 
 
 # ----- the parser -----------------------------------------------------------------------------
@@ -263,26 +247,38 @@ EXAMPLES = {
 }
 
 
-def _add_command(commands, name, help):
-    """A subcommand whose --help ends with its example (kept on its own line)."""
-    return commands.add_parser(
+def _add_command(commands, name, help, run):
+    """A subcommand that calls ``run(args)``, its --help ending with its example."""
+    command = commands.add_parser(
         name,
         help=help,
         description=help[:1].upper() + help[1:] + ".",
         epilog=f"example:\n  {EXAMPLES[name]}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    command.set_defaults(run=run)
+    return command
+
+
+def _option(parser, name, help, **settings):
+    """Add the option ``name``, its help ending with its default unless it words the default
+    itself. A string default goes through ``type`` as if typed, and --help shows it as typed."""
+    if settings.get("default") is not None and "default" not in help:
+        help += " (default: %(default)s)"
+    parser.add_argument(name, help=help, **settings)
 
 
 def _add_data_arguments(parser):
-    parser.add_argument(
+    _option(
+        parser,
         "--data",
         choices=("digits", "mnist-sample", "mnist"),
         default="digits",
         help="the data set: scikit-learn's 8x8 digits, the 5,000 MNIST digits shipped with "
-        "aelearn, or the full MNIST (default: %(default)s)",
+        "aelearn, or the full MNIST",
     )
-    parser.add_argument(
+    _option(
+        parser,
         "--mnist-path",
         help=f"folder of the MNIST IDX files (default: ${MNIST_ENV_VAR}, else {MNIST_DEFAULT_DIR})",
     )
@@ -299,122 +295,87 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"aelearn {aelearn.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = _add_command(commands, "demo", "train AE, DAE, VAE and CVAE on digits; compare to PCA")
-    demo.add_argument(
+    demo_help = "train AE, DAE, VAE and CVAE on digits; compare to PCA"
+    demo = _add_command(commands, "demo", demo_help, run_demo_command)
+    _option(
+        demo,
         "--output",
         default="aelearn-output",
-        help="folder for the figures, models and metrics.json, made if need be "
-        "(default: %(default)s)",
+        help="folder for the figures, models and metrics.json, made if need be",
     )
-    demo.add_argument("--quick", action="store_true", help="a few epochs only (a smoke test)")
-    demo.add_argument(
+    _option(demo, "--quick", action="store_true", help="a few epochs only (a smoke test)")
+    _option(
+        demo,
         "--seed",
         type=non_negative_int,
         default=DEMO["seed"],
-        help="seeds every model and the figures' noise (default: %(default)s)",
+        help="seeds every model and the figures' noise",
     )
-    demo.set_defaults(run=run_demo_command)
 
-    train = _add_command(commands, "train", "train one model and save it")
-    train.add_argument(
+    train = _add_command(commands, "train", "train one model and save it", run_train)
+    _option(
+        train,
         "--kind",
         choices=KINDS,
         default="ae",
-        help="autoencoder, denoising autoencoder, VAE or conditional VAE (default: %(default)s)",
+        help="autoencoder, denoising autoencoder, VAE or conditional VAE",
     )
-    train.add_argument(
-        "--latent-dim", type=positive_int, default=8, help="code size (default: %(default)s)"
-    )
-    # String defaults go through ``type`` as if typed, and --help shows them as typed.
-    train.add_argument(
+    _option(train, "--latent-dim", type=positive_int, default=8, help="code size")
+    _option(
+        train,
         "--hidden-sizes",
         type=hidden_sizes,
         default="128",
-        help="widths of the hidden layers, e.g. 128,64; none: --hidden-sizes= "
-        "(default: %(default)s)",
+        help="widths of the hidden layers, e.g. 128,64; none: --hidden-sizes=",
     )
-    train.add_argument(
+    _option(
+        train,
         "--filters",
         type=hidden_sizes,
         default="",
         help="convolutional: channels of each stride-2 convolution, e.g. 32,64 (--hidden-sizes "
         "then gives the dense layers after them) (default: none, a dense model)",
     )
-    train.add_argument(
-        "--epochs",
-        type=positive_int,
-        default=100,
-        help="passes over the data (default: %(default)s)",
-    )
-    train.add_argument(
-        "--batch-size",
-        type=positive_int,
-        default=64,
-        help="examples per step (default: %(default)s)",
-    )
-    train.add_argument(
-        "--lr",
-        type=positive_float,
-        default=1e-3,
-        help="Adam's learning rate (default: %(default)s)",
-    )
-    train.add_argument(
-        "--beta",
-        type=non_negative_float,
-        default=1.0,
-        help="KL weight (VAEs) (default: %(default)s)",
-    )
-    train.add_argument(
+    _option(train, "--epochs", type=positive_int, default=100, help="passes over the data")
+    _option(train, "--batch-size", type=positive_int, default=64, help="examples per step")
+    _option(train, "--lr", type=positive_float, default=1e-3, help="Adam's learning rate")
+    _option(train, "--beta", type=non_negative_float, default=1.0, help="KL weight (VAEs)")
+    _option(
+        train,
         "--seed",
         type=non_negative_int,
         default=0,
-        help="seeds the weights, the batches and the noise (default: %(default)s)",
+        help="seeds the weights, the batches and the noise",
     )
     _add_data_arguments(train)
-    train.add_argument(
-        "--output",
-        type=model_path,
-        default="model.npz",
-        help="model file to write (default: %(default)s)",
+    _option(train, "--output", type=model_path, default="model.npz", help="model file to write")
+    _option(
+        train, "--overwrite", action="store_true", help="replace the --output file if it exists"
     )
-    train.add_argument(
-        "--overwrite", action="store_true", help="replace the --output file if it exists"
-    )
-    train.set_defaults(run=run_train)
 
-    evaluate = _add_command(commands, "evaluate", "test-set figures of a saved model")
+    evaluate = _add_command(commands, "evaluate", "test-set figures of a saved model", run_evaluate)
     evaluate.add_argument("model", help="a .npz file written by train or demo")
     _add_data_arguments(evaluate)
-    evaluate.set_defaults(run=run_evaluate)
 
-    sample = _add_command(commands, "sample", "draw images from a saved VAE or CVAE")
+    sample = _add_command(commands, "sample", "draw images from a saved VAE or CVAE", run_sample)
     sample.add_argument("model", help="a .npz file holding a VAE or CVAE")
-    sample.add_argument(
-        "--n", type=positive_int, default=16, help="images (per class) (default: %(default)s)"
+    _option(sample, "--n", type=positive_int, default=16, help="images (per class)")
+    _option(
+        sample, "--label", type=int, help="the class to draw, for a CVAE (default: a row per class)"
     )
-    sample.add_argument(
-        "--label", type=int, help="the class to draw, for a CVAE (default: a row per class)"
+    _option(
+        sample, "--seed", type=non_negative_int, help="seed the draws (default: the saved state)"
     )
-    sample.add_argument(
-        "--seed", type=non_negative_int, help="seed the draws (default: the saved state)"
-    )
-    sample.add_argument(
-        "--output",
-        type=image_path,
-        default="samples.png",
-        help=".png, .pdf, .svg... (default: %(default)s)",
-    )
-    sample.set_defaults(run=run_sample)
+    _option(sample, "--output", type=image_path, default="samples.png", help=".png, .pdf, .svg...")
     return parser
 
 
 def _run(argv):
     """Parse ``argv`` and run its command; the exit code (see ``main``)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
-        # No thread settings here: the models choose their BLAS threads (aelearn.threads).
-        return args.run(args)
+        args.run(args)  # no thread settings here: the models choose theirs (aelearn.threads)
+        return 0
     except USAGE_ERRORS as error:
         if isinstance(error, OSError) and None not in (error.errno, error.filename):
             error = os_error_sentence(error)  # one the commands did not word themselves
@@ -438,12 +399,9 @@ def main(argv=None):
     """
     try:
         try:
-            code = _run(argv)
-        except SystemExit:  # --help, --version and argparse's errors write to stdout too
+            return _run(argv)
+        finally:  # also after --help, --version and argparse's errors, which write to stdout
             sys.stdout.flush()
-            raise
-        sys.stdout.flush()
-        return code
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

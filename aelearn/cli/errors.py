@@ -13,10 +13,9 @@ class UsageError(Exception):
     """A bad value found after parsing; reported like an argparse error (exit code 2)."""
 
 
-#: What the user can cause and fix: a bad value (UsageError), a file that is not a model
-#: and a path given on the command line that cannot be opened (said as a sentence by
-#: ``os_error_sentence``). Not ValueError: the checks below raise UsageError, so a
-#: ValueError reaching ``main`` is a bug's, with its traceback.
+#: What the user can cause and fix: a bad value, a file that is not a model, a path that
+#: cannot be opened. Not ValueError: a ValueError reaching ``main`` is a bug's, with its
+#: traceback.
 USAGE_ERRORS = (
     UsageError,
     io.ModelFileError,
@@ -49,11 +48,8 @@ OS_REASONS = {
 
 def os_error_sentence(error, action="open", path=None):
     """What the operating system refused, as a sentence: "cannot read m.npz: no such file".
-
-    ``action`` is what was tried ("read", "write", "write into", "create the folder");
-    ``path`` the path the user named (default: the error's own, which may be a temporary
-    file's).
-    """
+    ``action`` is what was tried ("read", "write", "write into", "create the folder"), ``path``
+    the path the user named (default: the error's own, which may be a temporary file's)."""
     path = error.filename if path is None else path
     parent = os.path.dirname(os.fspath(path)) or "."
     if action in ("read", "write") and os.path.isdir(path):
@@ -68,9 +64,9 @@ def os_error_sentence(error, action="open", path=None):
 
 @contextmanager
 def os_errors(action, path=None):
-    """Within this block, what the operating system refuses ends as a UsageError whose
-    message is ``os_error_sentence(error, action, path)``. A closed stdout (a
-    BrokenPipeError) and OSErrors without an error number pass through unchanged."""
+    """Within this block, what the operating system refuses is a UsageError saying
+    ``os_error_sentence(error, action, path)``; a closed stdout (a BrokenPipeError) and
+    OSErrors without an error number or a path pass through unchanged."""
     try:
         yield
     except OSError as error:

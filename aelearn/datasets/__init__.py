@@ -7,10 +7,14 @@ training and a test part.
 """
 
 from aelearn.datasets.dataset import Dataset
-from aelearn.datasets.digits import load_digits
-from aelearn.datasets.idx import read_idx
-from aelearn.datasets.mnist import MNIST_DEFAULT_DIR, MNIST_ENV_VAR, MNIST_FILES, load_mnist
-from aelearn.datasets.mnist_sample import load_mnist_sample
+from aelearn.datasets.digits import load_digits, load_mnist_sample
+from aelearn.datasets.mnist import (
+    MNIST_DEFAULT_DIR,
+    MNIST_ENV_VAR,
+    MNIST_FILES,
+    load_mnist,
+    read_idx,
+)
 
 __all__ = [
     "MNIST_DEFAULT_DIR",

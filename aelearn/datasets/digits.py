@@ -1,4 +1,14 @@
-"""scikit-learn's 8x8 handwritten digits, the small dataset every notebook starts from."""
+"""The handwritten digits that need no download, each split into train and test the same way.
+
+scikit-learn's 8x8 digits are the small dataset every notebook starts from. 5,000 MNIST
+digits of 28x28 (500 of each, from MNIST's training set, 822 KB) ship inside aelearn, so that
+the course's MNIST sections run on a laptop, a hosted service or CI with no network and no
+extra dependency; ``aelearn/datasets/data/README.md`` gives their source and licence.
+Both splits are stratified by label and seeded, so every run of the course sees the same
+test set.
+"""
+
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits as sklearn_load_digits
@@ -6,21 +16,28 @@ from sklearn.model_selection import train_test_split
 
 from aelearn.datasets.dataset import Dataset, _float_dtype
 
+SAMPLE_FILE = Path(__file__).resolve().parent / "data" / "mnist_5k.npz"
+
+
+def _split(X, y, test_size, random_state, name, image_shape):
+    """The Dataset of images X and labels y, split stratified by label."""
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, random_state=random_state, stratify=y
+    )
+    return Dataset(X_train, X_test, y_train, y_test, name=name, image_shape=image_shape)
+
 
 def load_digits(*, dtype=np.float32, test_size=0.2, random_state=0):
-    """Load scikit-learn's 8x8 handwritten digits, split into train and test.
-
-    Pixels are integers 0..16 in the source; they are divided by 16 so that X lies in [0, 1].
-    The split is stratified by label, so both parts hold the ten digits in the same proportions.
+    """Load scikit-learn's 8x8 handwritten digits, pixels 0..16 divided by 16 into [0, 1].
 
     Parameters
     ----------
-    dtype : floating dtype, default float32
+    dtype : floating dtype
         dtype of ``X_train`` and ``X_test``.
-    test_size : float or int, default 0.2
+    test_size : float or int
         Passed to :func:`sklearn.model_selection.train_test_split`.
-    random_state : int, default 0
-        Seed of the split, so every run of the course sees the same test set.
+    random_state : int
+        Seed of the split.
 
     Returns
     -------
@@ -31,7 +48,18 @@ def load_digits(*, dtype=np.float32, test_size=0.2, random_state=0):
     digits = sklearn_load_digits()
     X = (digits.data / 16.0).astype(dtype)
     y = digits.target.astype(np.int64)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, random_state=random_state, stratify=y
-    )
-    return Dataset(X_train, X_test, y_train, y_test, name="digits", image_shape=(1, 8, 8))
+    return _split(X, y, test_size, random_state, "digits", (1, 8, 8))
+
+
+def load_mnist_sample(*, dtype=np.float32, test_size=0.2, random_state=0):
+    """Load the 5,000 MNIST digits shipped with aelearn, pixels 0..255 divided by 255.
+
+    Takes the arguments of :func:`load_digits`. With the defaults: ``X_train`` (4000, 784),
+    ``X_test`` (1000, 784), ``image_shape`` (1, 28, 28), ``name`` "mnist-sample".
+    """
+    dtype = _float_dtype(dtype)
+    with np.load(SAMPLE_FILE, allow_pickle=False) as sample:
+        images, labels = sample["images"], sample["labels"]
+    X = (images.reshape(len(images), -1) / 255.0).astype(dtype)
+    y = labels.astype(np.int64)
+    return _split(X, y, test_size, random_state, "mnist-sample", (1, 28, 28))

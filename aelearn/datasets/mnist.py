@@ -1,5 +1,6 @@
 """MNIST, 70000 handwritten digits of 28x28 pixels: from IDX files, else via scikit-learn."""
 
+import gzip
 import os
 from pathlib import Path
 
@@ -10,7 +11,6 @@ import numpy as np
 import sklearn.datasets
 
 from aelearn.datasets.dataset import Dataset, _float_dtype
-from aelearn.datasets.idx import read_idx
 
 MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -20,58 +20,65 @@ MNIST_FILES = {
 }
 MNIST_ENV_VAR = "AELEARN_MNIST"
 MNIST_DEFAULT_DIR = Path("~/.aelearn/mnist")
+_IDX_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
-def _mnist_folder(path):
-    if path is not None:
-        return Path(path).expanduser(), "the path argument"
-    if os.environ.get(MNIST_ENV_VAR):
-        return Path(os.environ[MNIST_ENV_VAR]).expanduser(), f"${MNIST_ENV_VAR}"
-    return MNIST_DEFAULT_DIR.expanduser(), "the default folder"
+def read_idx(path):
+    """Read the IDX file ``path``, plain or gzip-compressed (told by its content, not by a
+    ``.gz`` suffix): an array of the shape its header gives, in native byte order, e.g.
+    ``(60000, 28, 28)`` uint8 for MNIST's training images.
 
-
-def _find_idx_files(folder):
-    """Map each MNIST role to its file in ``folder`` (plain preferred over .gz), or None."""
-    found = {}
-    for role, name in MNIST_FILES.items():
-        candidates = [folder / name, folder / (name + ".gz")]
-        found[role] = next((c for c in candidates if c.is_file()), None)
-    return found
-
-
-#: MNIST and Fashion-MNIST have ten classes, labelled 0 to 9.
-N_CLASSES = 10
-
-
-def _check_images(images, source):
-    """Raise ValueError unless ``images`` are pixels as MNIST stores them: uint8, or numbers
-    in [0, 255] without NaN; ``source`` names the file in the message."""
-    expected = "pixels in [0, 255], stored as uint8 (IDX type code 0x08) as in MNIST"
-    if images.dtype == np.uint8:
-        return
-    if images.dtype.kind not in "iuf":
-        raise ValueError(f"{source}: images of dtype {images.dtype}; expected {expected}")
-    if images.dtype.kind == "f" and not np.all(np.isfinite(images)):
-        raise ValueError(f"{source}: images hold NaN or infinite values; expected {expected}")
-    low, high = images.min(), images.max()
-    if low < 0 or high > 255:
-        raise ValueError(f"{source}: pixel values range from {low} to {high}; expected {expected}")
-
-
-def _check_labels(labels, source):
-    """Raise ValueError unless ``labels`` are integers 0 to 9, naming ``source``."""
-    if labels.dtype.kind not in "iu":
-        raise ValueError(f"{source}: labels of dtype {labels.dtype}; expected integers 0 to 9")
-    outside = labels[(labels < 0) | (labels >= N_CLASSES)]
-    if outside.size:
+    IDX is the format MNIST is distributed in. The header is a magic number ``0x00 0x00 <type
+    code> <n_dims>`` followed by ``n_dims`` big-endian uint32 sizes; the data follow,
+    big-endian, in C order. Type codes: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D
+    float32, 0x0E float64. A file that is not IDX, is truncated or has bytes left over after
+    the data is a ValueError.
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise ValueError(f"{path}: corrupt or truncated gzip stream ({err})") from err
+    if len(raw) < 4 or raw[:2] != b"\x00\x00":
         raise ValueError(
-            f"{source}: {outside.size} labels lie outside 0 to {N_CLASSES - 1} (the first is "
-            f"{outside[0]}); expected the class of each image, 0 to {N_CLASSES - 1}"
+            f"{path}: not an IDX file; expected the magic number to start with bytes 00 00, "
+            f"got {raw[:4].hex(' ') or 'an empty file'}"
         )
+    code, n_dims = raw[2], raw[3]
+    if code not in _IDX_DTYPES:
+        known = ", ".join(f"0x{c:02X}" for c in _IDX_DTYPES)
+        raise ValueError(f"{path}: unknown IDX type code 0x{code:02X}; expected one of {known}")
+    header_size = 4 + 4 * n_dims
+    if len(raw) < header_size:
+        raise ValueError(
+            f"{path}: truncated header; {n_dims} dimensions need {header_size} bytes, "
+            f"file has {len(raw)}"
+        )
+    shape = tuple(int(s) for s in np.frombuffer(raw, dtype=">u4", count=n_dims, offset=4))
+    dtype = _IDX_DTYPES[code]
+    expected = header_size + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(raw) != expected:
+        problem = "truncated" if len(raw) < expected else "has trailing bytes"
+        raise ValueError(
+            f"{path}: {problem}; header says shape {shape} of {dtype.name}, "
+            f"so {expected} bytes expected, file has {len(raw)}"
+        )
+    data = np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape)
+    return data.astype(dtype.newbyteorder("="))
 
 
 def _check_part(images, labels, images_file, labels_file, image_shape):
-    """Check one part's images (n, height, width) against its labels (n,), naming the files."""
+    """Raise ValueError, naming the file, unless ``images`` (n, height, width) are pixels as
+    MNIST stores them (uint8, or numbers in [0, 255]) and ``labels`` (n,) are classes 0 to 9."""
     if images.ndim != 3 or images.shape[1:] != image_shape or len(images) == 0:
         raise ValueError(
             f"{images_file}: images of shape {images.shape}; expected (n, height, width) with "
@@ -82,8 +89,24 @@ def _check_part(images, labels, images_file, labels_file, image_shape):
             f"{labels_file}: labels of shape {labels.shape}; expected ({len(images)},), one "
             f"label per image of {images_file}"
         )
-    _check_images(images, images_file)
-    _check_labels(labels, labels_file)
+    expected = "pixels in [0, 255], stored as uint8 (IDX type code 0x08) as in MNIST"
+    if images.dtype.kind not in "iuf":
+        raise ValueError(f"{images_file}: images of dtype {images.dtype}; expected {expected}")
+    if images.dtype.kind == "f" and not np.all(np.isfinite(images)):
+        raise ValueError(f"{images_file}: images hold NaN or infinite values; expected {expected}")
+    low, high = images.min(), images.max()
+    if low < 0 or high > 255:
+        raise ValueError(
+            f"{images_file}: pixel values range from {low} to {high}; expected {expected}"
+        )
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"{labels_file}: labels of dtype {labels.dtype}; expected integers 0 to 9")
+    outside = labels[(labels < 0) | (labels > 9)]
+    if outside.size:
+        raise ValueError(
+            f"{labels_file}: {outside.size} labels lie outside 0 to 9 (the first is "
+            f"{outside[0]}); expected the class of each image, 0 to 9"
+        )
 
 
 def _first(array, n, what):
@@ -92,20 +115,6 @@ def _first(array, n, what):
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= len(array):
         raise ValueError(f"{what} must be None or an int in [1, {len(array)}], got {n!r}")
     return array[:n]
-
-
-def _mnist_from_openml(data_home):
-    """Return ``(images, labels)``, the 70000 MNIST images as rows, via scikit-learn's cache."""
-    bunch = sklearn.datasets.fetch_openml(
-        "mnist_784", version=1, as_frame=False, data_home=data_home
-    )
-    images, labels = np.asarray(bunch.data), np.asarray(bunch.target).astype(np.int64)
-    if images.shape != (70000, 784) or labels.shape != (70000,):
-        raise ValueError(
-            f"expected mnist_784 to have data (70000, 784) and target (70000,), "
-            f"got {images.shape} and {labels.shape}"
-        )
-    return images, labels
 
 
 def _not_found_message(folder, source, found, data_home, err):
@@ -126,24 +135,15 @@ def _not_found_message(folder, source, found, data_home, err):
 
 
 def _missing_in_named_folder(folder, found):
-    if not folder.is_dir():
-        return (
-            f"MNIST folder {folder} (the path argument) does not exist; expected a folder "
-            f"holding {', '.join(MNIST_FILES.values())} (plain or .gz). Nothing was downloaded: "
-            "load_mnist() without path looks elsewhere and can fetch MNIST, and "
-            "load_mnist_sample() reads the 5,000 digits shipped with aelearn."
-        )
-    missing = [name for role, name in MNIST_FILES.items() if not found[role]]
+    if folder.is_dir():
+        problem = "lacks " + ", ".join(n for role, n in MNIST_FILES.items() if not found[role])
+    else:
+        problem = "does not exist; expected a folder holding " + ", ".join(MNIST_FILES.values())
     return (
-        f"MNIST folder {folder} (the path argument) lacks {', '.join(missing)} (plain or .gz). "
-        "Nothing was downloaded: load_mnist() without path looks elsewhere and can fetch MNIST."
+        f"MNIST folder {folder} (the path argument) {problem} (plain or .gz). Nothing was "
+        "downloaded: load_mnist() without path looks elsewhere and can fetch MNIST, and "
+        "load_mnist_sample() reads the 5,000 digits shipped with aelearn."
     )
-
-
-def _scale_pixels(images, dtype):
-    X = images.astype(dtype)
-    X /= 255  # in place: MNIST's training set is 188 MB in float32, no need for a second copy
-    return X
 
 
 def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_home=None):
@@ -162,9 +162,8 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
     Parameters
     ----------
     path : str or path-like, optional
-        Folder holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
-        ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each plain or ``.gz``.
-    dtype : floating dtype, default float32
+        Folder holding the files ``MNIST_FILES`` names, each plain or ``.gz``.
+    dtype : floating dtype
         dtype of ``X_train`` and ``X_test``.
     n_train, n_test : int, optional
         Keep only the first ``n_train`` training and ``n_test`` test images (default: all).
@@ -179,50 +178,64 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
     Raises
     ------
     FileNotFoundError
-        If ``path`` lacks the IDX files, or, without ``path``, neither the IDX files nor
-        scikit-learn's fetch succeed; the message says where it looked and how to get the
-        files. ``load_mnist_sample`` needs neither: its 5,000 digits ship with aelearn.
+        If no files are found and, where allowed, the fetch fails; the message says where it
+        looked and how to get the files.
     ValueError
-        Naming the file, if it is corrupt or truncated, or its images are not pixels in
-        [0, 255], its labels not 0 to 9, or their numbers or shapes disagree.
+        Naming the file, if it is corrupt or its contents are not MNIST's kind of data.
     """
     dtype = _float_dtype(dtype)
-    folder, source = _mnist_folder(path)
-    found = _find_idx_files(folder)
+    if path is not None:
+        folder, source = Path(path).expanduser(), "the path argument"
+    elif os.environ.get(MNIST_ENV_VAR):
+        folder, source = Path(os.environ[MNIST_ENV_VAR]).expanduser(), f"${MNIST_ENV_VAR}"
+    else:
+        folder, source = MNIST_DEFAULT_DIR.expanduser(), "the default folder"
+    found = {}
+    for role, name in MNIST_FILES.items():  # the plain file, else the gzipped one
+        candidates = [folder / name, folder / (name + ".gz")]
+        found[role] = next((c for c in candidates if c.is_file()), None)
+
     if all(found.values()):
         arrays = {role: read_idx(file) for role, file in found.items()}
-        image_shape = arrays["train_images"].shape[1:]
-        parts = []
-        for part in ("train", "test"):
-            roles = (f"{part}_images", f"{part}_labels")
-            images, labels = (arrays[r] for r in roles)
-            _check_part(images, labels, *(found[r] for r in roles), image_shape)
-            parts.append((images.reshape(len(images), -1), labels))
-        train, test = parts
+        sources = found
     elif path is not None:  # a folder the user named: read there or say why, never download
         raise FileNotFoundError(_missing_in_named_folder(folder, found))
     else:
-        try:
-            images, labels = _mnist_from_openml(data_home)
+        try:  # scikit-learn's cache, else a download
+            bunch = sklearn.datasets.fetch_openml(
+                "mnist_784", version=1, as_frame=False, data_home=data_home
+            )
+            images, labels = np.asarray(bunch.data), np.asarray(bunch.target).astype(np.int64)
+            if images.shape != (70000, 784) or labels.shape != (70000,):
+                raise ValueError(
+                    f"expected mnist_784 to have data (70000, 784) and target (70000,), "
+                    f"got {images.shape} and {labels.shape}"
+                )
         # Any failure (offline, bad cache, server error) ends the same way: tell the user
         # where we looked and how to provide the files; the cause stays chained.
         except Exception as err:
             message = _not_found_message(folder, source, found, data_home, err)
             raise FileNotFoundError(message) from err
-        image_shape = (28, 28)
-        fetched = "mnist_784 from sklearn.datasets.fetch_openml"
-        _check_images(images, fetched)
-        _check_labels(labels, fetched)
-        train, test = (images[:60000], labels[:60000]), (images[60000:], labels[60000:])
+        images = images.reshape(-1, 28, 28)
+        train, test = slice(60000), slice(60000, None)
+        arrays = {
+            "train_images": images[train],
+            "train_labels": labels[train],
+            "test_images": images[test],
+            "test_labels": labels[test],
+        }
+        sources = dict.fromkeys(MNIST_FILES, "mnist_784 from sklearn.datasets.fetch_openml")
 
-    # Slice before converting so that a small subset never materialises the full float array.
-    X_train, X_test = _first(train[0], n_train, "n_train"), _first(test[0], n_test, "n_test")
-    y_train, y_test = _first(train[1], n_train, "n_train"), _first(test[1], n_test, "n_test")
-    return Dataset(
-        _scale_pixels(X_train, dtype),
-        _scale_pixels(X_test, dtype),
-        y_train.astype(np.int64),
-        y_test.astype(np.int64),
-        name="mnist",
-        image_shape=(1, *image_shape),
-    )
+    image_shape = arrays["train_images"].shape[1:]
+    split = []
+    for part, n in (("train", n_train), ("test", n_test)):
+        roles = (f"{part}_images", f"{part}_labels")
+        images, labels = (arrays[role] for role in roles)
+        _check_part(images, labels, *(sources[role] for role in roles), image_shape)
+        # Slice before converting so that a small subset never materialises the full float
+        # array; divide in place, as MNIST's training set is 188 MB in float32.
+        X = _first(images.reshape(len(images), -1), n, f"n_{part}").astype(dtype)
+        X /= 255
+        split += [X, _first(labels, n, f"n_{part}").astype(np.int64)]
+    X_train, y_train, X_test, y_test = split
+    return Dataset(X_train, X_test, y_train, y_test, name="mnist", image_shape=(1, *image_shape))

@@ -12,17 +12,12 @@ the same weights: PyTorch's own layers (``Linear``, ``Conv2d``, ``ConvTranspose2
     ...                                              # train on, on a GPU if there is one
     load_torch_state_dict(vae, torch_model.state_dict())   # and back
 
-Every model has ``loss``, the training loss of its ``loss_terms`` (the same reduction: a
-sum over features, a mean over the batch), so that a step in PyTorch from exported weights
-gives the gradients aelearn computes for the same batch (and, for a VAE, the same eps).
-Only the architecture changes hands, never aelearn code: the modules in
-``aelearn/export/torch_modules.py`` are plain PyTorch.
-
-One layout differs: ``Dense.weight`` is (in_features, out_features), so that a layer reads
-``x @ W + b``; ``torch.nn.Linear.weight`` is its transpose. Everything else (Conv2d,
-ConvTranspose2d, NCHW) has PyTorch's layout already and is copied as is.
-
-PyTorch is imported only when one of these is called: install it with the ``torch`` extra.
+Every model's ``loss`` is the training loss of its ``loss_terms`` (a sum over features, a
+mean over the batch), so that a step in PyTorch from exported weights gives the gradients
+aelearn computes for the same batch (and, for a VAE, the same eps). One layout differs:
+``Dense.weight`` is (in_features, out_features), so that a layer reads ``x @ W + b``, where
+``torch.nn.Linear.weight`` is its transpose; the rest (Conv2d, ConvTranspose2d, NCHW) is
+copied as is. PyTorch is imported only when one of these is called (the ``torch`` extra).
 """
 
 import importlib

@@ -182,17 +182,11 @@ def _dense(layer, links):
 
 
 def _conv(layer, links, torch_class, **settings):
-    out = torch_class(
-        layer.in_channels,
-        layer.out_channels,
-        layer.kernel_size,
-        layer.stride,
-        bias=layer.bias is not None,
-        dtype=_dtype(layer.weight),
-        **settings,
-    )
+    sizes = (layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride)
+    bias = layer.bias is not None
+    out = torch_class(*sizes, bias=bias, dtype=_dtype(layer.weight), **settings)
     out.weight = _parameter(layer.weight, links)
-    if layer.bias is not None:
+    if bias:
         out.bias = _parameter(layer.bias, links)
     return out
 
@@ -206,13 +200,8 @@ def _conv2d(layer, links):
 
 
 def _conv_transpose2d(layer, links):
-    return _conv(
-        layer,
-        links,
-        nn.ConvTranspose2d,
-        padding=layer.padding,
-        output_padding=layer.output_padding,
-    )
+    settings = {"padding": layer.padding, "output_padding": layer.output_padding}
+    return _conv(layer, links, nn.ConvTranspose2d, **settings)
 
 
 def _upsample(layer, links):
@@ -225,15 +214,14 @@ def _sequential(container, links):
     return nn.Sequential(*(convert(layer, links)[0] for layer in container.layers))
 
 
-def _gaussian_encoder(encoder, links):
-    return GaussianEncoder(
-        *(convert(m, links)[0] for m in (encoder.trunk, encoder.mu_head, encoder.logvar_head))
-    )
+def _parts(torch_class, *names):
+    """The converter of a container: ``torch_class`` of its converted parts ``names``."""
 
+    def converter(module, links):
+        parts = (getattr(module, name) for name in names)
+        return torch_class(*(None if part is None else convert(part, links)[0] for part in parts))
 
-def _label_conditioned(module, links):
-    features = None if module.features is None else convert(module.features, links)[0]
-    return LabelConditioned(convert(module.net, links)[0], features)
+    return converter
 
 
 def _autoencoder(model, links):
@@ -248,19 +236,9 @@ def _autoencoder(model, links):
 
 
 def _vae(model, links):
-    return VAE(
-        convert(model.encoder, links)[0],
-        convert(model.decoder, links)[0],
-        model.likelihood,
-        model.beta,
-        model.decoder_std,
-        model.reconstruction_weight,
-    )
-
-
-def _classifier(model, links):
-    encoder = None if model.encoder is None else convert(model.encoder, links)[0]
-    return Classifier(encoder, convert(model.head, links)[0])
+    encoder, decoder = convert(model.encoder, links)[0], convert(model.decoder, links)[0]
+    settings = (model.likelihood, model.beta, model.decoder_std, model.reconstruction_weight)
+    return VAE(encoder, decoder, *settings)
 
 
 def _stacked(stack, links):
@@ -289,11 +267,11 @@ CONVERTERS = {
     ae.Sequential: _sequential,
     models.Encoder: lambda m, links: convert(m.net, links)[0],
     models.Decoder: lambda m, links: convert(m.net, links)[0],
-    models.GaussianEncoder: _gaussian_encoder,
-    models.LabelConditioned: _label_conditioned,
+    models.GaussianEncoder: _parts(GaussianEncoder, "trunk", "mu_head", "logvar_head"),
+    models.LabelConditioned: _parts(LabelConditioned, "net", "features"),
     models.Autoencoder: _autoencoder,
     models.VAE: _vae,
-    models.Classifier: _classifier,
+    models.Classifier: _parts(Classifier, "encoder", "head"),
     models.StackedAutoencoder: _stacked,
 }
 

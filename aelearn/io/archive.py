@@ -26,12 +26,13 @@ CONFIG_KEY = "__config__"
 #: cannot compress by more than about 1032 to 1, and ``save`` does not compress at all.
 MAX_COMPRESSION_RATIO = 1100
 _HEADER_READERS = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}
-#: What goes wrong while reading a file that is not what it claims (a RecursionError from
-#: deeply nested JSON, a MemoryError from a huge declared string, a bad zip, a bad header).
+#: What reading a file that is not what it claims raises (a RecursionError from deeply
+#: nested JSON, a MemoryError from a huge declared string, a bad zip, a bad header...).
 READ_ERRORS = (
     ValueError, TypeError, KeyError, OSError, EOFError, OverflowError, MemoryError,
     RecursionError, UnicodeError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError,
 )  # fmt: skip
+_HEADER_KEYS = '"format_version", "class" and "config"'
 
 #: One ``.npy`` member of the archive: its zip entry, its declared shape and dtype.
 Member = namedtuple("Member", "info shape dtype")
@@ -39,15 +40,16 @@ Member = namedtuple("Member", "info shape dtype")
 
 class ModelFileError(ValueError):
     """A file ``load`` cannot turn into a model: not a model file, corrupted, or mismatched.
-    A ValueError; the command line catches this class alone, so that a ValueError from a bug
-    is not mistaken for a bad file."""
+    The command line catches this class alone, so that a ValueError from a bug is not
+    mistaken for a bad file."""
 
 
 class ModelArchive:
-    """An open model file (a context manager): its JSON header read and its format version
-    checked, its arrays' shapes known, their data not. Every failure while reading is a
-    ModelFileError naming the file; a missing file stays a FileNotFoundError, and a file
-    this user may not read a PermissionError."""
+    """An open model file (a context manager): its JSON header read and checked, its arrays'
+    shapes known, their data not. Every failure while reading is a ModelFileError naming the
+    file; a missing file stays a FileNotFoundError, an unreadable one a PermissionError.
+    A ``bare`` file of weights alone (``np.savez(path, **model.state_dict())``) is accepted,
+    with a header of None."""
 
     expected = "an aelearn model file written by aelearn.io.save (a .npz archive)"
 
@@ -64,7 +66,9 @@ class ModelArchive:
         except READ_ERRORS as error:
             raise self.error(f"is not a readable archive ({error})") from None
         try:
-            self.members, self.header = self._contents(bare)
+            self.members = self._members()
+            config = self.members.pop(CONFIG_KEY, None)
+            self.header = None if config is None and bare else self._header(config)
         except BaseException:
             self._zip.close()
             raise
@@ -75,8 +79,17 @@ class ModelArchive:
             "corrupted: save the model again."
         )
 
+    def _members(self):
+        """{name: Member} of every array, each header checked against the bytes stored."""
+        infos = self._zip.infolist()
+        if sum(info.compress_size for info in infos) > os.path.getsize(self.path):
+            raise self.error("declares members larger than the file itself")
+        try:
+            return {info.filename[: -len(".npy")]: self._member(info) for info in infos}
+        except READ_ERRORS as error:
+            raise self.error(f"is corrupted ({error})") from None
+
     def _member(self, info):
-        """The Member of ``info``, once its header is checked against the bytes stored."""
         name = info.filename
         if not name.endswith(".npy"):
             raise ValueError(f"member {name!r} is not a .npy array")
@@ -100,43 +113,25 @@ class ModelArchive:
             )
         return Member(info, tuple(shape), dtype)
 
-    def _contents(self, bare):
-        """{name: Member} of the arrays, and the JSON header, each checked (a ``bare`` file of
-        weights alone, as ``np.savez(path, **model.state_dict())`` writes, has None)."""
-        infos = self._zip.infolist()
-        if sum(info.compress_size for info in infos) > os.path.getsize(self.path):
-            raise self.error("declares members larger than the file itself")
-        try:
-            members = {info.filename[: -len(".npy")]: self._member(info) for info in infos}
-        except READ_ERRORS as error:
-            raise self.error(f"is corrupted ({error})") from None
-        config = members.pop(CONFIG_KEY, None)
-        if config is None and bare:
-            return members, None
+    def _header(self, config):
+        """The JSON header in the member ``config``, its keys and format version checked."""
         if config is None:
             raise ModelFileError(
                 f"{self.path} has no {CONFIG_KEY} entry describing the model; expected "
                 f"{self.expected}. To load bare weights into a model you built, use "
                 "load_weights(model, path)."
             )
-        problem = "the model description is not valid"
-        if config.shape != () or config.dtype.kind != "U":
-            raise ModelFileError(
-                f"{self.path}: {problem} (a {config.dtype} array of shape {config.shape}); "
-                "expected one JSON string"
-            )
+        invalid = f"{self.path}: the model description is not valid"
         try:
+            if config.shape != () or config.dtype.kind != "U":
+                raise TypeError(f"a {config.dtype} array of shape {config.shape}, not a string")
             header = json.loads(str(self._read(config)))
         except READ_ERRORS as error:
             raise ModelFileError(
-                f"{self.path}: {problem} ({type(error).__name__}: {error}); expected JSON "
-                'with "format_version", "class" and "config"'
+                f"{invalid} ({type(error).__name__}: {error}); expected JSON with {_HEADER_KEYS}"
             ) from None
         if not isinstance(header, dict) or not {"format_version", "class", "config"} <= set(header):
-            raise ModelFileError(
-                f'{self.path}: {problem}; expected a JSON object with "format_version", '
-                '"class" and "config"'
-            )
+            raise ModelFileError(f"{invalid}; expected a JSON object with {_HEADER_KEYS}")
         version = header["format_version"]
         if type(version) is not int or version > FORMAT_VERSION:
             raise ModelFileError(
@@ -144,15 +139,15 @@ class ModelArchive:
                 f"{header.get('aelearn_version', '?')}; this aelearn {aelearn.__version__} "
                 f"reads format_version up to {FORMAT_VERSION}. Upgrade aelearn to load it."
             )
-        return members, header
+        return header
 
     def _read(self, member):
         with self._zip.open(member.info) as stream:
             return npy.read_array(stream, allow_pickle=False)
 
     def read(self, name, like):
-        """The array ``name``, after checking its declared shape and dtype against the
-        Parameter ``like`` it is for, and its values for NaN and infinities."""
+        """The array ``name``, once its declared shape and dtype are checked against the
+        Parameter ``like`` it is for; a NaN or an infinity in it is refused."""
         member = self.members[name]
         if member.shape != like.shape or member.dtype.newbyteorder("=") != like.dtype:
             raise ModelFileError(

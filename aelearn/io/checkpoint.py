@@ -8,13 +8,11 @@ from aelearn.training.callbacks import check_monitor
 
 
 class ModelCheckpoint(Callback):
-    """After each epoch in which ``monitor`` (a key of the epoch logs, "loss" when there is no
-    validation data) improved, or after every epoch if not ``save_best_only``, save the model
-    with its History so far to ``path`` (``aelearn.io.save``: written completely before it
-    replaces the last file); ``aelearn.io.load(path)`` gives the best model back.
-
-    ``best`` is the best value of ``monitor`` so far, ``best_epoch`` its epoch.
-    """
+    """Save the model with its History so far to ``path`` (``aelearn.io.save``) after each
+    epoch in which ``monitor`` (a key of the epoch logs, "loss" when there is no validation
+    data) improved, or after every epoch if not ``save_best_only``; ``aelearn.io.load(path)``
+    gives the best model back. ``best`` is the best value of ``monitor`` so far, ``best_epoch``
+    its epoch."""
 
     def __init__(self, path, monitor="val_loss", save_best_only=True):
         self.path, self.monitor, self.save_best_only = path, monitor, save_best_only

@@ -11,8 +11,7 @@ it is defined; ``config`` holds its constructor arguments (``get_config``); ``fi
 attributes ``fit`` learned, whose names end in an underscore as in scikit-learn. A module
 value is described the same way, ``{"module": {"class": ..., "config": ...}}``, a History
 as ``{"history": {...}}``. ``frozen`` names the parameters that do not learn, ``rng_state``
-the model's Generator. Opening a model file runs no code but the constructors of registered
-classes (``aelearn.io.archive`` reads it).
+the model's Generator. Loading runs no code but the constructors of registered classes.
 """
 
 import json
@@ -29,8 +28,8 @@ from aelearn.nn import REGISTRY, Module
 from aelearn.nn.module import registry_name
 from aelearn.training import History
 
-#: The bit generators a saved Generator state may name; the name read from a file is
-#: looked up here, never on ``np.random`` (where it could name a function such as seed).
+#: The bit generators a saved Generator state may name: looked up here, never on
+#: ``np.random`` (where a name could be a function such as seed).
 BIT_GENERATORS = {
     name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 }
@@ -50,9 +49,9 @@ def describe(module):
     name = type(module).__name__
     config = {k: _encode(v, f"{name}'s argument {k}") for k, v in module.get_config().items()}
     description = {"class": registry_name(type(module)), "config": config}
-    fitted = {k: v for k, v in vars(module).items() if _learned(k)}
+    fitted = {k: _encode(v, f"{name}.{k}") for k, v in vars(module).items() if _learned(k)}
     if fitted:
-        description["fitted"] = {k: _encode(v, f"{name}.{k}") for k, v in fitted.items()}
+        description["fitted"] = fitted
     return description
 
 
@@ -130,15 +129,12 @@ def _declared(value):
 
 # ----- saving --------------------------------------------------------------------------------
 def save(model, path, history=None):
-    """Write ``model`` to exactly ``path`` (no suffix added) as one ``.npz`` file; return the
-    ``pathlib.Path`` written.
+    """Write ``model``, any Module, to exactly ``path`` (no suffix added) as one ``.npz``
+    file, with ``history`` as its ``history_`` if given; return the ``pathlib.Path``.
 
-    ``model`` is any Module, a user's own included, whose constructor keeps each argument
-    under its own name; ``history`` is saved as its ``history_`` (``ModelCheckpoint`` saves
-    the run's). The file is written to a temporary file in the same folder, which then
-    replaces ``path`` in one step: a failed save leaves no partial file and any old file
-    intact. Raises IsADirectoryError for a folder, TypeError for a model ``describe``
-    refuses, ValueError for a parameter holding NaN or infinite values.
+    The file is written beside ``path`` and then replaces it in one step: a failed save
+    leaves no partial file and any old file intact. A parameter holding NaN or infinite
+    values is a ValueError, a setting ``describe`` refuses a TypeError.
     """
     path = Path(path)
     if path.is_dir():
@@ -148,17 +144,17 @@ def save(model, path, history=None):
     header = {"format_version": FORMAT_VERSION, **describe(model)}
     if history is not None:
         header.setdefault("fitted", {})["history_"] = _encode(history, "history")
-    for name, p in model.named_parameters():
+    params = dict(model.named_parameters())
+    for name, p in params.items():
         if not np.all(np.isfinite(p.data)):
             raise ValueError(
                 f"cannot save a {type(model).__name__} whose parameter {name!r} holds NaN or "
                 "infinite values: such a file could not be loaded. Retrain the model, or "
                 "save it before its training diverged"
             )
-    header["frozen"] = [name for name, p in model.named_parameters() if not p.requires_grad]
+    header["frozen"] = [name for name, p in params.items() if not p.requires_grad]
     rng = getattr(model, "rng", None)
-    if isinstance(rng, np.random.Generator):
-        # So that a loaded model draws the same samples the original would draw next.
+    if isinstance(rng, np.random.Generator):  # a loaded model draws what this one would next
         header["rng_state"] = rng.bit_generator.state
     header["aelearn_version"] = aelearn.__version__
     arrays = model.state_dict()
@@ -209,8 +205,8 @@ def load(path):
     Generator state, in evaluation mode: its outputs are bit-identical to the saved model's.
 
     A file that is not a model file, is damaged, or describes what this aelearn cannot
-    rebuild is a ModelFileError (a ValueError) naming the file and what was expected; no
-    file at ``path`` is a FileNotFoundError or IsADirectoryError.
+    rebuild is a ModelFileError naming the file; no file at ``path`` is a FileNotFoundError
+    or IsADirectoryError.
     """
     with ModelArchive(path) as archive:
         header, path = archive.header, archive.path

@@ -2,7 +2,9 @@
 
 With a code z = E(x) smaller than x, the network must keep what matters of x to rebuild
 it. With linear E and D and the squared error, the best it can do is PCA's subspace; a
-non-linear network can bend the subspace into a manifold and do better.
+non-linear network can bend the subspace into a manifold and do better. The denoising
+autoencoder (Vincent et al., 2008) sees a corrupted x~ and must output the clean x, so it
+cannot simply copy its input.
 """
 
 import numpy as np
@@ -11,7 +13,7 @@ from aelearn.autograd import Tensor
 from aelearn.losses import BCEWithLogits, MSELoss
 from aelearn.models.base import Model, predict_in_batches
 from aelearn.models.convolutional import convolutional_networks
-from aelearn.nn import MLP, Module, Sequential, get_activation, shape_through
+from aelearn.nn import MLP, Module, Noise, Sequential, get_activation, shape_through
 from aelearn.threads import uses_blas
 from aelearn.validation import check_choice, check_data, check_dtype, check_rng, check_sizes
 
@@ -22,9 +24,8 @@ LOSSES = ("auto", "bce", "mse")
 class Encoder(Module):
     """x (batch, n_features) -> z (batch, latent_dim); an MLP with a linear last layer.
 
-    ``sizes`` is (n_features, hidden..., latent_dim), ``rng`` the source of the initial
-    weights (as for ``Autoencoder``). A ``net`` given replaces the MLP; ``sizes`` then gives
-    only the input and latent widths.
+    ``sizes`` is (n_features, hidden..., latent_dim). A ``net`` given replaces the MLP;
+    ``sizes`` then gives only the input and latent widths.
     """
 
     def __init__(self, sizes, activation="relu", init=None, rng=None, dtype=np.float32, net=None):
@@ -54,9 +55,8 @@ class Decoder(Module):
     """z (batch, latent_dim) -> x_hat (batch, n_features); an MLP, then the output activation.
 
     ``forward`` returns the pre-activation (the logits, for a sigmoid output), which is
-    what a stable loss wants; ``decode`` applies ``output_layer``, the output activation
-    ("sigmoid" or "identity"). ``sizes`` is (latent_dim, hidden..., n_features); the other
-    arguments as for ``Encoder``.
+    what a stable loss wants; ``decode`` applies ``output_layer``, the output activation.
+    ``sizes`` is (latent_dim, hidden..., n_features); the other arguments as ``Encoder``'s.
     """
 
     def __init__(
@@ -118,17 +118,9 @@ class Autoencoder(Model):
     encoder, decoder : Encoder, Decoder, optional
         Ready-made halves (then ``sizes`` and ``activation`` are ignored).
     init, rng, dtype
-        Initialisation ("he", "glorot", "normal"; None: Glorot); the model's own Generator,
-        of the initial weights, the batch order and any noise (None draws fresh entropy from
-        the operating system: not reproducible; an int or a Generator is); the dtype.
-
-    Examples
-    --------
-    Trained on (noisy, clean) pairs, as the course's Keras notebook trains its denoiser
-    with ``fit(x_train_noisy, x_train)``:
-
-    >>> model = Autoencoder.convolutional(loss="mse", rng=0)
-    >>> model.fit(X_noisy, X_clean, validation_data=(X_val_noisy, X_val_clean))
+        Initialisation ("he", "glorot", "normal"; None: Glorot); the model's own Generator
+        (an int seed, or None for fresh entropy) of the initial weights, the batch order and
+        any noise; the dtype.
     """
 
     def __init__(
@@ -188,8 +180,8 @@ class Autoencoder(Model):
         dtype=np.float32,
         **kwargs,
     ):
-        """A convolutional autoencoder (``aelearn.models.convolutional``) in one call; the
-        defaults are the course's Keras network (178,001 parameters on MNIST).
+        """A convolutional autoencoder (``aelearn.models.convolutional``); the defaults are the
+        course's Keras network (178,001 parameters on MNIST).
 
         ``image_shape`` is (channels, height, width); ``filters`` the channels of each
         stride-2 encoder convolution (the decoder mirrors them); ``hidden_sizes`` the dense
@@ -218,8 +210,7 @@ class Autoencoder(Model):
         return self.loss_ == "bce"
 
     def _labels(self, y, n_samples, name="y"):
-        """What ``Model.fit`` makes of y: here the targets (n_samples, n_features), checked
-        once; None without targets, or for labels (1-D), which an autoencoder ignores."""
+        """y as targets (n_samples, n_features), checked once; None for no y, or labels (1-D)."""
         if y is None or np.ndim(y) == 1:
             return None
         sigmoid = self.decoder.output_activation == "sigmoid"
@@ -233,20 +224,19 @@ class Autoencoder(Model):
 
     @property
     def loss_units(self):
-        """{term: (short unit, description)} of what ``loss_terms`` returns."""
         reduction = f"summed over the {self.n_features} features, mean over examples"
         if self.loss_ == "bce":
             return {"loss": ("nats/example", f"binary cross-entropy in nats, {reduction}")}
         return {"loss": ("sq. error/example", f"squared error, {reduction}")}
 
     def loss_terms(self, x, y, rng):
-        """The reconstruction loss of a batch x (batch, n_features): of D(E(x)) against x,
-        or against the targets y (batch, n_features) when ``fit`` was given them."""
+        """The loss of D(E(x)) for a batch x (batch, n_features) against x, or against the
+        targets y (batch, n_features) when ``fit`` was given them."""
         return self._reconstruction_loss(Tensor(x), x if y is None else y)
 
     def _reconstruction_loss(self, x_in, x):
-        """The loss of decoding the encoder's code of ``x_in`` (a Tensor) into the clean x:
-        binary cross-entropy from the logits, or the squared error of the output."""
+        """The loss of decoding ``x_in`` (a Tensor) into x: cross-entropy from the logits, or
+        the squared error of the output."""
         logits = self.decoder(self.encoder(x_in))
         if self.loss_ == "bce":
             return {"loss": BCEWithLogits.apply(logits, x)}
@@ -279,18 +269,16 @@ class Autoencoder(Model):
     def reconstruction_error(self, X, y=None):
         """Mean squared error per pixel of the reconstruction (PCA's measure); y is ignored."""
         X = self._check(X)
-        return float(
-            np.mean((predict_in_batches(self._reconstruction, X) - X) ** 2, dtype=np.float64)
-        )
+        X_hat = predict_in_batches(self._reconstruction, X)
+        return float(np.mean((X_hat - X) ** 2, dtype=np.float64))
 
     @uses_blas
     def latent_importance(self, X):
-        """The rise in reconstruction error when each latent unit is ablated to its mean,
-        shape (latent_dim,).
+        """The rise in reconstruction error per element when each latent unit is set to its
+        mean over X, shape (latent_dim,).
 
         PCA ranks its components by explained variance; an autoencoder's units have no such
-        order. This sets unit j of every code to its mean over X and measures how much the
-        error per element grows: how much the decoder, as trained, relies on unit j given
+        order. The rise for unit j says how much the decoder, as trained, relies on it given
         the others. It is no variance decomposition: the rises do not add up to the total
         error, and correlated units can each look unimportant while together they matter.
         """
@@ -303,3 +291,40 @@ class Autoencoder(Model):
             ablated[:, j] = Z[:, j].mean()
             rises[j] = np.mean((self.decode(ablated) - X) ** 2, dtype=np.float64) - base
         return rises
+
+
+class DenoisingAutoencoder(Autoencoder):
+    """An autoencoder whose loss compares D(E(x~)) with the clean x.
+
+    x~ comes from ``corruption``, a ``Noise`` layer in front of the encoder: in training mode
+    it draws afresh for every batch from the Generator ``fit`` passes (the model's own); in
+    evaluation mode it passes the input through, so ``reconstruct`` and the validation loss
+    see the clean input. ``noise`` is "gaussian", "masking" or "salt_and_pepper",
+    ``noise_level`` the standard deviation ("gaussian") or the probability per element.
+
+    Given targets, ``fit(X_noisy, X_clean)`` trains on those fixed pairs as they are (the
+    course's Keras notebook draws its noise once so): ``corruption`` adds none.
+    """
+
+    def __init__(self, sizes=(64, 128, 8), noise="masking", noise_level=0.3, **kwargs):
+        super().__init__(sizes, **kwargs)
+        self.corruption = Noise(noise, noise_level, rng=self.rng)
+        self.noise, self.noise_level = noise, self.corruption.noise_level
+
+    def loss_terms(self, x, y, rng):
+        """The loss of reconstructing the clean batch x from its corruption, drawn from rng;
+        given targets y, of outputting y from x, which is already noisy."""
+        if y is not None:
+            return super().loss_terms(x, y, rng)
+        return self._reconstruction_loss(self.corruption(Tensor(x), rng), x)
+
+    def output_shape(self, input_shape, shapes=None):
+        shapes = {} if shapes is None else shapes
+        return super().output_shape(shape_through(self.corruption, input_shape, shapes), shapes)
+
+    @uses_blas
+    def denoise(self, X_noisy):
+        """The clean estimate D(E(x~)) of corrupted inputs, of their shape (rows or images);
+        x~ need not lie in [0, 1] (Gaussian noise pushes it out), only the clean target."""
+        rows = self._check(X_noisy, "X_noisy", unit_interval=False)
+        return self._shaped_like(predict_in_batches(self._reconstruction, rows), X_noisy)

@@ -1,5 +1,5 @@
-"""What every model shares: a Generator, a dtype, labels if it takes them, and ``fit``
-through the one training loop; data checked once, here, at the edge."""
+"""Model: what every model shares, ``fit`` through the one training loop, and its data
+checked once, here, at the edge."""
 
 import numpy as np
 
@@ -13,11 +13,9 @@ class Model(Module):
     """A Module that trains itself with ``aelearn.training.fit``.
 
     Subclasses write ``loss_terms(x, y, rng)`` (a dict of scalar Tensors, the total under
-    ``"loss"``) and set ``n_features``, ``dtype`` and ``rng`` in ``__init__``.
-
-    Two attributes say what a model needs, for the command line, saving and the
-    scikit-learn wrappers to read instead of asking which class it is: ``takes_labels``
-    (labels y beside X, one of ``n_classes``) and ``needs_unit_interval`` (data in [0, 1]).
+    ``"loss"``) and set ``n_features``, ``dtype`` and ``rng`` in ``__init__``. What a model
+    needs, the command line, io and scikit-learn read from ``takes_labels`` (labels y of
+    ``n_classes`` beside X) and ``needs_unit_interval`` (data in [0, 1]).
 
     Data come as rows (n_samples, n_features) or as images (n_samples, channels, height,
     width) of n_features values each; results come back in the shape given.
@@ -47,7 +45,7 @@ class Model(Module):
 
     def _labels(self, y, n_samples, name="y"):
         """The checked labels of ``n_samples`` examples (one int: that class for all); None
-        for a model that takes none, which ignores y as scikit-learn's transformers do."""
+        for a model that takes none (it ignores y, as scikit-learn's transformers do)."""
         if not self.takes_labels:
             return None
         if y is None:
@@ -119,8 +117,7 @@ class Model(Module):
         return self
 
     def summary(self, input_shape=None):
-        """The table of ``Module.summary`` for an example of ``input_shape`` (by default the
-        model's own); shapes are read from the settings, nothing runs."""
+        """``Module.summary`` for an example of ``input_shape``, by default the model's own."""
         return super().summary(self.input_shape if input_shape is None else input_shape)
 
 

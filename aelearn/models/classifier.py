@@ -21,7 +21,7 @@ from aelearn.validation import check_dtype, check_int, check_labels, check_rng, 
 
 
 def _input_width(encoder, n_features):
-    """The input width of ``encoder``: given, or read from its ``n_features`` or ``sizes``."""
+    """``n_features`` if given, else the encoder's own ``n_features`` or ``sizes[0]``."""
     if n_features is not None:
         return check_int(n_features, "n_features")
     if hasattr(encoder, "n_features"):
@@ -34,8 +34,8 @@ def _input_width(encoder, n_features):
 
 
 def _code_width(encoder, n_features, dtype):
-    """The width of the codes: read from the encoder's settings (``output_shape``), or found
-    by encoding one all-zero input of shape (1, n_features) where they do not say."""
+    """The width of the codes: from ``output_shape``, or where that does not say, from
+    encoding one all-zero input (1, n_features)."""
     shape = encoder.output_shape((n_features,))
     if shape is None:
         with no_grad():
@@ -58,41 +58,33 @@ def _code_width(encoder, n_features, dtype):
 
 class Classifier(Model):
     """logits = head(encoder(x)): a new MLP head on an encoder, or an MLP on raw inputs,
-    trained by ``fit(X, y)`` with softmax cross-entropy through the shared training loop.
+    trained by ``fit(X, y)`` with softmax cross-entropy; ``history_`` holds "loss" and
+    "accuracy" per epoch.
 
     Parameters
     ----------
     encoder : Module or None
         Maps x (batch, n_features) to codes (batch, code_width), e.g.
-        ``Autoencoder(...).encoder``. None: the head sees the raw inputs (then give
-        ``n_features``), which makes a plain MLP classifier.
+        ``Autoencoder(...).encoder``; None: a plain MLP classifier on the raw inputs.
     hidden_sizes : sequence of int
-        Hidden widths of the ``head``, an MLP ``(code_width, *hidden_sizes, n_classes)`` with
-        ``activation`` between its layers; () is a linear head, i.e. multinomial logistic
-        regression on the codes.
+        Hidden widths of the ``head``, an MLP ``(code_width, *hidden_sizes, n_classes)``
+        with ``activation`` between its layers; () is multinomial logistic regression.
     n_features : int, optional
-        The input width; needed when ``encoder`` is None or has neither ``n_features``
-        nor ``sizes``.
+        The input width, where the encoder (None, or one without ``n_features`` or
+        ``sizes``) does not say it.
     freeze_encoder : bool
-        Only the head learns: the encoder's weights do not change by a single bit. False
+        Only the head learns (the encoder's weights do not change by a single bit); False
         fine-tunes encoder and head together.
     copy_encoder : bool
-        Work on a deep copy of ``encoder``, leaving the autoencoder it came from untouched.
-        False shares the very module and its Parameters: fine-tuning then changes the
-        autoencoder too, and ``freeze_encoder=True`` freezes it there as well.
-    init, init_std, rng
-        The head's initialisation (None: Glorot; ``init_std`` for "normal") and the
-        Generator of its initial weights and of the batch order.
-    dtype : dtype, optional
-        Default: the dtype of the encoder's parameters, or float32.
-
-    ``history_`` holds "loss" and "accuracy" per epoch ("val_..." with validation data).
+        Work on a deep copy of ``encoder``; False shares the very module, so that
+        fine-tuning and freezing change the autoencoder it came from too.
+    init, init_std, rng, dtype
+        The head's initialisation (None: Glorot; ``init_std`` for "normal"); the Generator
+        of its initial weights and of the batch order; the dtype (None: the encoder's).
 
     Examples
     --------
-    >>> from aelearn.datasets import load_digits
-    >>> from aelearn.models import Autoencoder
-    >>> data = load_digits()
+    >>> data = aelearn.datasets.load_digits()
     >>> ae = Autoencoder((64, 128, 32), rng=0).fit(data.X_train, epochs=5)
     >>> clf = Classifier(ae.encoder, n_classes=10, rng=0).fit(data.X_train, data.y_train)
     >>> clf.predict_proba(data.X_test).shape
@@ -155,15 +147,13 @@ class Classifier(Model):
 
     @property
     def loss_units(self):
-        """{term: (short unit, description)} of what ``loss_terms`` returns."""
         return {
             "loss": ("nats/example", "softmax cross-entropy in nats, mean over examples"),
             "accuracy": ("fraction", "fraction of the examples classified correctly"),
         }
 
     def loss_terms(self, x, y, rng):
-        """Mean cross-entropy of a batch (the loss, differentiated), and its accuracy (a
-        constant Tensor outside the graph, which the training loop only logs)."""
+        """Mean cross-entropy of a batch, and its accuracy (a constant Tensor, only logged)."""
         logits = self.forward(Tensor(x))
         accuracy = np.mean(np.argmax(logits.data, axis=1) == y)
         return {"loss": SoftmaxCrossEntropy.apply(logits, labels=y), "accuracy": Tensor(accuracy)}

@@ -12,9 +12,8 @@ stride-1 transposed convolution to the image's channels. For MNIST with the defa
 
 A ReLU follows every layer except the code layer and the last (whose output activation,
 a sigmoid for pixels, the model applies). The networks take and give flat rows
-(batch, channels * height * width), so that every loss, estimate and plot written for
-dense models serves them too: ``Unflatten`` folds the rows into images at the entrance and
-``Flatten`` unfolds them at the exit.
+(batch, channels * height * width), so that every loss and plot written for dense models
+serves them too: ``Unflatten`` and ``Flatten`` fold and unfold them at the ends.
 """
 
 import math
@@ -42,13 +41,11 @@ def feature_map_sizes(image_shape, filters, kernel_size):
 
 
 class ConvolutionalFeatures(Sequential):
-    """x (batch, channels * height * width) -> the flattened last feature map.
+    """x (batch, in_features) -> the flattened smallest feature map (batch, out_features).
 
     Unflatten to ``image_shape`` (channels, height, width), then [Conv2d(stride 2, padding
-    kernel_size // 2), activation] per entry of ``filters`` (at least one), then Flatten.
-    ``kernel_size`` is odd, so that padding kernel_size // 2 keeps a stride-1 convolution's
-    size. ``in_features`` is channels * height * width, ``out_features`` filters[-1] * h * w
-    for the smallest feature map (h, w).
+    kernel_size // 2), activation] per entry of ``filters``, then Flatten. ``kernel_size`` is
+    odd, so that padding kernel_size // 2 keeps a stride-1 convolution's size.
     """
 
     def __init__(
@@ -75,13 +72,12 @@ class ConvolutionalFeatures(Sequential):
 
 
 class ConvolutionalImage(Sequential):
-    """The flattened smallest feature map (batch, filters[-1] * h * w) -> the image's
-    pre-activation, flat (batch, channels * height * width): ConvolutionalFeatures mirrored.
+    """ConvolutionalFeatures mirrored: the flattened smallest feature map -> the image's
+    pre-activation, flat (batch, channels * height * width).
 
     Each transposed convolution of stride 2 maps a side of n to (n - 1) * 2 - 2p + k + op;
     its output_padding op (0 or 1) makes that the side the matching convolution took in.
-    The last layer, of stride 1, maps to the image's channels, and has no activation.
-    Parameters as ``ConvolutionalFeatures``'s.
+    The last layer, of stride 1 and no activation, maps to the image's channels.
     """
 
     def __init__(
@@ -117,12 +113,9 @@ class ConvolutionalImage(Sequential):
 def convolutional_networks(
     head, decoder_in, image_shape, filters, kernel_size, hidden_sizes, **options
 ):
-    """(encoder, decoder) of a convolutional model, for its ``convolutional`` factory; their
-    weights drawn in order from the Generator in ``options`` (the layers' settings).
-
-    The encoder is ``head(features)`` on ``ConvolutionalFeatures`` (whose ``out_features``
-    the model's dense part starts from); the decoder an MLP from ``decoder_in`` (latent_dim,
-    plus a CVAE's classes) to the smallest feature map, then ``ConvolutionalImage``.
+    """(encoder, decoder) of a ``convolutional`` factory, drawn in this order from the
+    Generator in ``options``: ``head(ConvolutionalFeatures)``, and an MLP from ``decoder_in``
+    (latent_dim, plus a CVAE's classes) to the smallest feature map, then ConvolutionalImage.
     """
     encoder = head(ConvolutionalFeatures(image_shape, filters, kernel_size, **options))
     image = ConvolutionalImage(image_shape, filters, kernel_size, **options)
@@ -133,7 +126,7 @@ def convolutional_networks(
 
 
 def _check(image_shape, filters, kernel_size):
-    """(image_shape, filters, kernel_size) checked, as tuples of ints and an int."""
+    """(image_shape, filters, kernel_size) checked."""
     if not isinstance(image_shape, tuple | list) or len(image_shape) != 3:
         raise ValueError(
             f"image_shape must be (channels, height, width), e.g. (1, 28, 28); got {image_shape!r}"

@@ -1,10 +1,7 @@
 """The conditional VAE (Sohn et al., 2015): the label c joins x in the encoder and z in
 the decoder, q(z | x, c) and p(x | z, c). Since c already says which digit it is, z is
 left to carry the style (slant, thickness), and ``sample(n, label=c)`` chooses the class.
-
-What is special about the CVAE lives here: its labels, made one-hot once at the edge, and
-its networks, each a ``LabelConditioned`` network that joins the one-hot label to its
-input; the VAE passes the labels on and knows nothing else of them.
+The labels are made one-hot once, at the edge; the VAE only passes them on.
 """
 
 import numpy as np
@@ -18,12 +15,9 @@ from aelearn.validation import check_dtype, check_int, check_rng
 
 
 class LabelConditioned(Module):
-    """A network of (input, label): ``net`` applied to [features(input), one-hot label].
-
-    ``features`` (optional; a convolutional trunk, say) sees the input alone, before the
-    label joins it; ``net`` takes (batch, n_in + n_classes). Inputs are (batch, ...), labels
-    one-hot rows (batch, n_classes).
-    """
+    """``net`` applied to [features(input), label]: inputs (batch, ...), labels one-hot rows
+    (batch, n_classes); ``features`` (optional, a convolutional trunk say) sees the input
+    alone, ``net`` takes (batch, n_in + n_classes)."""
 
     def __init__(self, net, n_classes, features=None):
         self.features, self.net, self.n_classes = features, net, n_classes
@@ -77,9 +71,8 @@ class CVAE(VAE):
         dtype=np.float32,
         **kwargs,
     ):
-        """A CVAE on the convolutions of ``aelearn.models.convolutional``: the label joins the
-        flattened feature map in the encoder, and z in the decoder. The parameters as
-        ``VAE.convolutional``'s."""
+        """A CVAE on convolutions: the label joins the flattened feature map in the encoder,
+        and z in the decoder; the parameters as ``VAE.convolutional``'s."""
         options = dict(
             activation=activation, init=init, rng=check_rng(rng), dtype=check_dtype(dtype)
         )

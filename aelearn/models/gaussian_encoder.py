@@ -1,10 +1,15 @@
-"""The encoder of a VAE: x -> the mean and log-variance of q(z|x)."""
+"""The diagonal Gaussian q(z|x) = N(mu, exp(logvar)) of a VAE: the encoder that outputs it,
+and its draws and KL per unit on arrays, by the very ops training uses, without a graph."""
 
 import numpy as np
 
+from aelearn.autograd import Tensor, no_grad, reparameterize
+from aelearn.losses import GaussianKL
 from aelearn.nn import MLP, Dense, Identity, Module, shape_through
 from aelearn.nn.dense import DEFAULT_INIT
 from aelearn.validation import check_dtype, check_sizes
+
+LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 class GaussianEncoder(Module):
@@ -39,3 +44,26 @@ class GaussianEncoder(Module):
         shapes = {} if shapes is None else shapes
         h = shape_through(self.trunk, input_shape, shapes)
         return shape_through(self.mu_head, h, shapes), shape_through(self.logvar_head, h, shapes)
+
+
+def sample_posterior(mu, logvar, rng=None, eps=None):
+    """z = mu + exp(logvar / 2) * eps as an array, all (batch, latent_dim), by the op training
+    uses; eps drawn from rng unless given."""
+    with no_grad():
+        return reparameterize(Tensor(mu), Tensor(logvar), rng=rng, eps=eps).data
+
+
+def kl_per_unit(mu, logvar):
+    """KL(q(z_j|x) || N(0, 1)) of every example and latent unit j, float64: (n, latent_dim).
+
+    GaussianKL sums over the second axis; fed one unit per row, (n * latent_dim, 1), it
+    returns each unit's own term.
+    """
+    column = (-1, 1)
+    with no_grad():
+        kl = GaussianKL.apply(
+            Tensor(mu.reshape(column), dtype=np.float64),
+            Tensor(logvar.reshape(column), dtype=np.float64),
+            reduction="none",
+        )
+    return kl.data.reshape(mu.shape)

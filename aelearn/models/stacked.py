@@ -8,24 +8,21 @@ Hinton and Salakhutdinov, 2006) starts it somewhere better, without labels:
 2. keep its encoder, h1 = sigmoid(W1 x + b1), and encode the data;
 3. train the next autoencoder h1 -> h2 -> h1 on those codes, and so on up the stack.
 
-Each stage sees only the codes of the one below, as an array, so no gradient can reach
-the layers below it: they stay as their own stage left them. With ``noise`` each stage
-is a denoising autoencoder that corrupts its own input, the codes below (stacked
-denoising autoencoders, Vincent et al., 2010).
+Each stage sees only the codes of the one below, as an array, so no gradient reaches
+the layers below it. With ``noise`` each stage is a denoising autoencoder of the codes
+below (stacked denoising autoencoders, Vincent et al., 2010).
 
-The stack then starts either a classifier (the encoders, then a new head; fine-tuned end
-to end with labels) or a deep autoencoder (the encoders, then the decoders in reverse
-order; fine-tuned for reconstruction). Both get *copies* of the pre-trained weights, so
-one stack can start several networks and fine-tuning never changes the stack itself.
+The stack then starts a classifier (the encoders, then a new head) or a deep autoencoder
+(the encoders, then the decoders in reverse order), to be fine-tuned end to end. Both get
+*copies* of the pre-trained weights, so fine-tuning never changes the stack itself.
 """
 
 import copy
 
 import numpy as np
 
-from aelearn.models.autoencoder import LOSSES, Autoencoder, Decoder, Encoder
+from aelearn.models.autoencoder import LOSSES, Autoencoder, Decoder, DenoisingAutoencoder, Encoder
 from aelearn.models.classifier import Classifier
-from aelearn.models.denoising import DenoisingAutoencoder
 from aelearn.nn import Dense, Module, Sequential, get_activation
 from aelearn.nn.dense import DEFAULT_INIT
 from aelearn.nn.noise import check_corruption
@@ -33,7 +30,8 @@ from aelearn.validation import check_choice, check_data, check_dtype, check_rng,
 
 
 class StackedAutoencoder(Module):
-    """Greedy layer-wise pre-training of the encoder ``(n_features, *hidden_sizes)``.
+    """Greedy layer-wise pre-training of the encoder ``(n_features, *hidden_sizes)``; a
+    Module of its stages, which ``aelearn.io`` saves fitted or not.
 
     Parameters
     ----------
@@ -43,16 +41,12 @@ class StackedAutoencoder(Module):
         Of every encoder layer, h_l = activation(W_l h_(l-1) + b_l).
     loss : {"mse", "bce", "auto"}
         Reconstruction loss of every stage (see ``Autoencoder``). Each stage's output
-        activation is chosen to fit its input: sigmoid when the input lies in [0, 1]
-        (pixels, sigmoid codes), identity otherwise (ReLU codes, say).
+        activation fits its input: sigmoid when it lies in [0, 1], identity otherwise.
     noise, noise_level
         None, or train every stage as a ``DenoisingAutoencoder`` with this corruption.
-    init, init_std
-        Initialisation of every stage (None: Glorot) and of heads built by
-        ``to_classifier``; ``init_std`` is the standard deviation of ``init="normal"``.
-    rng : numpy.random.Generator or int, optional
-        Owned by the stack: every stage's initial weights, batch order and noise.
-    dtype : dtype
+    init, init_std, rng, dtype
+        As for ``Classifier``, for every stage (one Generator draws every stage's weights,
+        batch order and noise) and the heads of ``to_classifier``.
 
     Attributes
     ----------
@@ -62,9 +56,6 @@ class StackedAutoencoder(Module):
         ``(n_features, *hidden_sizes)``.
     stopped_ : str or None
         Where an interrupted ``fit`` stopped; None when every stage finished.
-
-    The stack is a Module whose sub-modules are its stages, so ``aelearn.io`` saves and
-    loads it as any model, fitted (with every stage) or not.
 
     Examples
     --------
@@ -108,16 +99,12 @@ class StackedAutoencoder(Module):
         self.rng = check_rng(rng)
 
     def _stage(self, n_in, n_out, inside_unit_interval):
-        """A fresh one-hidden-layer autoencoder n_in -> n_out -> n_in for one stage.
-
-        Its encoder is Dense then the activation (a code in [0, 1] for a sigmoid), not the
-        linear code of a plain ``Encoder``: that code is what the next stage will see.
-        """
-        init = self.init or DEFAULT_INIT
-        dense = (init, self.rng, self.dtype, self.init_std)
+        """A fresh autoencoder n_in -> n_out -> n_in whose encoder ends in the activation
+        (not linear as a plain ``Encoder``): its code is what the next stage sees."""
+        dense = (self.init or DEFAULT_INIT, self.rng, self.dtype, self.init_std)
         encoder_net = Sequential(Dense(n_in, n_out, *dense), get_activation(self.activation))
-        output = "sigmoid" if inside_unit_interval else "identity"
         encoder = Encoder((n_in, n_out), net=encoder_net, dtype=self.dtype)
+        output = "sigmoid" if inside_unit_interval else "identity"
         decoder_net = Dense(n_out, n_in, *dense)
         decoder = Decoder(
             (n_out, n_in), output_activation=output, net=decoder_net, dtype=self.dtype
@@ -133,9 +120,8 @@ class StackedAutoencoder(Module):
         for ``epochs`` epochs of Adam at rate ``lr``; ``verbose`` as in ``aelearn.training.fit``
         (True or an int also names each stage). Returns self.
 
-        Ctrl-C stops the whole stack, not only the stage it interrupts: that stage keeps
-        the weights of its last finished epoch (as ``fit`` does) if it finished one, the
-        stages above it are not trained, ``sizes_`` lists the layers that were, and
+        Ctrl-C stops the whole stack: the stage it interrupts keeps its last finished epoch,
+        if any, the stages above are not trained, ``sizes_`` lists the layers that were, and
         ``stopped_`` says where pre-training stopped.
         """
         codes = check_data(X, "X", dtype=self.dtype, unit_interval=self.loss == "bce")
@@ -175,8 +161,7 @@ class StackedAutoencoder(Module):
 
     @property
     def encoder(self):
-        """The stacked encoder x -> h_L, as an ``Encoder`` of the stages' own layers (frozen,
-        as trained); ``to_classifier`` and ``to_deep_autoencoder`` start from copies."""
+        """The stacked encoder x -> h_L, an ``Encoder`` of the stages' own (frozen) layers."""
         self._check_fitted()
         layers = [layer for stage in self.autoencoders_ for layer in stage.encoder.net.layers]
         return Encoder(self.sizes_, net=Sequential(*layers), dtype=self.dtype)
@@ -188,10 +173,9 @@ class StackedAutoencoder(Module):
     def to_classifier(self, n_classes, hidden_sizes=(), freeze=False, rng=None):
         """A Classifier: copies of the pre-trained encoder layers, then a new head.
 
-        ``hidden_sizes`` are the head's hidden widths (with the stack's activation; () is one
-        Dense layer from the top code to the logits); ``freeze`` trains the head alone
-        (False: fine-tune every layer end to end); ``rng`` draws the head's weights and the
-        batch order (None: the stack's). Training it does not change the stack.
+        ``hidden_sizes`` are the head's hidden widths (() is one Dense layer to the logits);
+        ``freeze`` trains the head alone (False: fine-tune every layer); ``rng`` draws the
+        head's weights and the batch order (None: the stack's).
         """
         return Classifier(
             _copy(self.encoder),
@@ -207,28 +191,21 @@ class StackedAutoencoder(Module):
         )
 
     def to_deep_autoencoder(self, rng=None):
-        """The unrolled deep autoencoder, holding copies of the pre-trained weights: the
-        encoders bottom up, then the decoders top down; fine-tune it with ``fit``.
-
-        Each stage's decoder is followed by that stage's output activation, so the
-        decoder half rebuilds the codes of each layer in turn, down to x_hat, exactly as
-        the stages did one at a time. Loss and final output are those of the first stage.
-        ``rng`` orders the batches (and draws noise) when fine-tuning; None: the stack's.
+        """The unrolled deep autoencoder, of copies of the pre-trained weights: the encoders
+        bottom up, then the decoders top down, each followed by its stage's output
+        activation, so that the decoder half rebuilds each layer's codes in turn, down to
+        x_hat. Loss and final output are the first stage's; ``rng`` orders the batches when
+        fine-tuning (None: the stack's).
         """
         encoder = _copy(self.encoder)  # first, as it checks that the stack was fitted
-        decoder_layers = []
+        layers = []
         for stage in reversed(self.autoencoders_):
-            output = get_activation(stage.decoder.output_activation)
-            decoder_layers += [_copy(stage.decoder.net), output]
+            layers += [_copy(stage.decoder.net), get_activation(stage.decoder.output_activation)]
         # The last output activation belongs to the Decoder itself (its forward returns logits).
         first = self.autoencoders_[0]
         output = first.decoder.output_activation
-        decoder = Decoder(
-            self.sizes_[::-1],
-            output_activation=output,
-            net=Sequential(*decoder_layers[:-1]),
-            dtype=self.dtype,
-        )
+        net = Sequential(*layers[:-1])
+        decoder = Decoder(self.sizes_[::-1], output_activation=output, net=net, dtype=self.dtype)
         return Autoencoder(
             self.sizes_,
             activation=self.activation,
@@ -241,8 +218,7 @@ class StackedAutoencoder(Module):
         )
 
     def summary(self, input_shape=None):
-        """The stages, each a one-hidden-layer autoencoder, as tables (see ``Model.summary``);
-        ``input_shape`` is not needed: each stage knows its own."""
+        """The table of each stage; ``input_shape`` is not needed: each stage knows its own."""
         if not hasattr(self, "autoencoders_"):
             return f"{self!r}: not pre-trained yet (call fit(X))"
         tables = [

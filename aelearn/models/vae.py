@@ -7,10 +7,8 @@ of p(x|z). Training maximises the ELBO,
     log p(x) >= E_q[log p(x|z)] - KL(q(z|x) || N(0, I)),
 
 i.e. minimises reconstruction + beta * KL. The KL term keeps the codes near the prior,
-so that a z drawn from N(0, I) decodes into something that looks like data. Once trained,
-the model measures (the ELBO's terms, the importance-weighted log-likelihood, the KL per
-dimension, the active units) and generates (samples, interpolation, the latent manifold).
-All figures are in nats per example.
+so that a z drawn from N(0, I) decodes into something that looks like data. All figures
+are in nats per example.
 """
 
 from statistics import NormalDist
@@ -22,8 +20,7 @@ from aelearn.autograd.activations import stable_sigmoid
 from aelearn.losses import BCEWithLogits, GaussianKL, MSELoss, negative_elbo
 from aelearn.models.base import Model
 from aelearn.models.convolutional import convolutional_networks
-from aelearn.models.gaussian import LOG_2PI, kl_per_unit, sample_posterior
-from aelearn.models.gaussian_encoder import GaussianEncoder
+from aelearn.models.gaussian_encoder import LOG_2PI, GaussianEncoder, kl_per_unit, sample_posterior
 from aelearn.nn import MLP, Sequential, shape_through
 from aelearn.threads import uses_blas
 from aelearn.training import Callback
@@ -72,35 +69,30 @@ class VAE(Model):
 
     Parameters
     ----------
-    sizes, activation, init, dtype
-        As for ``Autoencoder``; ``init`` (None: Glorot) covers the encoder's heads too.
+    sizes, activation, init, rng, dtype
+        As for ``Autoencoder``; ``rng`` also draws the binarisation, every eps, and the z
+        of ``sample``.
     likelihood : {"bernoulli", "gaussian"}
         p(x|z): Bernoulli with logits from the decoder (data in [0, 1]; the
         reconstruction term is the binary cross-entropy), or Gaussian with the decoder's
         output as mean and a fixed standard deviation ``decoder_std`` (the term is the
         squared error / (2 std^2) plus a constant).
     beta : float
-        Weight of the KL term. beta = 0 drops it: nothing then pulls q(z|x) towards the
-        prior or keeps its sigma up. Over training sigma falls towards 0, so z becomes
-        nearly a function of x (an autoencoder with a little noise), and the means spread
-        wider than the prior, so that z drawn from N(0, I) decodes to a narrow range of
-        images. Notebook 07 measures both on the digits.
+        Weight of the KL term. With beta = 0 nothing pulls q(z|x) towards the prior:
+        sigma falls towards 0 and the means spread wider than N(0, I), so that a z drawn
+        from the prior decodes to a narrow range of images (notebook 07 measures both).
     n_draws : int
         Monte-Carlo draws of z per example in the reconstruction term.
     warmup_epochs : int
-        Raise the KL weight linearly from 0 to beta over this many epochs (``KLWarmup``);
-        ``kl_weight`` is the weight now.
+        Raise the KL weight (``kl_weight``) from 0 to beta over this many epochs (``KLWarmup``).
     binarize : bool
         Dynamic binarisation: each batch is a fresh Bernoulli draw with the grey levels as
         probabilities, as the Bernoulli likelihood assumes binary pixels.
     reconstruction_weight : float
         0 drops the reconstruction term (the ablation in which the posterior collapses).
-    rng : numpy.random.Generator or int, optional
-        As for ``Autoencoder``; also the binarisation, the eps of training and of
-        ``encode(sample=True)``, and the z of ``sample``.
     encoder, decoder : Module, optional
-        Ready-made networks: x -> (mu, logvar), and z -> the logits or means of p(x|z).
-        By default a ``GaussianEncoder`` and an ``MLP`` of ``sizes``.
+        Networks x -> (mu, logvar) and z -> the logits or means of p(x|z); by default a
+        ``GaussianEncoder`` and an ``MLP`` of ``sizes``.
     """
 
     def __init__(
@@ -156,9 +148,8 @@ class VAE(Model):
         dtype=np.float32,
         **kwargs,
     ):
-        """A VAE whose Gaussian heads sit on the convolutions of
-        ``aelearn.models.convolutional``; the parameters as ``Autoencoder.convolutional``'s,
-        and ``**kwargs`` the VAE's other arguments (``beta``, ``likelihood``...)."""
+        """A VAE whose Gaussian heads sit on convolutions; the parameters as
+        ``Autoencoder.convolutional``'s, ``**kwargs`` the VAE's others (``beta``...)."""
         options = dict(
             activation=activation, init=init, rng=check_rng(rng), dtype=check_dtype(dtype)
         )
@@ -190,7 +181,6 @@ class VAE(Model):
 
     @property
     def loss_units(self):
-        """{term: (short unit, description)} of what ``loss_terms`` returns."""
         mean = "mean over examples"
         draws = "one draw" if self.n_draws == 1 else f"mean of {self.n_draws} draws"
         return {
@@ -209,8 +199,8 @@ class VAE(Model):
 
     def loss_terms(self, x, y, rng):
         """Negative ELBO of a batch: reconstruction + kl_weight * KL, both per-example sums
-        averaged over the batch, with a fresh eps for every example and draw. y holds the
-        labels of a conditional model (None for the VAE): q(z | x, y) and p(x | z, y)."""
+        averaged over the batch, a fresh eps for every example and draw; y: a conditional
+        model's labels, for q(z | x, y) and p(x | z, y)."""
         given = conditioned_on(y)
         if self.binarize:
             x = (rng.random(x.shape) < x).astype(x.dtype)
@@ -227,7 +217,6 @@ class VAE(Model):
         return {"loss": loss, "reconstruction": reconstruction, "kl": kl}
 
     def training_callbacks(self):
-        """The KL warm-up of ``warmup_epochs`` (see ``Model.training_callbacks``)."""
         return [KLWarmup(self.warmup_epochs)] if self.warmup_epochs > 0 else []
 
     def output_shape(self, input_shape, shapes=None):
@@ -251,8 +240,8 @@ class VAE(Model):
         return stable_sigmoid(out) if self.likelihood == "bernoulli" else out
 
     def _log_px_given_z(self, X, out):
-        """log p(x|z) per example, (n,), float64: minus the training loss's reconstruction
-        term with reduction="none"; out (n, n_features) holds the decoder's logits or means."""
+        """log p(x|z) per example, (n,), float64, from the decoder's logits or means ``out``:
+        minus the training loss's reconstruction term."""
         with no_grad():
             nll = self._negative_log_likelihood(Tensor(out), X, reduction="none")
         return -nll.data.astype(np.float64)
@@ -261,15 +250,15 @@ class VAE(Model):
     @uses_blas
     def encode(self, X, y=None, sample=False):
         """The codes of X, (n_samples, latent_dim): the posterior mean mu, or with ``sample``
-        one draw z ~ q(z|x); y: labels, for a model that takes them."""
+        one draw z ~ q(z|x); y: the labels of a CVAE."""
         X = self._check(X)
         mu, logvar = self._posterior(X, self._labels(y, X.shape[0]))
         return sample_posterior(mu, logvar, rng=self.rng) if sample else mu
 
     @uses_blas
     def decode(self, Z, y=None):
-        """The mean of p(x|z) for any codes Z (n_samples, latent_dim): pixel probabilities
-        for a Bernoulli decoder. Returns (n_samples, n_features)."""
+        """The mean of p(x|z) (pixel probabilities, for a Bernoulli decoder), (n_samples,
+        n_features), for any codes Z (n_samples, latent_dim)."""
         Z = check_data(Z, "Z", self.latent_dim, self.dtype)
         return self._mean_image(self._decoder_output(Z, self._labels(y, Z.shape[0])))
 
@@ -284,8 +273,7 @@ class VAE(Model):
 
     @uses_blas
     def reconstruction_error(self, X, y=None):
-        """Mean squared error per pixel between X and the decoded posterior means (PCA's
-        measure, as ``Autoencoder.reconstruction_error``)."""
+        """Mean squared error per pixel between X and the decoded posterior means."""
         X = self._check(X)
         out = self._reconstruct(X, self._labels(y, X.shape[0]))
         return float(np.mean((out - X) ** 2, dtype=np.float64))
@@ -293,8 +281,7 @@ class VAE(Model):
     # ----- measures ----------------------------------------------------------------------
     @uses_blas
     def evaluate(self, X, y=None, n_draws=10, seed=0):
-        """Per-example reconstruction, KL and negative ELBO in nats, averaged over X: a dict
-        of floats under "reconstruction", "kl" and "neg_elbo".
+        """{"reconstruction", "kl", "neg_elbo"}: per-example terms in nats, averaged over X.
 
         -ELBO = E_q[-log p(x|z)] + KL(q(z|x) || p(z)). The reconstruction term is averaged
         over ``n_draws`` draws of z per example, from a Generator seeded with ``seed`` (so
@@ -324,8 +311,7 @@ class VAE(Model):
         computed with log-sum-exp so that no weight under- or overflows. With K = 1 it is
         an unbiased draw of the ELBO; as K grows it rises towards log p(x), so the ELBO
         sits below it. K is ``n_draws``; ``batch_size`` examples pass at once (K times as
-        many codes are decoded); y holds the labels of a model that takes them. Returns the
-        estimates in nats, shape (n,).
+        many codes are decoded). Returns the estimates in nats, shape (n,).
         """
         X = self._check(X)
         labels = self._labels(y, X.shape[0])
@@ -369,8 +355,7 @@ class VAE(Model):
 
     # ----- generation --------------------------------------------------------------------
     def _generation_labels(self, label, n):
-        """The labels of n generated examples: ``label`` (one int, or n of them) for a model
-        that takes labels; None for one that takes none, which refuses a label."""
+        """The labels of n generated examples (``label``: one int, or n); None for a VAE."""
         if label is not None and not self.takes_labels:
             raise ValueError(
                 f"this {type(self).__name__} is not conditional; use CVAE to generate by class"
@@ -385,8 +370,8 @@ class VAE(Model):
     @uses_blas
     def sample(self, n, label=None, bernoulli=False):
         """Generate n examples, (n, n_features): z ~ N(0, I) from the model's Generator, then
-        the decoder's mean image, or with ``bernoulli`` a binary draw from p(x|z). ``label``:
-        the class to generate (one int, or n of them), for a conditional model."""
+        the decoder's mean image, or with ``bernoulli`` a binary draw from p(x|z); ``label``:
+        a CVAE's class (one int, or n of them)."""
         n = check_int(n, "n")
         labels = self._generation_labels(label, n)
         z = self.rng.standard_normal((n, self.latent_dim), dtype=self.dtype)
@@ -415,8 +400,8 @@ class VAE(Model):
     def latent_grid(self, n=15, label=None):
         """The 2-D latent manifold: decode an n x n grid of z through the prior's quantiles.
 
-        Returns the images (n * n, n_features), row-major over the grid, and the
-        coordinates (n,), the z values of each grid line.
+        Returns the images (n * n, n_features), row-major over the grid, and the z value of
+        each grid line, (n,).
         """
         if self.latent_dim != 2:
             raise ValueError(f"latent_grid needs a 2-D latent space, not {self.latent_dim}-D")

@@ -94,9 +94,7 @@ def plot_gradcheck(report):
     """The relative error of each gradient of a ``GradcheckReport``, on a log scale, with
     the tolerance: green bars pass, red fail. An error of exactly 0 is drawn at 1e-17, below
     anything float64 rounding produces."""
-    rows = list(report.rows)
-    if not rows:
-        raise ValueError("the GradcheckReport has no rows: gradcheck checked no tensor")
+    rows = report.rows
     errors = np.array([max(r.rel_error, 1e-17) for r in rows])
     colors = ["tab:green" if r.passed else "tab:red" for r in rows]
     fig = new_figure((max(4.0, 0.9 * len(rows) + 1.5), 3.6))

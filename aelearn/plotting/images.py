@@ -3,7 +3,7 @@
 Images are rows of ``(n_samples, n_features)`` arrays with values in [0, 1], or the images
 themselves, (n_samples, 1, height, width). ``image_shape``, (channels, height, width) as
 everywhere in aelearn, says how to fold a row into a picture of one grey channel: (1, 8, 8)
-for the digits. Every function returns a Figure.
+for the digits.
 """
 
 import numpy as np
@@ -39,21 +39,31 @@ def _as_images(images, image_shape, name="images"):
     return images.reshape(-1, height, width)
 
 
-def _show_mosaic(ax, images, n_cols, pad=1):
-    """Show (n, h, w) images tiled row-major in one picture, ``pad`` NaN pixels between them.
-
-    NaN shows as the colour map's "bad" colour, so the gaps stay blank whatever the data.
-    """
+def _show_mosaic(ax, images, n_cols):
+    """Show (n, h, w) images tiled row-major in one picture, a blank (NaN) pixel between them."""
     n, h, w = images.shape
     n_rows = -(-n // n_cols)
-    mosaic = np.full((n_rows * (h + pad) - pad, n_cols * (w + pad) - pad), np.nan)
+    mosaic = np.full((n_rows * (h + 1) - 1, n_cols * (w + 1) - 1), np.nan)
     for i, image in enumerate(images):
         r, c = divmod(i, n_cols)
-        mosaic[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = image
+        mosaic[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = image
     ax.imshow(mosaic, **IMAGE_STYLE)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.spines[:].set_visible(False)
+
+
+def _image_row(ax, images, image_shape, label=None):
+    """Images (n, n_features) side by side in one axes, ``label`` left of them."""
+    images = _as_images(images, image_shape)
+    _show_mosaic(ax, images, len(images))
+    if label is not None:
+        ax.set_ylabel(label, rotation=0, ha="right", va="center")
+
+
+def _tile_centres(index, size):
+    """Where ticks go to label tiles ``index`` (of ``size`` pixels) of a mosaic's row or column."""
+    return np.asarray(index) * (size + 1) + (size - 1) / 2
 
 
 def plot_reconstructions(
@@ -75,8 +85,7 @@ def plot_reconstructions(
     fig = new_figure((max(4.0, 0.75 * n_shown), 0.9 * len(rows) + 0.6))
     axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
     for ax, (label, images) in zip(axes, rows, strict=True):
-        _show_mosaic(ax, images, n_shown)
-        ax.set_ylabel(label, rotation=0, ha="right", va="center")
+        _image_row(ax, images, image_shape, label)
     fig.suptitle(title or "Reconstructions")
     return fig
 
@@ -95,8 +104,7 @@ def plot_samples(images, image_shape=(1, 8, 8), n_cols=10, row_labels=None, titl
             raise ValueError(
                 f"row_labels needs one label per row ({n_rows}); got {len(row_labels)}"
             )
-        h = images.shape[1]
-        ax.set_yticks(np.arange(n_rows) * (h + 1) + (h - 1) / 2, list(row_labels))
+        ax.set_yticks(_tile_centres(range(n_rows), images.shape[1]), list(row_labels))
         ax.tick_params(left=False)
     ax.set_title(title or "Samples")
     return fig
@@ -120,8 +128,8 @@ def plot_latent_manifold(images, coordinates, image_shape=(1, 8, 8), title=None)
     h, w = images.shape[1:]
     step = max(1, n // 5)  # about five tick labels per axis, legible at any n
     ticks = np.arange(0, n, step)
-    ax.set_xticks(ticks * (w + 1) + (w - 1) / 2, [f"{c:.2f}" for c in coordinates[ticks]])
-    ax.set_yticks(ticks * (h + 1) + (h - 1) / 2, [f"{c:.2f}" for c in coordinates[::-1][ticks]])
+    ax.set_xticks(_tile_centres(ticks, w), [f"{c:.2f}" for c in coordinates[ticks]])
+    ax.set_yticks(_tile_centres(ticks, h), [f"{c:.2f}" for c in coordinates[::-1][ticks]])
     ax.set_xlabel("z1")
     ax.set_ylabel("z2")
     ax.set_title(title or "The decoder's view of the latent plane")
@@ -137,7 +145,7 @@ def plot_interpolation(images, image_shape=(1, 8, 8), title=None):
     ax = fig.subplots()
     _show_mosaic(ax, images, steps)
     t = np.linspace(0.0, 1.0, steps)
-    ax.set_xticks(np.arange(steps) * (w + 1) + (w - 1) / 2, [f"{v:.2g}" for v in t])
+    ax.set_xticks(_tile_centres(range(steps), w), [f"{v:.2g}" for v in t])
     ax.set_xlabel("t in z = (1 - t) z_a + t z_b")
     ax.set_title(title or "Interpolation in latent space")
     return fig

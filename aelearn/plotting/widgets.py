@@ -3,11 +3,9 @@
 Each function takes trained models, duck-typed: it calls only their public ``encode``,
 ``decode`` and ``denoise`` and reads ``latent_dim``, ``n_classes``, ``noise`` and
 ``noise_level``. With ``ipywidgets`` installed (the ``notebooks`` extra), it displays its
-controls above an image of its figure, as ``ipywidgets.interact`` does, and redraws the
-figure whenever a control changes. Without it, the same call draws a static grid of what the
-controls would show, a pyplot figure. Either way it returns a ``Playground``: the figure, the
-controls by name, and the widget (None for the grid). In a notebook, assign it
-(``view = latent_sliders(...)``).
+controls above an image of its figure and redraws the figure whenever a control changes, as
+``ipywidgets.interact`` does; without it, it draws a static grid of what the controls would
+show. In a notebook, assign what it returns (``view = latent_sliders(...)``).
 """
 
 import io
@@ -17,7 +15,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from aelearn.plotting.figure import new_figure
-from aelearn.plotting.images import IMAGE_STYLE, _as_images, _show_mosaic
+from aelearn.plotting.images import (
+    IMAGE_STYLE,
+    _as_images,
+    _image_row,
+    _show_mosaic,
+    _tile_centres,
+    plot_samples,
+)
 
 
 @dataclass
@@ -40,24 +45,20 @@ class Playground:
     widget: object = None
 
 
-def _ipywidgets():
-    """The ipywidgets module, or None where it is not installed. Imported here, not at the top,
-    so that aelearn needs it only for the live controls."""
+def _live(make_controls, draw, figsize):
+    """Display the controls ``make_controls(ipywidgets)`` above the figure that ``draw(figure,
+    **values)`` draws for their values, redrawn whenever one changes; None without ipywidgets
+    (imported here, so that aelearn needs it only for the live controls)."""
     try:
         import ipywidgets
     except ImportError:
         return None
-    return ipywidgets
-
-
-def _live(widgets, controls, draw, figsize):
-    """Display ``controls`` above the figure ``draw(figure, **values)`` draws for their values,
-    redrawn from scratch whenever one changes, as ``ipywidgets.interact`` displays its own."""
     from IPython.display import display
 
+    controls = make_controls(ipywidgets)
     # Not a pyplot figure: the Image widget shows it, and pyplot must not show it again.
     figure = Figure(figsize=figsize, layout="constrained")
-    image = widgets.Image(format="png")
+    image = ipywidgets.Image(format="png")
 
     def redraw(change=None):
         figure.clear()
@@ -69,17 +70,26 @@ def _live(widgets, controls, draw, figsize):
     for control in controls.values():
         control.observe(redraw, names="value")
     redraw()
-    box = widgets.VBox([widgets.HBox(list(controls.values())), image])
+    box = ipywidgets.VBox([ipywidgets.HBox(list(controls.values())), image])
     display(box)
     return Playground(figure, controls, box)
 
 
-def _image_row(ax, images, image_shape, label=None):
-    """Images (n, n_features) side by side in one axes, ``label`` left of them."""
-    images = _as_images(images, image_shape)
-    _show_mosaic(ax, images, len(images))
-    if label is not None:
-        ax.set_ylabel(label, rotation=0, ha="right", va="center")
+def _z_sliders(widgets, dims, limit):
+    """Sliders "z1", "z2", ... over [-limit, limit], starting at 0."""
+    return {
+        f"z{j + 1}": widgets.FloatSlider(
+            value=0.0, min=-limit, max=limit, step=limit / 50, description=f"z{j + 1}"
+        )
+        for j in range(dims)
+    }
+
+
+def _label_columns(ax, values, image_shape, xlabel):
+    """Label a mosaic's columns with the z values they decode."""
+    ticks = _tile_centres(range(len(values)), image_shape[2])
+    ax.set_xticks(ticks, [f"{v:.3g}" for v in values])
+    ax.set_xlabel(xlabel)
 
 
 def _code_scatter(ax, codes, labels, limit, name):
@@ -114,9 +124,8 @@ def latent_sliders(models, X, y=None, limit=None, n_static=7, image_shape=(1, 8,
     limit : float, optional
         The sliders and axes span [-limit, limit]; by default the largest absolute code of
         any model, rounded up.
-    n_static : int, default=7
+    n_static : int
         The static grid's points per axis.
-    image_shape : tuple, default=(1, 8, 8)
 
     Returns
     -------
@@ -138,10 +147,15 @@ def latent_sliders(models, X, y=None, limit=None, n_static=7, image_shape=(1, 8,
         limit = float(np.ceil(max(np.abs(z).max() for z in codes.values())))
     figsize = (3.4 * len(models), 6.2)
 
-    def draw(figure, z1, z2):
+    def columns(figure):
+        """(codes axes, image axes, name, model) for each model, the codes drawn."""
         axes = figure.subplots(2, len(models), squeeze=False, height_ratios=[1.3, 1])
         for (ax_codes, ax_image), (name, model) in zip(axes.T, models.items(), strict=True):
             _code_scatter(ax_codes, codes[name], y, limit, name)
+            yield ax_codes, ax_image, name, model
+
+    def draw(figure, z1, z2):
+        for ax_codes, ax_image, name, model in columns(figure):
             ax_codes.plot([z1], [z2], marker="x", color="black", markersize=12, mew=2.5)
             image = model.decode(np.array([[z1, z2]], dtype=np.float32))
             ax_image.imshow(_as_images(image, image_shape)[0], **IMAGE_STYLE)
@@ -149,22 +163,13 @@ def latent_sliders(models, X, y=None, limit=None, n_static=7, image_shape=(1, 8,
             ax_image.set_title(f"{name}: decode(z)")
         figure.suptitle(f"z = ({z1:.2f}, {z2:.2f})")
 
-    widgets = _ipywidgets()
-    if widgets is not None:
-        controls = {
-            name: widgets.FloatSlider(
-                value=0.0, min=-limit, max=limit, step=limit / 50, description=name
-            )
-            for name in ("z1", "z2")
-        }
-        return _live(widgets, controls, draw, figsize)
-
+    live = _live(lambda widgets: _z_sliders(widgets, 2, limit), draw, figsize)
+    if live is not None:
+        return live
     grid = np.linspace(-limit, limit, int(n_static))
     Z = np.array([[z1, z2] for z2 in grid[::-1] for z1 in grid], dtype=np.float32)
     figure = new_figure(figsize)
-    axes = figure.subplots(2, len(models), squeeze=False, height_ratios=[1.3, 1])
-    for (ax_codes, ax_grid), (name, model) in zip(axes.T, models.items(), strict=True):
-        _code_scatter(ax_codes, codes[name], y, limit, name)
+    for ax_codes, ax_grid, name, model in columns(figure):
         ax_codes.scatter(Z[:, 0], Z[:, 1], marker="x", color="black", s=20)
         _show_mosaic(ax_grid, _as_images(model.decode(Z), image_shape), len(grid))
         ax_grid.set_title(f"{name}: decode(z) on the crosses")
@@ -176,17 +181,9 @@ def latent_sliders(models, X, y=None, limit=None, n_static=7, image_shape=(1, 8,
 def class_dropdown(model, limit=3.0, n_static=7, image_shape=(1, 8, 8)):
     """A class dropdown and one slider per latent dimension: ``model.decode(z, [label])``.
 
-    For a conditional model (a CVAE): with z fixed, changing the class changes the digit and
-    keeps the style; with the class fixed, moving z changes the style.
-
-    Parameters
-    ----------
-    model : a conditional model, with ``n_classes``, ``latent_dim`` and ``decode(Z, y)``
-    limit : float, default=3.0
-        The z sliders span [-limit, limit].
-    n_static : int, default=7
-        The static grid's codes per class.
-    image_shape : tuple, default=(1, 8, 8)
+    For a conditional model (a CVAE, with ``n_classes``, ``latent_dim`` and ``decode(Z, y)``):
+    with z fixed, changing the class changes the digit and keeps the style; with the class
+    fixed, moving z changes the style. The z sliders span [-limit, limit].
 
     Returns
     -------
@@ -204,27 +201,20 @@ def class_dropdown(model, limit=3.0, n_static=7, image_shape=(1, 8, 8)):
         ax.set_axis_off()
         ax.set_title(f"class {label}, z = ({', '.join(f'{v:.2f}' for v in code[0])})")
 
-    widgets = _ipywidgets()
-    if widgets is not None:
-        controls = {"label": widgets.Dropdown(options=list(classes), value=0, description="class")}
-        for j in range(dims):
-            controls[f"z{j + 1}"] = widgets.FloatSlider(
-                value=0.0, min=-limit, max=limit, step=limit / 50, description=f"z{j + 1}"
-            )
-        return _live(widgets, controls, draw, (3.0, 3.2))
+    def controls(widgets):
+        label = widgets.Dropdown(options=list(classes), value=0, description="class")
+        return {"label": label, **_z_sliders(widgets, dims, limit)}
 
+    live = _live(controls, draw, (3.0, 3.2))
+    if live is not None:
+        return live
     values = np.linspace(-limit, limit, int(n_static))
     Z = np.zeros((len(values), dims), dtype=np.float32)
     Z[:, 0] = values
     images = np.concatenate([model.decode(Z, np.full(len(Z), c)) for c in classes])
-    figure = new_figure((0.6 * len(values) + 1.2, 0.6 * len(classes) + 1.0))
-    ax = figure.subplots()
-    _show_mosaic(ax, _as_images(images, image_shape), len(values))
-    h, w = image_shape[1:]
-    ax.set_yticks(np.arange(len(classes)) * (h + 1) + (h - 1) / 2, [f"c = {c}" for c in classes])
-    ax.set_xticks(np.arange(len(values)) * (w + 1) + (w - 1) / 2, [f"{v:.3g}" for v in values])
-    ax.set_xlabel("z1 (the other coordinates 0)")
-    ax.set_title("decode(z, c): a row per class")
+    rows = [f"c = {c}" for c in classes]
+    figure = plot_samples(images, image_shape, len(values), rows, "decode(z, c): a row per class")
+    _label_columns(figure.axes[0], values, image_shape, "z1 (the other coordinates 0)")
     return Playground(figure)
 
 
@@ -251,8 +241,6 @@ def noise_slider(
         x corrupted; passed in because the plots import nothing of the layers.
     levels : sequence of float
         The slider's noise levels, and the static grid's rows.
-    seed : int, default=0
-    image_shape : tuple, default=(1, 8, 8)
 
     Returns
     -------
@@ -277,14 +265,15 @@ def noise_slider(
         _image_row(axes[2], denoised, image_shape, f"denoised output\nMSE {denoised_mse:.4f}")
         figure.suptitle(f"{model.noise} noise, level {noise_level:g}")
 
-    widgets = _ipywidgets()
-    if widgets is not None:
+    def controls(widgets):
         value = min(levels, key=lambda level: abs(level - model.noise_level))
-        slider = widgets.SelectionSlider(
-            options=[(f"{level:g}", level) for level in levels], value=value, description="level"
-        )
-        return _live(widgets, {"noise_level": slider}, draw, (0.7 * len(X) + 1.8, 3.2))
+        options = [(f"{level:g}", level) for level in levels]
+        slider = widgets.SelectionSlider(options=options, value=value, description="level")
+        return {"noise_level": slider}
 
+    live = _live(controls, draw, (0.7 * len(X) + 1.8, 3.2))
+    if live is not None:
+        return live
     figure = new_figure((1.2 * len(X) + 2.4, 0.8 * len(levels) + 1.6))
     axes = figure.subplots(len(levels) + 1, 2)
     for ax in axes[0]:
@@ -312,7 +301,6 @@ def latent_traversal(model, values=None, origin=None, image_shape=(1, 8, 8)):
     origin : ndarray (latent_dim,), optional
         Where the other coordinates stay: 0, the prior's mean, by default; or the code of
         one image, ``model.encode(x[None])[0]``.
-    image_shape : tuple, default=(1, 8, 8)
 
     Returns
     -------
@@ -332,30 +320,23 @@ def latent_traversal(model, values=None, origin=None, image_shape=(1, 8, 8)):
         Z[:, j] = values
         return model.decode(Z)
 
-    def label_values(ax, name):
-        w = image_shape[2]
-        ax.set_xticks(np.arange(len(values)) * (w + 1) + (w - 1) / 2, [f"{v:.3g}" for v in values])
-        ax.set_xlabel(f"{name} (the other coordinates at the origin)")
-
     def draw(figure, dimension):
         ax = figure.subplots()
-        _image_row(ax, along(dimension), image_shape, f"z{dimension + 1}")
-        label_values(ax, f"z{dimension + 1}")
-        ax.set_title(f"Decodes along z{dimension + 1}")
+        name = f"z{dimension + 1}"
+        _image_row(ax, along(dimension), image_shape, name)
+        _label_columns(ax, values, image_shape, f"{name} (the other coordinates at the origin)")
+        ax.set_title(f"Decodes along {name}")
 
-    widgets = _ipywidgets()
-    if widgets is not None:
-        dropdown = widgets.Dropdown(
-            options=[(f"z{j + 1}", j) for j in range(dims)], value=0, description="dimension"
-        )
-        return _live(widgets, {"dimension": dropdown}, draw, (0.6 * len(values) + 1.4, 1.9))
+    def controls(widgets):
+        options = [(f"z{j + 1}", j) for j in range(dims)]
+        return {"dimension": widgets.Dropdown(options=options, value=0, description="dimension")}
 
-    figure = new_figure((0.6 * len(values) + 1.4, 0.6 * dims + 1.0))
-    ax = figure.subplots()
+    live = _live(controls, draw, (0.6 * len(values) + 1.4, 1.9))
+    if live is not None:
+        return live
     images = np.concatenate([along(j) for j in range(dims)])
-    _show_mosaic(ax, _as_images(images, image_shape), len(values))
-    h = image_shape[1]
-    ax.set_yticks(np.arange(dims) * (h + 1) + (h - 1) / 2, [f"z{j + 1}" for j in range(dims)])
-    label_values(ax, "z_j")
-    ax.set_title("Decodes along each latent dimension, a row per dimension")
+    rows = [f"z{j + 1}" for j in range(dims)]
+    title = "Decodes along each latent dimension, a row per dimension"
+    figure = plot_samples(images, image_shape, len(values), rows, title)
+    _label_columns(figure.axes[0], values, image_shape, "z_j (the other coordinates at the origin)")
     return Playground(figure)

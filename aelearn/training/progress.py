@@ -1,16 +1,15 @@
 """What ``fit`` shows while it trains (its ``verbose``): a live line, or a line per epoch.
 
 ``verbose="auto"`` shows a live line once training has run for ``DELAY_SECONDS``, and only
-where someone can watch it: a line rewritten in place in a terminal, an output that updates
-in Jupyter; a script writing to a file, and a test, see nothing. The line names each loss
-term with its unit, the validation loss, the time per epoch and the time left, e.g.::
+where someone can watch it: rewritten in place in a terminal, an output that updates in
+Jupyter; a script writing to a file sees nothing. The line names each loss term with its
+unit, the validation loss, the time per epoch and the time left, e.g.::
 
     epoch  40/300  loss 24.1 nats/example (reconstruction 20.6, kl 3.49)  val_loss 24.6
     15 ms/epoch, about 4 s left
 
-In a terminal, where a line wider than the terminal would wrap at every update, a line too
-wide gives way to its short form (``epoch  40/300  loss 24.1  val_loss 24.6  4 s left``),
-cut at the width if need be; a notebook's output is one line however long.
+A line wider than the terminal, which would wrap at every update, gives way to its short
+form (``epoch  40/300  loss 24.1  val_loss 24.6  4 s left``), cut at the width if need be.
 """
 
 import shutil
@@ -65,13 +64,13 @@ def format_epoch(epoch, epochs, logs, history, seconds_left=None, width=None):
 
 
 def terminal_line_width():
-    """The terminal's columns (or ``COLUMNS``) less one: a character in the last column makes
-    some terminals (Windows' console among them) move to the next line."""
+    """The terminal's columns less one: a character in the last column makes some terminals
+    (Windows' console among them) move to the next line."""
     return max(1, (shutil.get_terminal_size((80, 24)).columns or 80) - 1)
 
 
 def _in_notebook():
-    """Whether this runs inside a Jupyter kernel (where outputs can update in place)."""
+    """Whether this runs inside a Jupyter kernel."""
     ipython = sys.modules.get("IPython")
     if ipython is None or "ipykernel" not in sys.modules:
         return False
@@ -112,18 +111,9 @@ class _NotebookOutput:
 
 
 class ProgressDisplay(Callback):
-    """The live line of ``verbose="auto"``; see the module docstring.
-
-    Parameters
-    ----------
-    epochs : int
-    delay : float, default=DELAY_SECONDS
-        Seconds of training before the display appears.
-    stream : file, optional
-        Where a terminal line goes (default: sys.stdout); ignored in a notebook.
-    force : bool, default=False
-        Show it even where nobody seems to watch (a stream that is not a terminal).
-    """
+    """The live line of ``verbose="auto"``, shown after ``delay`` seconds of training on
+    ``stream`` (default: sys.stdout; in a notebook, an output); ``force`` shows it even on a
+    stream that is not a terminal."""
 
     def __init__(self, epochs, delay=DELAY_SECONDS, stream=None, force=False):
         self.epochs, self.delay, self.force = epochs, delay, force
@@ -155,8 +145,8 @@ class ProgressDisplay(Callback):
 
 
 class EpochLines(Callback):
-    """A printed line every ``every`` epochs (and at the last and a stopping one), fitted to
-    a terminal's width as the live line is."""
+    """A printed line every ``every`` epochs, at the last and at a stopping one, fitted to a
+    terminal's width."""
 
     def __init__(self, epochs, every=1):
         self.epochs, self.every = epochs, every
