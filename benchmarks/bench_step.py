@@ -8,13 +8,16 @@ the phases (``zero_grad``, forward with the loss, ``backward``, ``Adam.step``) a
 around them; the rest of ``backward`` is the engine's walk (the graph's order, the adds of
 gradients, a leaf's copy of its first gradient). The reference line times the step's 17
 matrix products on arrays of the same shapes, with nothing else: the floor for any system
-that computes this step with the same BLAS.
+that computes this step with the same BLAS. ``--torch`` times the same products with PyTorch's
+``torch.mm`` on as many threads, in alternating rounds: where they are faster than NumPy's,
+no NumPy loop can match PyTorch's step, however lean.
 
-Run: ``python benchmarks/bench_step.py [--steps 300]`` (about ten seconds).
+Run: ``python benchmarks/bench_step.py [--steps 300] [--torch]`` (about ten seconds).
 """
 
 import argparse
 import collections
+import os
 import time
 
 import measurement
@@ -26,7 +29,7 @@ from aelearn.autograd.arithmetic import Affine
 from aelearn.losses import MSELoss
 from aelearn.models import Autoencoder
 from aelearn.optim import Adam
-from aelearn.threads import chosen_threads
+from aelearn.threads import chosen_threads, threads_for
 
 WARM_UP = 30
 
@@ -72,15 +75,17 @@ def step_breakdown(n_steps):
     return {name: 1e3 * seconds / n_steps for name, seconds in totals.items()}
 
 
-def matmuls_alone(n_steps):
-    """Median ms of the step's 17 matrix products: 6 forward, 6 dW, 5 dx (x needs none)."""
+def matmuls_alone(n_steps, as_array=np.asarray):
+    """Median ms of the step's 17 matrix products: 6 forward, 6 dW, 5 dx (x needs none).
+
+    ``as_array`` turns the NumPy operands into another library's (``torch.from_numpy``)."""
     rng = np.random.default_rng(0)
     sizes = workload.LAYER_SIZES
     Ws = [
-        rng.standard_normal(shape, dtype=np.float32)
+        as_array(rng.standard_normal(shape, dtype=np.float32))
         for shape in zip(sizes[:-1], sizes[1:], strict=True)
     ]
-    hs = [rng.random((workload.BATCH_SIZE, n), dtype=np.float32) for n in sizes]
+    hs = [as_array(rng.random((workload.BATCH_SIZE, n), dtype=np.float32)) for n in sizes]
     times = []
     for _ in range(WARM_UP + n_steps):
         start = time.perf_counter()
@@ -96,12 +101,42 @@ def matmuls_alone(n_steps):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument(
+        "--torch", action="store_true", help="the products in PyTorch too, in alternating rounds"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of --torch")
     args = parser.parse_args(argv)
+    print(measurement.machine_description())
+    print(measurement.blas_description())
+    print(f"load average at the start: {os.getloadavg()[0]:.2f}")
     breakdown = step_breakdown(args.steps)
     print(f"mean ms per step over {args.steps} steps (batch {workload.BATCH_SIZE}, float32):")
     for name, ms in sorted(breakdown.items(), key=lambda item: -item[1]):
         print(f"  {name:<26} {ms:7.3f}")
     print(f"the same 17 matrix products alone (median): {matmuls_alone(args.steps):.3f} ms")
+    if args.torch:
+        compare_torch(args.steps, args.rounds)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+
+
+def compare_torch(n_steps, rounds):
+    """The 17 products in NumPy and in PyTorch, alternating, on the threads fit chooses."""
+    import torch
+
+    model = Autoencoder(workload.LAYER_SIZES[:4], activation="relu", rng=0)
+    n_threads = threads_for(model)
+    with chosen_threads(model):
+        torch.set_num_threads(n_threads)
+        ratios = []
+        for _ in range(rounds):
+            numpy_ms = matmuls_alone(n_steps)
+            torch_ms = matmuls_alone(n_steps, torch.from_numpy)
+            ratios.append(torch_ms / numpy_ms)
+            print(f"  products: NumPy {numpy_ms:.3f} ms, PyTorch {torch_ms:.3f} ms")
+    print(
+        f"PyTorch's products take {np.median(ratios):.2f} of NumPy's time (median of {rounds} "
+        f"rounds, {n_threads} threads, torch {torch.__version__})"
+    )
 
 
 if __name__ == "__main__":
