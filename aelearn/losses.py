@@ -3,10 +3,10 @@ softmax cross-entropy, the Gaussian KL divergence, and the negative ELBO built f
 
 One reduction rule for all, as the course writes a loss: the loss of an example is the
 **sum over its features** (pixels, latent dimensions); ``reduction`` then says what is
-done over the batch: "mean" (the default, the training loss), "sum", or "none" (one
-value per example, shape (batch,)). Reconstruction and KL must be reduced alike, or beta
-silently changes meaning: a per-pixel mean against a per-example sum weighs the KL 64
-times too much on digits.
+done over the batch: "mean" (the default, the training loss; n_features times PyTorch's
+per-element mean), "sum", or "none" (one value per example, shape (batch,)).
+Reconstruction and KL must be reduced alike, or beta silently changes meaning: a
+per-pixel mean against a per-example sum weighs the KL 64 times too much on digits.
 
 Shapes: predictions and targets are (batch, n_features); mu and logvar (batch, latent_dim).
 """
@@ -15,7 +15,7 @@ import numpy as np
 
 from aelearn.autograd import Function, Tensor
 from aelearn.autograd.activations import log_softmax, stable_sigmoid, stable_softplus
-from aelearn.validation import check_choice, check_pair, check_unit_interval
+from aelearn.validation import check_choice, check_labels, check_pair, check_unit_interval
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -118,7 +118,8 @@ class GaussianKL(Function):
 
     l_i = 1/2 sum_j (mu_ij^2 + exp(logvar_ij) - 1 - logvar_ij).
     dl_i/dmu_ij = mu_ij and dl_i/dlogvar_ij = (exp(logvar_ij) - 1) / 2.
-    (The variance is exp(logvar); the standard deviation, exp(logvar / 2).)
+    (The variance is exp(logvar); the standard deviation, exp(logvar / 2).) Near logvar = 0,
+    exp(logvar) - 1 - logvar cancels to few digits: only where q is the prior, KL near 0.
     """
 
     def forward(self, mu, logvar, reduction="mean"):
@@ -158,7 +159,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     reduction : {"mean", "sum", "none"}, default="mean"
     """
     t = _check(logits, target, reduction, "binary_cross_entropy_with_logits")
-    check_unit_interval(t, "binary_cross_entropy_with_logits")
+    check_unit_interval(t, "target", "binary_cross_entropy_with_logits")
     return BCEWithLogits.apply(logits, target, reduction=reduction)
 
 
@@ -172,17 +173,8 @@ def softmax_cross_entropy(logits, labels, reduction="mean"):
     reduction : {"mean", "sum", "none"}, default="mean"
     """
     check_choice(reduction, REDUCTIONS, "reduction")
-    labels = np.asarray(labels)
     batch, n_classes = _data(logits).shape
-    if labels.shape != (batch,) or labels.dtype.kind not in "iu":
-        raise ValueError(
-            f"labels must be integers of shape ({batch},); got {labels.dtype} of shape "
-            f"{labels.shape}"
-        )
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(
-            f"labels must lie in [0, {n_classes}); got values in [{labels.min()}, {labels.max()}]"
-        )
+    labels = check_labels(labels, batch, n_classes, "labels")
     return SoftmaxCrossEntropy.apply(logits, labels=labels, reduction=reduction)
 
 
@@ -194,7 +186,6 @@ def gaussian_kl(mu, logvar, reduction="mean"):
     mu, logvar : Tensor of shape (batch, latent_dim)
     reduction : {"mean", "sum", "none"}, default="mean"
     """
-    _check(logvar, mu, reduction, "gaussian_kl", ("logvar", "mu"), "latent_dim")
     _check(mu, logvar, reduction, "gaussian_kl", ("mu", "logvar"), "latent_dim")
     return GaussianKL.apply(mu, logvar, reduction=reduction)
 

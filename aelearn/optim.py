@@ -4,8 +4,9 @@ An optimiser holds the Parameters it was given, not their arrays: each ``step`` 
 ``p.data`` and ``p.grad`` as they are at that moment, so assigning ``p.data = array``, or
 building the optimiser before a model's ``fit``, never disconnects a parameter from it.
 A parameter that is frozen (``requires_grad=False``) or that no gradient reached since
-``zero_grad`` (``p.grad`` None) is left as it is, as in PyTorch. Each rule is written once,
-in ``_update``, as in-place NumPy calls on one reused scratch array: no allocation per step.
+``zero_grad`` (``p.grad`` None) is left as it is, its count of steps unchanged, as in
+PyTorch. Each rule is written once, in ``_update``, as in-place NumPy calls on one reused
+scratch array: no allocation per step.
 """
 
 import math
@@ -30,6 +31,8 @@ class Optimizer:
         For each parameter, its state arrays (momentum, moments), flat and of its size.
     t : int
         The number of steps taken.
+    steps : list of int
+        For each parameter, the steps that updated it (PyTorch's ``state["step"]``).
     """
 
     #: Names of the per-parameter state arrays the rule keeps, each starting at zero.
@@ -49,6 +52,7 @@ class Optimizer:
             raise ValueError(f"the learning rate must be a finite number > 0; got {lr!r}")
         self.lr = float(lr)
         self.t = 0
+        self.steps = [0] * len(self.params)
         self.state = [
             {name: np.zeros(p.size, dtype=p.dtype) for name in self.state_names}
             for p in self.params
@@ -63,11 +67,12 @@ class Optimizer:
     def step(self):
         """Update every trainable parameter that has a gradient, once."""
         self.t += 1
-        for p, state in zip(self.params, self.state, strict=True):
+        for i, (p, state) in enumerate(zip(self.params, self.state, strict=True)):
             if p.requires_grad and p.grad is not None:
-                self._step_parameter(p, state)
+                self.steps[i] += 1
+                self._step_parameter(p, state, self.steps[i])
 
-    def _step_parameter(self, p, state):
+    def _step_parameter(self, p, state, t):
         if any(array.size != p.size for array in state.values()):
             raise ValueError(
                 f"parameter {p.name!r} now has shape {p.shape}, but the optimiser's state was "
@@ -78,13 +83,14 @@ class Optimizer:
         g = np.ascontiguousarray(p.grad, dtype=p.dtype).reshape(-1)
         if self._scratch.size < theta.size:
             self._scratch = np.empty(theta.size, dtype=p.dtype)
-        self._update(theta, g, self._scratch[: theta.size], **state)
+        self._update(theta, g, self._scratch[: theta.size], t, **state)
         if not contiguous:
             p.data[...] = theta.reshape(p.shape)
 
-    def _update(self, theta, g, tmp, **state):
+    def _update(self, theta, g, tmp, t, **state):
         """Apply the rule in place to ``theta``, a parameter flattened to 1-D, given its
-        gradient ``g``, its state arrays, and ``tmp``, of the same length, for intermediates."""
+        gradient ``g``, ``tmp`` (of the same length, for intermediates), ``t`` (its step,
+        counting from 1) and its state arrays."""
         raise NotImplementedError
 
 
@@ -99,13 +105,13 @@ class SGD(Optimizer):
 
     state_names = ("velocity",)
 
-    def __init__(self, params, lr=0.01, momentum=0.0):
+    def __init__(self, params, lr=1e-3, momentum=0.0):
         super().__init__(params, lr)
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must lie in [0, 1); got {momentum}")
         self.momentum = float(momentum)
 
-    def _update(self, theta, g, tmp, velocity):
+    def _update(self, theta, g, tmp, t, velocity):
         if self.momentum:
             velocity *= self.momentum
             velocity += g
@@ -117,7 +123,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma and Ba, 2015) with bias correction.
 
-    With g the gradient at step t and (beta1, beta2) = ``betas``:
+    With g the gradient at step t (the parameter's own count, ``steps``) and (beta1, beta2) =
+    ``betas``:
 
     m <- beta1 * m + (1 - beta1) * g          (first moment, the mean of g)
     v <- beta2 * v + (1 - beta2) * g^2        (second moment, the mean of g^2)
@@ -137,8 +144,8 @@ class Adam(Optimizer):
             raise ValueError(f"betas must lie in [0, 1); got {betas}")
         self.eps = float(eps)
 
-    def _update(self, theta, g, tmp, m, v):
-        b1, b2, t = self.beta1, self.beta2, self.t
+    def _update(self, theta, g, tmp, t, m, v):
+        b1, b2 = self.beta1, self.beta2
         correction1, correction2 = 1.0 - b1**t, 1.0 - b2**t
         # Python floats: a NumPy float64 scalar would make float32 updates run in float64.
         step_size = self.lr * math.sqrt(correction2) / correction1

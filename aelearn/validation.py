@@ -59,12 +59,8 @@ def check_data(X, name="X", n_features=None, dtype=np.float32, unit_interval=Fal
     if not np.all(np.isfinite(array)):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} contains {bad} NaN or infinite values; expected finite numbers")
-    if unit_interval and (array.min() < 0 or array.max() > 1):
-        raise ValueError(
-            f"{name} has values in [{array.min():.4g}, {array.max():.4g}]; a Bernoulli / binary "
-            "cross-entropy model expects values in [0, 1]. Scale the data (e.g. X / X.max()) "
-            "or use a Gaussian likelihood / MSE loss."
-        )
+    if unit_interval:
+        check_unit_interval(array, name, "a Bernoulli / binary cross-entropy model")
     return array
 
 
@@ -81,7 +77,7 @@ def check_labels(y, n_samples, n_classes=None, name="y"):
         raise TypeError(f"{name} must hold integer class labels; got dtype {labels.dtype}")
     if n_classes is not None and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(
-            f"{name} has labels in [{labels.min()}, {labels.max()}]; this model knows the classes "
+            f"{name} has values in [{labels.min()}, {labels.max()}]; this model knows the classes "
             f"0 to {n_classes - 1}"
         )
     return labels.astype(np.int64)
@@ -178,13 +174,14 @@ def check_pair(first, second, what, names=("prediction", "target"), width="n_fea
     return second
 
 
-def check_unit_interval(values, what, name="targets"):
-    """Raise ValueError unless every value lies in [0, 1] (probabilities, grey levels)."""
+def check_unit_interval(values, name, user):
+    """Raise ValueError unless every value lies in [0, 1] (probabilities, grey levels), as
+    ``user`` (who reads ``values`` as such) expects."""
     if values.size and (values.min() < 0 or values.max() > 1):
         raise ValueError(
-            f"{what} expects {name} in [0, 1] (probabilities or grey levels); got values in "
-            f"[{values.min():.4g}, {values.max():.4g}]. Scale the data into [0, 1] or use an "
-            "MSE loss."
+            f"{name} has values in [{values.min():.4g}, {values.max():.4g}]; {user} expects "
+            "values in [0, 1]. Scale the data (e.g. X / X.max()) or use a Gaussian likelihood "
+            "/ MSE loss."
         )
 
 

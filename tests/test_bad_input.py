@@ -178,11 +178,11 @@ def test_cvae_refuses_labels_outside_its_classes():
     bad = Y.copy()
     bad[0] = 5
     with pytest.raises(
-        ValueError, match=r"labels in \[0, 5\]; this model knows the classes 0 to 2"
+        ValueError, match=r"values in \[0, 5\]; this model knows the classes 0 to 2"
     ):
         model.fit(X, bad, epochs=1)
     model.fit(X, Y, epochs=1)
-    with pytest.raises(ValueError, match="label has labels in .*-1.*classes 0 to 2"):
+    with pytest.raises(ValueError, match="label has values in .*-1.*classes 0 to 2"):
         model.sample(4, label=-1)
     with pytest.raises(ValueError, match=r"y must have shape \(30,\), one label per sample"):
         model.encode(X, Y[:10])

@@ -23,8 +23,8 @@ def test_one_hot_puts_a_single_one_per_row():
 @pytest.mark.parametrize(
     ("y", "error", "match"),
     [
-        ([0, 3], ValueError, r"y has labels in \[0, 3\]; this model knows the classes 0 to 2"),
-        ([-1, 0], ValueError, r"y has labels in \[-1, 0\]"),
+        ([0, 3], ValueError, r"y has values in \[0, 3\]; this model knows the classes 0 to 2"),
+        ([-1, 0], ValueError, r"y has values in \[-1, 0\]"),
         ([0.5, 1.0], TypeError, "y must hold integer class labels; got dtype float64"),
         ([[0, 1]], ValueError, r"y must have shape \(2,\), one label per sample; got \(1, 2\)"),
         ([0, 1, 2], ValueError, r"y must have shape \(2,\)"),
@@ -118,11 +118,11 @@ def test_conv2d_applies_the_op_the_switch_selects(fast, op):
         ),
         (
             lambda x, W: conv2d(x[0], W, None, 1, 0),
-            r"conv2d expects x of shape \(batch, 3, height, width\); got shape \(3, 5, 5\)",
+            r"conv2d expects input of shape \(batch, 3, height, width\); got shape \(3, 5, 5\)",
         ),
         (
             lambda x, W: conv2d(x, W[:, :2], None, 1, 0),
-            r"conv2d expects x of shape \(batch, 2, height, width\); got shape \(2, 3, 5, 5\)",
+            r"conv2d expects input of shape \(batch, 2, height, width\); got shape \(2, 3, 5, 5\)",
         ),
         (
             lambda x, W: conv2d(x[:, :, :2], W, None, 1, 0),

@@ -197,7 +197,7 @@ def test_the_layers_settings_come_back_as_they_were_given(tmp_path):
     assert (sized.size, sized.scale_factor) == ((8, 12), None)
     noise = load(save(Noise("masking", 0.25, rng=0), tmp_path / "n.npz"))
     assert (noise.noise, noise.noise_level) == ("masking", 0.25)
-    assert load(save(LeakyReLU(0.2), tmp_path / "l.npz")).slope == 0.2
+    assert load(save(LeakyReLU(0.2), tmp_path / "l.npz")).negative_slope == 0.2
 
 
 def test_frozen_flags_of_layers_survive_the_round_trip(tmp_path):

@@ -142,7 +142,10 @@ TARGETED_LOSSES = [mse_loss, binary_cross_entropy_with_logits]
 def test_bce_with_logits_refuses_targets_outside_the_unit_interval(bad):
     t = np.full((2, 3), 0.5)
     t[1, 2] = bad
-    with pytest.raises(ValueError, match=r"targets in \[0, 1\]"):
+    expected = (
+        r"target has values in \[.*\]; binary_cross_entropy_with_logits expects values in \[0, 1\]"
+    )
+    with pytest.raises(ValueError, match=expected):
         binary_cross_entropy_with_logits(Tensor(np.full((2, 3), 0.5)), t)
 
 
@@ -169,17 +172,23 @@ def test_losses_refuse_an_unknown_reduction(loss):
 
 
 @pytest.mark.parametrize(
-    ("labels", "message"),
+    ("labels", "error", "message"),
     [
-        ([0, 3], r"labels must lie in \[0, 3\); got values in \[0, 3\]"),
-        ([-1, 2], r"labels must lie in \[0, 3\)"),
-        ([0.0, 1.0], "labels must be integers"),
-        ([0, 1, 2], r"shape \(2,\)"),
+        ([0, 3], ValueError, r"labels has values in \[0, 3\]; this model knows the classes 0 to 2"),
+        ([-1, 2], ValueError, r"values in \[-1, 2\]; this model knows the classes 0 to 2"),
+        ([0.5, 1.0], TypeError, "labels must hold integer class labels; got dtype float64"),
+        ([0, 1, 2], ValueError, r"labels must have shape \(2,\), one label per sample"),
     ],
 )
-def test_softmax_cross_entropy_refuses_bad_labels(labels, message):
-    with pytest.raises(ValueError, match=message):
+def test_softmax_cross_entropy_refuses_bad_labels(labels, error, message):
+    with pytest.raises(error, match=message):
         softmax_cross_entropy(Tensor(np.zeros((2, 3))), labels)
+
+
+def test_softmax_cross_entropy_takes_whole_numbers_stored_as_floats():
+    logits = Tensor(np.array([[2.0, 0.0, -1.0], [0.0, 1.0, 3.0]]))
+    expected = softmax_cross_entropy(logits, np.array([0, 2])).item()
+    assert softmax_cross_entropy(logits, np.array([0.0, 2.0])).item() == expected
 
 
 # ----- the Gaussian KL -------------------------------------------------------------------

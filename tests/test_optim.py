@@ -181,6 +181,22 @@ def test_a_layer_frozen_from_the_start_never_moves_and_then_learns_when_unfrozen
     assert not np.array_equal(layer.weight.data, before[0])
 
 
+def test_adam_counts_steps_per_parameter_so_an_unfrozen_one_starts_its_corrections_afresh():
+    # As PyTorch's Adam: a parameter frozen for 20 steps, then unfrozen, takes the step a new
+    # optimiser would give it, not one scaled by bias corrections counted over 21 steps.
+    params = quadratic_parameters()
+    opt = Adam(params, lr=0.01)
+    params[1].requires_grad = False
+    run_steps(opt, params, 20)
+    params[1].requires_grad = True
+    fresh = Parameter(params[1].data.copy())
+    run_steps(opt, params, 1)
+    fresh.grad = params[1].grad.copy()
+    Adam([fresh], lr=0.01).step()
+    assert opt.steps == [21, 1]
+    np.testing.assert_array_equal(params[1].data, fresh.data)
+
+
 # ----- parameters stay connected --------------------------------------------------------
 def test_a_parameter_whose_data_is_reassigned_keeps_being_updated():
     # Reproduces the flat-buffer design's silent failure: weight.data = new_array after

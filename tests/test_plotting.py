@@ -89,7 +89,7 @@ def test_reconstructions_with_noisy_inputs_add_a_middle_row(digits):
     model = DenoisingAutoencoder((64, 16, 4), noise="masking", rng=0).fit(digits.X_train, epochs=2)
     noisy = corrupt(X, "masking", 0.3, np.random.default_rng(0))
     fig = render(plot_reconstructions(X, model.denoise(noisy), noisy=noisy))
-    assert [ax.get_ylabel() for ax in fig.axes] == ["original", "noisy input", "reconstruction"]
+    assert [ax.get_ylabel() for ax in fig.axes] == ["original", "noisy input", "denoised"]
 
 
 def test_reconstructions_refuse_images_of_the_wrong_size(digits):

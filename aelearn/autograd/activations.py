@@ -41,9 +41,7 @@ class ReLUOp(Function):
 
     def forward(self, x):
         out = np.maximum(x, 0.0)
-        # out > 0 exactly where x > 0 (NaN in neither), and out is read in its own memory
-        # order: faster than x when x is a strided view, as a convolution's output is.
-        self.save_for_backward(out > 0)
+        self.save_for_backward(out > 0)  # exactly where x > 0 (NaN in neither)
         return out
 
     def backward(self, grad):
@@ -52,23 +50,25 @@ class ReLUOp(Function):
 
 
 class LeakyReLUOp(Function):
-    """out = x where x > 0, else slope * x; f'(x) = 1 or ``slope``."""
+    """out = x where x > 0, else a x, a = ``negative_slope``; f'(x) = 1 or a."""
 
-    def forward(self, x, slope=0.01):
+    def forward(self, x, negative_slope=0.01):
         positive = x > 0
         self.save_for_backward(positive)
-        self.slope = slope
-        return np.where(positive, x, slope * x)
+        self.negative_slope = negative_slope
+        return np.where(positive, x, negative_slope * x)
 
     def backward(self, grad):
         (positive,) = self.saved
-        return (np.where(positive, grad, self.slope * grad),)
+        return (np.where(positive, grad, self.negative_slope * grad),)
 
 
 class SigmoidOp(Function):
     """out = sigmoid(x) = 1 / (1 + exp(-x)), computed stably (``stable_sigmoid``).
 
     f'(x) = exp(-x) / (1 + exp(-x))**2 = out * (1 - out), so dL/dx = grad * out * (1 - out).
+    In float32, 1 - out is 0 once out rounds to 1 (x above about 17): a gradient below 4e-8
+    becomes 0. A loss keeps the precision by working from the logits (``losses``).
     """
 
     def forward(self, x):

@@ -129,13 +129,12 @@ class Affine(Function):
     Shapes: x (batch, n_in), W (n_in, n_out), b (n_out,), out (batch, n_out).
     From out[i, j] = sum_k x[i, k] W[k, j] + b[j]:
     dL/dx = grad @ W.T, dL/dW = x.T @ grad, dL/db = sum_i grad[i, :].
-    Fusing the bias saves the (batch, n_out) temporary of a separate add.
     """
 
     def forward(self, x, W, b):
         self.save_for_backward(x, W)
         out = x @ W
-        out += b
+        out += b  # in place: no second (batch, n_out) array
         return out
 
     def backward(self, grad):

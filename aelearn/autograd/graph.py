@@ -37,7 +37,7 @@ def backward(root, grad=None, retain_graph=False):
         node_grad = grads.pop(id(node), None)
         if node_grad is None:
             continue
-        if node.op is None:
+        if node.is_leaf:
             # A leaf adds up what arrives, across calls too, in an array of its own: the op
             # may have handed the same array to another input (Add hands it to both).
             if node.grad is None:

@@ -40,8 +40,8 @@ class FastKernelOp(Function):
     """An op whose forward and backward are a pair of ``aelearn.fast`` kernels: the forward
     kernel returns the output and what the backward kernel needs."""
 
-    def forward(self, x, W, b=None, **settings):
-        out, saved = self.forward_kernel(x, W, b, **settings)
+    def forward(self, x, K, b=None, **settings):
+        out, saved = self.forward_kernel(x, K, b, **settings)
         self.save_for_backward(*saved)
         return out
 

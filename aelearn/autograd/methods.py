@@ -62,7 +62,8 @@ def mean(self, axis=None, keepdims=False):
 
 
 def reshape(self, *shape):
-    """The same elements in a new shape, as np.reshape: ``t.reshape(2, 3)`` or ``((2, 3))``."""
+    """The same elements in a new shape, as np.reshape: ``t.reshape(2, 3)`` or
+    ``t.reshape((2, 3))``."""
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
     return Reshape.apply(self, shape=tuple(shape))
 
@@ -73,9 +74,9 @@ def transpose(self, *axes):
     return Transpose.apply(self, axes=tuple(axes) or None)
 
 
-def leaky_relu(self, slope=0.01):
-    """x where x > 0, else slope * x (``LeakyReLUOp``)."""
-    return LeakyReLUOp.apply(self, slope=slope)
+def leaky_relu(self, negative_slope=0.01):
+    """x where x > 0, else negative_slope * x (``LeakyReLUOp``)."""
+    return LeakyReLUOp.apply(self, negative_slope=negative_slope)
 
 
 def log_softmax(self, axis=-1):

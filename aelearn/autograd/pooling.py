@@ -31,7 +31,7 @@ def _windows(x, kernel, stride, padding, fill):
     return im2col(xp.reshape(n * c, 1, *xp.shape[2:]), kernel, stride), (n, c, ho, wo), xp.shape
 
 
-class _Pool2d(Function):
+class _PoolOp(Function):
     """What both poolings share: the windows forward, and col2im of the windows' gradient."""
 
     def _to_image(self, dcols):
@@ -42,27 +42,28 @@ class _Pool2d(Function):
         return (dxp[:, :, ph : hp - ph, pw : wp - pw],)
 
 
-class MaxPool2dOp(_Pool2d):
+class MaxPool2dOp(_PoolOp):
     """out = the maximum of each window; x (batch, C, H, W) -> (batch, C, Ho, Wo).
 
-    Saved: where each window's maximum is, and the windows' shape.
+    Saved: where each window's maximum is; the windows' shape is kept beside it.
     """
 
     def forward(self, x, *, kernel_size, stride, padding):
         cols, out_shape, self.padded_shape = _windows(x, kernel_size, stride, padding, -np.inf)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.cols_shape = cols.shape
         argmax = cols.argmax(axis=1)
-        self.save_for_backward(argmax, cols.shape)
+        self.save_for_backward(argmax)
         return cols[np.arange(len(cols)), argmax].reshape(out_shape)
 
     def backward(self, grad):
-        argmax, cols_shape = self.saved
-        dcols = np.zeros(cols_shape, dtype=grad.dtype)
+        (argmax,) = self.saved
+        dcols = np.zeros(self.cols_shape, dtype=grad.dtype)
         dcols[np.arange(len(dcols)), argmax] = grad.reshape(-1)
         return self._to_image(dcols)
 
 
-class AvgPool2dOp(_Pool2d):
+class AvgPool2dOp(_PoolOp):
     """out = the mean of each window, padded zeros included; (batch, C, H, W) -> (batch, C,
     Ho, Wo). Saves only shapes: every pixel of a window gets grad / (kH kW)."""
 

@@ -51,7 +51,7 @@ def reparameterize(mu, logvar, rng=None, eps=None):
 
     Returns
     -------
-    z : Tensor of shape (batch, latent_dim), with the noise used in ``z.op.eps``
+    z : Tensor of shape (batch, latent_dim); its op (when recorded) keeps eps: ``z.op.eps``
     """
     if eps is None and rng is None:
         raise ValueError(

@@ -81,5 +81,5 @@ class Concatenate(Function):
 
 
 def concatenate(tensors, axis=0):
-    """Join tensors, of one shape but along ``axis``, as ``np.concatenate`` (one op)."""
+    """Join tensors, of one shape except along ``axis``, as ``np.concatenate`` (one op)."""
     return Concatenate.apply(*tensors, axis=axis)

@@ -112,18 +112,18 @@ class Tensor:
         (see ``aelearn.autograd.graph.reverse_topological_order``)."""
         return graph.reverse_topological_order(self)
 
-    def backward(self, grad=None, retain_graph=False):
+    def backward(self, gradient=None, retain_graph=False):
         """Compute dL/dt for every tensor t this one depends on, with L this tensor; leaf
         gradients accumulate across calls (see ``grad``).
 
         Parameters
         ----------
-        grad : array_like, optional
-            The upstream gradient dL'/d(self), same shape as ``self``; for a scalar the
-            default is 1, so that L = self.
+        gradient : array_like, optional
+            dL/d(self), of its shape, for a scalar L computed from this tensor further on;
+            for a scalar tensor the default is 1, so that L = self.
         retain_graph : bool, default=False
             Keep the values the ops saved, so that backward can run through this graph
             again. By default they are freed as they are used, and a second backward
             through the same ops raises RuntimeError.
         """
-        graph.backward(self, grad, retain_graph)
+        graph.backward(self, gradient, retain_graph)

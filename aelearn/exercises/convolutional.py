@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 
 from aelearn.autograd import Tensor
-from aelearn.exercises.verdict import call, check, close, entries, number, wrong
+from aelearn.exercises.verdict import call, check, close, entries, number, within, wrong
 from aelearn.nn import Conv2d, ConvTranspose2d, Dense
 from aelearn.nn.functional import conv2d
 
@@ -175,13 +175,8 @@ def fewer_images(answer):
         "conv_half": trained.format("X_fit[: len(X_fit) // 2]"),
         "dense_half": trained.format("X_fit[: len(X_fit) // 2]"),
     }
-    for key, (low, high) in FEWER_IMAGES.items():
-        if not low <= e[key] <= high:
-            side = "above" if e[key] > high else "below"
-            wrong(
-                f"answer[{key!r}] is {e[key]:.4f}, {side} the {low:.4g} .. {high:.4g} that the "
-                f"exercise gives across seeds: {hints[key]}"
-            )
+    for key, bounds in FEWER_IMAGES.items():
+        within(e[key], f"answer[{key!r}]", bounds, hints[key], fmt=".4f")
     conv_loss = e["conv_half"] - e["conv_full"]
     dense_loss = e["dense_half"] - e["dense_full"]
     if conv_loss < CONV_LOSS_OVER_DENSE * dense_loss:

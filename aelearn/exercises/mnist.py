@@ -8,7 +8,7 @@ seeds (the command and the measured ranges are in the comment above ``LINEAR_AGA
 
 import numpy as np
 
-from aelearn.exercises.verdict import call, check, close, entries, wrong
+from aelearn.exercises.verdict import call, check, close, entries, within, wrong
 
 N_PIXELS = 784
 
@@ -108,13 +108,8 @@ def linear_against_pca(answer):
         "linear": "train the autoencoder for 10 epochs on X_fit and give its "
         "reconstruction_error(X_test), an error per pixel",
     }
-    for key, (low, high) in LINEAR_AGAINST_PCA.items():
-        if not low <= e[key] <= high:
-            side = "above" if e[key] > high else "below"
-            wrong(
-                f"answer[{key!r}] is {e[key]:.4f}, {side} the {low:.4g} .. {high:.4g} that the "
-                f"exercise gives across seeds: {hints[key]}"
-            )
+    for key, bounds in LINEAR_AGAINST_PCA.items():
+        within(e[key], f"answer[{key!r}]", bounds, hints[key], fmt=".4f")
     return (
         f"PCA {e['pca']:.4f}, the linear autoencoder {e['linear']:.4f}, "
         f"{e['linear'] / e['pca']:.2f} times: after 10 epochs gradient descent is still on its "

@@ -235,14 +235,16 @@ def close(got, expected, name, rtol=1e-6, atol=1e-8):
         )
 
 
-def within(value, name, bounds, hint=""):
+def within(value, name, bounds, hint="", fmt=".4g", unit=""):
     """The verdict "wrong" unless ``value`` lies in ``bounds`` (low, high): the range the
-    reference solution reaches across the seeds measured; ``hint`` names the likely slip."""
+    reference solution reaches across the seeds measured; ``hint`` names the likely slip.
+    The message shows ``value`` in the format ``fmt``, then its ``unit`` if it has one."""
     low, high = bounds
     if not low <= value <= high:
         side = "above" if value > high else "below"
+        shown = f"{value:{fmt}} {unit}".rstrip()
         wrong(
-            f"{name} is {value:.4g}, {side} the {low:.4g} .. {high:.4g} that the exercise gives "
+            f"{name} is {shown}, {side} the {low:.4g} .. {high:.4g} that the exercise gives "
             "across seeds" + (f": {hint}" if hint else "")
         )
 

@@ -259,7 +259,7 @@ CONVERTERS = {
     ae.Unflatten: lambda m, _: nn.Unflatten(m.dim, m.unflattened_size),
     ae.Identity: lambda m, _: nn.Identity(),
     ae.ReLU: lambda m, _: nn.ReLU(),
-    ae.LeakyReLU: lambda m, _: nn.LeakyReLU(m.slope),
+    ae.LeakyReLU: lambda m, _: nn.LeakyReLU(m.negative_slope),
     ae.Sigmoid: lambda m, _: nn.Sigmoid(),
     ae.Tanh: lambda m, _: nn.Tanh(),
     ae.Softplus: lambda m, _: nn.Softplus(),

@@ -4,8 +4,8 @@ Not part of what a student reads: ``aelearn.autograd.convolution`` and
 ``transposed_convolution`` are the ops as their math, and these kernels compute the same
 sums, tested to agree with them, arranged for speed. Two tricks, each kept because
 ``benchmarks/bench_conv_tricks.py`` shows it buys at least a tenth of an epoch of the
-course's convolutional denoising autoencoder on MNIST (``benchmarks/README.md``,
-Convolutions, has the figures and the tricks measured and dropped):
+course's convolutional denoising autoencoder on MNIST, with either of OpenBLAS's kernels
+(``benchmarks/README.md``, Convolutions, has the figures and the tricks measured and dropped):
 
 - **channels-last memory** (``layout``): the arrays the kernels hand out are NCHW to the
   caller but (batch, H, W, C) in memory, so that one product's output, read as a matrix of

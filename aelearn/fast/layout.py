@@ -19,19 +19,18 @@ def channels_first(xh):
     return xh.transpose(0, 3, 1, 2)
 
 
-def pad_hw(xh, padding, value=0.0):
-    """Pad a (batch, H, W, C) array by (top, bottom, left, right) rows and columns of ``value``
-    (zeros for a convolution, -inf for max pooling): a new NHWC array (``xh`` itself if no
-    padding)."""
+def pad_hw(xh, padding):
+    """Pad a (batch, H, W, C) array by (top, bottom, left, right) rows and columns of zeros:
+    a new NHWC array (``xh`` itself if no padding)."""
     top, bottom, left, right = padding
     if not any(padding):
         return xh
     n, h, w, c = xh.shape
     out = np.empty((n, h + top + bottom, w + left + right, c), dtype=xh.dtype)
     out[:, top : top + h, left : left + w] = xh
-    # Only the border is filled: writing ``value`` everywhere first would write the image twice.
-    out[:, :top], out[:, top + h :] = value, value
-    out[:, top : top + h, :left], out[:, top : top + h, left + w :] = value, value
+    # Only the border is zeroed: zeroing everything first would write the image twice.
+    out[:, :top], out[:, top + h :] = 0, 0
+    out[:, top : top + h, :left], out[:, top : top + h, left + w :] = 0, 0
     return out
 
 

@@ -192,17 +192,12 @@ class Autoencoder(Model):
             activation=activation, init=init, rng=check_rng(rng), dtype=check_dtype(dtype)
         )
         sizes = (int(np.prod(image_shape)), *hidden_sizes, latent_dim)
-
-        def head(features):
-            mlp = MLP((features.out_features, *sizes[1:]), output_activation=None, **options)
-            return Sequential(features, mlp)
-
-        nets = convolutional_networks(
-            head, latent_dim, image_shape, filters, kernel_size, hidden_sizes, **options
+        features, head, image = convolutional_networks(
+            MLP, image_shape, filters, kernel_size, sizes, **options
         )
         output = kwargs.get("output_activation", "sigmoid")
-        encoder = Encoder(sizes, activation, init, dtype=dtype, net=nets[0])
-        decoder = Decoder(sizes[::-1], activation, output, init, dtype=dtype, net=nets[1])
+        encoder = Encoder(sizes, activation, init, dtype=dtype, net=Sequential(features, head))
+        decoder = Decoder(sizes[::-1], activation, output, init, dtype=dtype, net=image)
         return cls(sizes, encoder=encoder, decoder=decoder, **options, **kwargs)
 
     @property

@@ -111,18 +111,26 @@ class ConvolutionalImage(Sequential):
 
 
 def convolutional_networks(
-    head, decoder_in, image_shape, filters, kernel_size, hidden_sizes, **options
+    make_head, image_shape, filters, kernel_size, sizes, n_classes=0, **options
 ):
-    """(encoder, decoder) of a ``convolutional`` factory, drawn in this order from the
-    Generator in ``options``: ``head(ConvolutionalFeatures)``, and an MLP from ``decoder_in``
-    (latent_dim, plus a CVAE's classes) to the smallest feature map, then ConvolutionalImage.
+    """(features, head, decoder): the networks of a ``convolutional`` factory's model.
+
+    ``sizes`` is the model's ``(n_features, *hidden_sizes, latent_dim)``. ``features``
+    (ConvolutionalFeatures) maps x to the flattened smallest feature map; ``head``, made by
+    ``make_head((map size + n_classes, *hidden_sizes, latent_dim), **options)``, maps that
+    (and a CVAE's one-hot label of n_classes values) to the code: an MLP to z, or a
+    GaussianEncoder to (mu, logvar); the model joins the two. ``decoder`` is an MLP from z
+    (and the label) to the smallest feature map, then ConvolutionalImage. They draw from
+    the Generator in ``options`` in this order: features, head, the image's convolutions,
+    the decoder's MLP.
     """
-    encoder = head(ConvolutionalFeatures(image_shape, filters, kernel_size, **options))
+    hidden_sizes, latent_dim = sizes[1:-1], sizes[-1]
+    features = ConvolutionalFeatures(image_shape, filters, kernel_size, **options)
+    head = make_head((features.out_features + n_classes, *hidden_sizes, latent_dim), **options)
     image = ConvolutionalImage(image_shape, filters, kernel_size, **options)
-    sizes = (decoder_in, *tuple(hidden_sizes)[::-1], image.in_features)
-    return encoder, Sequential(
-        MLP(sizes, output_activation=options["activation"], **options), image
-    )
+    widths = (latent_dim + n_classes, *hidden_sizes[::-1], image.in_features)
+    mlp = MLP(widths, output_activation=options["activation"], **options)
+    return features, head, Sequential(mlp, image)
 
 
 def _check(image_shape, filters, kernel_size):

@@ -77,14 +77,10 @@ class CVAE(VAE):
             activation=activation, init=init, rng=check_rng(rng), dtype=check_dtype(dtype)
         )
         sizes = (int(np.prod(image_shape)), *hidden_sizes, latent_dim)
-
-        def head(features):
-            gaussian = GaussianEncoder((features.out_features + n_classes, *sizes[1:]), **options)
-            return LabelConditioned(gaussian, n_classes, features=features)
-
-        encoder, decoder = convolutional_networks(
-            head, latent_dim + n_classes, image_shape, filters, kernel_size, hidden_sizes, **options
+        features, head, decoder = convolutional_networks(
+            GaussianEncoder, image_shape, filters, kernel_size, sizes, n_classes, **options
         )
+        encoder = LabelConditioned(head, n_classes, features=features)
         decoder = LabelConditioned(decoder, n_classes)
         return cls(sizes, n_classes, encoder=encoder, decoder=decoder, **options, **kwargs)
 

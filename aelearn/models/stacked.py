@@ -155,10 +155,6 @@ class StackedAutoencoder(Module):
                 "only the stages that finished an epoch)"
             )
 
-    def encoder_layers(self):
-        """Copies of the pre-trained encoder layers, bottom up: Dense, activation, Dense, ..."""
-        return _copy(self.encoder).net.layers
-
     @property
     def encoder(self):
         """The stacked encoder x -> h_L, an ``Encoder`` of the stages' own (frozen) layers."""

@@ -154,15 +154,10 @@ class VAE(Model):
             activation=activation, init=init, rng=check_rng(rng), dtype=check_dtype(dtype)
         )
         sizes = (int(np.prod(image_shape)), *hidden_sizes, latent_dim)
-
-        def head(features):
-            return Sequential(
-                features, GaussianEncoder((features.out_features, *sizes[1:]), **options)
-            )
-
-        encoder, decoder = convolutional_networks(
-            head, latent_dim, image_shape, filters, kernel_size, hidden_sizes, **options
+        features, head, decoder = convolutional_networks(
+            GaussianEncoder, image_shape, filters, kernel_size, sizes, **options
         )
+        encoder = Sequential(features, head)
         return cls(sizes, encoder=encoder, decoder=decoder, **options, **kwargs)
 
     @property

@@ -1,7 +1,7 @@
 """Layers built on the autograd core: Module, Dense, activations, noise, Sequential, MLP;
 for images (batch, channels, height, width) Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d,
-Upsample, Flatten and Unflatten, as PyTorch's; and ``functional``, the image ops as
-functions with their arguments checked, and the one-hot encoding of labels."""
+Upsample, Flatten and Unflatten, as PyTorch's; and ``functional``: the convolution as a
+function (``conv2d``) with its arguments checked, and the one-hot encoding of labels."""
 
 from aelearn.nn.activations import (
     Activation,

@@ -25,13 +25,13 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    """out = x for x > 0, else slope * x."""
+    """out = x for x > 0, else negative_slope * x, as ``torch.nn.LeakyReLU``."""
 
-    def __init__(self, slope=0.01):
-        self.slope = slope
+    def __init__(self, negative_slope=0.01):
+        self.negative_slope = negative_slope
 
     def forward(self, x):
-        return x.leaky_relu(self.slope)
+        return x.leaky_relu(self.negative_slope)
 
 
 class Sigmoid(Activation):

@@ -28,7 +28,10 @@ from aelearn.validation import (
 
 
 class _ConvBase(Module):
-    """What both convolutions share: channels, kernel, stride, and the parameters."""
+    """What both convolutions share: channels, kernel, stride, and the parameters, the weight
+    (out_channels, in_channels, kH, kW), or (in, out, kH, kW) if ``transposed``, as PyTorch's."""
+
+    transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, bias, init, rng, dtype):
         self.in_channels = check_int(in_channels, "in_channels")
@@ -38,12 +41,14 @@ class _ConvBase(Module):
         self.init, self.dtype = init, check_dtype(dtype)
         kh, kw = self.kernel_size
         fan_in, fan_out = self.in_channels * kh * kw, self.out_channels * kh * kw
+        i, o = self.in_channels, self.out_channels
+        shape = (i, o, kh, kw) if self.transposed else (o, i, kh, kw)
         weight = init_weights(
-            fan_in, fan_out, init, np.random.default_rng(rng), self.dtype, shape=self.weight_shape
+            fan_in, fan_out, init, np.random.default_rng(rng), self.dtype, shape=shape
         )
-        self.weight = Parameter(weight, "weight")
+        self.weight = Parameter(weight, name="weight")
         self.bias = (
-            Parameter(np.zeros(self.out_channels, dtype=self.dtype), "bias") if bias else None
+            Parameter(np.zeros(self.out_channels, dtype=self.dtype), name="bias") if bias else None
         )
 
     def _arguments(self):
@@ -89,13 +94,10 @@ class Conv2d(_ConvBase):
         rng=None,
         dtype=np.float32,
     ):
-        self.weight_shape = (out_channels, in_channels, *check_int_pair(kernel_size, "kernel_size"))
         super().__init__(in_channels, out_channels, kernel_size, stride, bias, init, rng, dtype)
-        self.padding = (
-            padding if isinstance(padding, str) else check_int_pair(padding, "padding", 0)
-        )
         # (top, bottom, left, right)
         self.sides = conv_padding(padding, self.kernel_size, self.stride)
+        self.padding = padding if isinstance(padding, str) else self.sides[::2]
 
     def forward(self, x):
         """x of shape (batch, in_channels, H, W) -> (batch, out_channels, Ho, Wo)."""
@@ -136,6 +138,8 @@ class ConvTranspose2d(_ConvBase):
     bias : Parameter of shape (out_channels,), or None
     """
 
+    transposed = True
+
     def __init__(
         self,
         in_channels,
@@ -150,7 +154,6 @@ class ConvTranspose2d(_ConvBase):
         rng=None,
         dtype=np.float32,
     ):
-        self.weight_shape = (in_channels, out_channels, *check_int_pair(kernel_size, "kernel_size"))
         super().__init__(in_channels, out_channels, kernel_size, stride, bias, init, rng, dtype)
         self.padding = check_int_pair(padding, "padding", minimum=0)
         self.output_padding = check_output_padding(output_padding, self.stride)

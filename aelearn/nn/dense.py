@@ -85,8 +85,8 @@ class Dense(Module):
         self.init, self.dtype, self.init_std = init, check_dtype(dtype), init_std
         rng = np.random.default_rng(rng)
         weight = init_weights(self.in_features, self.out_features, init, rng, self.dtype, init_std)
-        self.weight = Parameter(weight, "weight")
-        self.bias = Parameter(np.zeros(self.out_features, dtype=self.dtype), "bias")
+        self.weight = Parameter(weight, name="weight")
+        self.bias = Parameter(np.zeros(self.out_features, dtype=self.dtype), name="bias")
 
     def forward(self, x):
         """x of shape (batch, in_features) -> (batch, out_features), one ``Affine`` op."""

@@ -19,23 +19,23 @@ def one_hot(labels, n_classes, dtype=np.float64):
     return np.eye(n_classes, dtype=dtype)[np.asarray(labels)]
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0):
+def conv2d(input, weight, bias=None, stride=1, padding=0):
     """2-D convolution as ``torch.nn.functional.conv2d``: one ``Conv2dOp`` (or its fast twin),
     of shape (batch, out_channels, Ho, Wo), Ho = (H + 2 padding - kH) // stride + 1.
 
     Parameters
     ----------
-    x : Tensor of shape (batch, in_channels, H, W)
+    input : Tensor of shape (batch, in_channels, H, W)
     weight : Tensor of shape (out_channels, in_channels, kH, kW)
     bias : Tensor of shape (out_channels,), optional
     stride : int or (int, int), default=1
     padding : int, (int, int), "same" or "valid", default=0
     """
-    check_image(x, "x", weight.shape[1], "conv2d")
+    check_image(input, "input", weight.shape[1], "conv2d")
     stride = check_int_pair(stride, "stride")
     sides = conv_padding(padding, weight.shape[2:], stride)
-    _check_fits(x, weight.shape[2:], sides, "conv2d")
-    inputs = (x, weight) if bias is None else (x, weight, bias)
+    _check_fits(input, weight.shape[2:], sides, "conv2d")
+    inputs = (input, weight) if bias is None else (input, weight, bias)
     return image_op(Conv2dOp).apply(*inputs, stride=stride, padding=sides)
 
 

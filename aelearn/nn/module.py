@@ -47,8 +47,8 @@ def constructor_parameters(cls):
 class Parameter(Tensor):
     """A leaf Tensor a module learns: ``requires_grad`` unless the module is frozen."""
 
-    def __init__(self, data, name=None):
-        super().__init__(data, requires_grad=True, name=name)
+    def __init__(self, data, requires_grad=True, *, name=None):
+        super().__init__(data, requires_grad=requires_grad, name=name)
 
 
 class Module:
@@ -150,10 +150,10 @@ class Module:
         """{dotted name: a copy of the parameter's array}, plain arrays only."""
         return {name: p.data.copy() for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state_dict):
         """Copy arrays into the parameters, in place. Every name (KeyError) and shape
         (ValueError) is checked first, so a failed load leaves the module as it was."""
-        params = dict(self.named_parameters())
+        params, state = dict(self.named_parameters()), state_dict
         missing, unexpected = params.keys() - state.keys(), state.keys() - params.keys()
         if missing or unexpected:
             raise KeyError(

@@ -69,12 +69,13 @@ def _tile_centres(index, size):
 def plot_reconstructions(
     originals, reconstructions, noisy=None, n=10, image_shape=(1, 8, 8), title=None
 ):
-    """The first n originals above their reconstructions, one axes per kind of image, with
-    the ``noisy`` inputs a denoising model saw between them if given."""
+    """The first n originals above their reconstructions, one axes per kind of image; given
+    the ``noisy`` inputs a denoising model saw, they stand between the two, and the last row,
+    the model's output from them, is labelled "denoised"."""
     rows = [("original", originals)]
     if noisy is not None:
         rows.append(("noisy input", noisy))
-    rows.append(("reconstruction", reconstructions))
+    rows.append(("reconstruction" if noisy is None else "denoised", reconstructions))
     rows = [(label, _as_images(x, image_shape, label)[:n]) for label, x in rows]
     if len({len(x) for _, x in rows}) != 1:
         raise ValueError(

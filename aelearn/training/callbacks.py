@@ -41,7 +41,7 @@ class EarlyStopping(Callback):
     Parameters
     ----------
     monitor : str, default="val_loss"
-        A key of the epoch logs ("loss" when there is no validation data).
+        A key of the epoch logs; pass "loss" when ``fit`` has no validation data.
     patience : int, default=10
     min_delta : float, default=0.0
     restore_best : bool, default=True

@@ -37,7 +37,8 @@ OPTIMIZERS = {"adam": Adam, "sgd": SGD}
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the model holds its last good weights."""
+    """The loss became NaN, infinite or exploded, or the weights did; the model holds its
+    last good weights."""
 
     def __init__(self, message, epoch, history):
         super().__init__(message)
@@ -94,6 +95,7 @@ def fit(
     Returns
     -------
     History
+        The model is left in evaluation mode (``model.train()`` turns its noise back on).
 
     Raises
     ------
@@ -142,6 +144,7 @@ def fit(
                     optimizer.step()
                     for key, term in terms.items():
                         totals[key] = totals.get(key, 0.0) + term.item() * len(index)
+                    del terms  # this batch's graph, freed before the next batch builds its own
                 # A finite loss can still send a NaN gradient into the last step of the epoch;
                 # such weights must not become the "last good" ones.
                 if not all(np.all(np.isfinite(p.data)) for p in model.parameters()):
