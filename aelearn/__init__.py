@@ -11,6 +11,9 @@ The layers of the package, from the bottom up, each using only those below it:
   command line.
 """
 
+# ``models`` is imported with the package so that its classes join the registry that
+# ``aelearn.io.load`` rebuilds from: a saved model loads in a session that imported only io.
+from aelearn import models
 from aelearn.autograd import Tensor, concatenate, no_grad, reparameterize, use_fast_kernels
 from aelearn.gradient_check import gradcheck, gradcheck_module
 from aelearn.threads import blas_threads
@@ -23,6 +26,7 @@ __all__ = [
     "concatenate",
     "gradcheck",
     "gradcheck_module",
+    "models",
     "no_grad",
     "reparameterize",
     "use_fast_kernels",

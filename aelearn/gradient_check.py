@@ -50,6 +50,9 @@ class GradcheckReport:
     def passed(self):
         return all(row.passed for row in self.rows)
 
+    def __bool__(self):  # ``assert gradcheck(...)`` fails when a gradient is wrong
+        return self.passed
+
     def raise_if_failed(self):
         """Raise AssertionError naming every tensor whose gradient disagrees."""
         if not self.passed:
@@ -168,11 +171,13 @@ def gradcheck(fn, inputs, names=None, h=1e-6, rtol=1e-6, atol=1e-8, raise_on_fai
 
 
 def gradcheck_module(module, x, loss=None, **kwargs):
-    """``gradcheck`` of a module's float64 parameters (and of its input x, if it requires grad).
+    """``gradcheck`` of a module's float64 parameters (and of its input x, if it requires grad;
+    an array is taken as an input that does not).
 
     ``loss``, a callable (Tensor) -> Tensor, is applied to the module's output (by default
     the output itself); ``**kwargs`` go to ``gradcheck``.
     """
+    x = x if isinstance(x, Tensor) else Tensor(x)
     named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
     names = (["input"] if x.requires_grad else []) + [name for name, _ in named]
     loss = loss or (lambda out: out)

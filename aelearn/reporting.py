@@ -9,7 +9,8 @@ MISSING = "-"
 def _format_cell(value, floatfmt):
     if value is None:
         return MISSING
-    # Integers (bools and numpy integers too) print as ints; other numbers with floatfmt.
+    # Integers (numpy's too) print as they are, bools as True and False; other numbers with
+    # floatfmt.
     if isinstance(value, Real) and not isinstance(value, Integral):
         return format(float(value), floatfmt)
     return str(value)

@@ -87,6 +87,8 @@ class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def fit(self, X, y=None, *, callbacks=()):
         """Train the model on X of shape (n_samples, n_features), with optional
         ``aelearn.training.Callback`` objects; y is ignored. Returns self."""
+        for learned in [name for name in vars(self) if name.endswith("_")]:
+            delattr(self, learned)  # a fit that fails leaves no learned attribute of an old one
         X = validate_data(self, X, dtype=DTYPES)
         lr = check_real(self.learning_rate, "learning_rate", minimum=0, strictly=True)
         check_int(self.latent_dim, "latent_dim")
@@ -104,6 +106,9 @@ class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.model_, self.history_ = model, model.history_
         self._n_features_out = self.latent_dim
         return self
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")  # set last, once training succeeded
 
     def _fitted_data(self, X):
         check_is_fitted(self, "model_")

@@ -144,7 +144,8 @@ def aelearn_methods():
             continue
         module = importlib.import_module(info.name)
         for cls in vars(module).values():
-            if inspect.isclass(cls) and cls.__module__.startswith("aelearn"):
+            public = inspect.isclass(cls) and not cls.__name__.startswith("_")
+            if public and cls.__module__.startswith("aelearn"):
                 for klass in cls.__mro__:
                     if klass.__module__.startswith("aelearn"):
                         names.update(n for n in vars(klass) if not n.startswith("_"))

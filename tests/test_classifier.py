@@ -173,3 +173,16 @@ def test_constructor_refuses_bad_arguments():
         Classifier(np.eye(3))
     with pytest.raises(ValueError, match="n_classes"):
         Classifier(None, n_features=4, n_classes=0)
+
+
+def test_fine_tuning_unfreezes_an_encoder_that_was_frozen_before():
+    ae = Autoencoder((64, 16, 4), rng=0)
+    ae.encoder.freeze()
+    tuned = Classifier(ae.encoder, 10, freeze_encoder=False, rng=0)
+    assert not tuned.encoder.frozen
+    before = [p.data.copy() for p in tuned.encoder.parameters()]
+    data = load_digits()
+    tuned.fit(data.X_train[:128], data.y_train[:128], epochs=1, verbose=False)
+    after = [p.data for p in tuned.encoder.parameters()]
+    assert all(not np.array_equal(a, b) for a, b in zip(after, before, strict=True))
+    assert ae.encoder.frozen  # the copy was unfrozen, not the autoencoder's own encoder

@@ -58,6 +58,8 @@ def exit_code(argv):
         (["--kind", "gan"], "argument --kind: invalid choice: 'gan'"),
         (["--data", "cifar"], "argument --data: invalid choice: 'cifar'"),
         (["--epochs"], "argument --epochs: expected one argument"),
+        (["--epochs", "9" * 400], "argument --epochs: expected a positive integer, got '999"),
+        (["--seed", "1e400"], "argument --seed: expected a non-negative integer, got '1e400'"),
     ],
 )
 def test_bad_option_values_are_one_line_and_exit_2(capsys, args, message):
@@ -66,7 +68,7 @@ def test_bad_option_values_are_one_line_and_exit_2(capsys, args, message):
     assert message in err and "(see aelearn train --help)" in err
 
 
-@pytest.mark.parametrize("output", ["samples.bmp", "samples.xyz", "samples"])
+@pytest.mark.parametrize("output", ["samples.bmp", "samples.xyz", "samples", "samples.pgf"])
 def test_an_image_suffix_matplotlib_cannot_write_is_refused_before_any_work(
     tmp_path, capsys, output
 ):
@@ -346,3 +348,16 @@ def test_an_unreadable_mnist_file_reads_as_a_sentence(tmp_path, capsys, monkeypa
     err, _ = one_line_error(capsys, "train")
     labels = tmp_path / MNIST_FILES["test_labels"]
     assert err.endswith(f"cannot read {labels}: permission denied\n")
+
+
+@pytest.mark.parametrize("command", [["train", "--epochs", "1"], ["evaluate", "model.npz"]])
+def test_an_mnist_folder_without_data_mnist_is_refused(tmp_path, capsys, command):
+    argv = [*command, "--mnist-path", str(tmp_path), "--data", "digits"]
+    if command[0] == "train":
+        argv += ["--output", str(tmp_path / "m.npz")]
+    else:
+        io.save(Autoencoder((64, 8, 2), rng=0), tmp_path / "model.npz")
+        argv[1] = str(tmp_path / "model.npz")
+    assert exit_code(argv) == 2
+    err, _ = one_line_error(capsys, command[0])
+    assert "--mnist-path is the folder of --data mnist; this command reads digits" in err

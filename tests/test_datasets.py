@@ -104,14 +104,17 @@ def test_read_idx_returns_a_writable_native_array(tmp_path):
         (lambda b: b"", "not an IDX file"),
         (lambda b: b"\x01" + b[1:], "not an IDX file"),
         (lambda b: b[:2] + b"\x42" + b[3:], "unknown IDX type code 0x42"),
+        (lambda b: b[:3] + b"\xff" + b[4:], "its header gives 255 dimensions; expected 1 to 32"),
+        (lambda b: b[:3] + b"\x00" + b[4:], "its header gives 0 dimensions"),
     ],
 )
 def test_read_idx_rejects_corrupt_files(tmp_path, mangle, match):
     good = idx_bytes(np.arange(12, dtype=np.uint8).reshape(3, 4))
     path = tmp_path / "bad"
     path.write_bytes(mangle(good))
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=match) as error:
         read_idx(path)
+    assert str(path) in str(error.value)
 
 
 def test_read_idx_rejects_truncated_gzip(tmp_path):
@@ -141,7 +144,7 @@ def test_load_mnist_keeps_first_n_and_honours_dtype(tmp_path, no_openml):
     np.testing.assert_array_equal(data.y_train, arrays["train_labels"][:2])
     with pytest.raises(ValueError, match=r"n_train must be None or an int in \[1, 6\]"):
         load_mnist(tmp_path, n_train=7)
-    with pytest.raises(ValueError, match="floating"):
+    with pytest.raises(TypeError, match="dtype must be np.float32 or np.float64"):
         load_mnist(tmp_path, dtype=np.uint8)
 
 
@@ -282,8 +285,10 @@ def test_load_digits_split_is_reproducible_and_configurable():
     np.testing.assert_array_equal(load_digits().y_test, load_digits().y_test)
     data = load_digits(dtype=np.float64, test_size=0.5, random_state=1)
     assert data.X_train.dtype == np.float64 and len(data.X_test) == 899
-    with pytest.raises(ValueError, match="floating"):
+    with pytest.raises(TypeError, match="dtype must be np.float32 or np.float64"):
         load_digits(dtype=np.int32)
+    with pytest.raises(TypeError, match="float16 rounds"):  # as the models refuse it
+        load_digits(dtype=np.float16)
 
 
 @pytest.fixture
@@ -302,6 +307,13 @@ def test_a_named_folder_that_does_not_exist_is_named_and_nothing_is_downloaded(
     folder = tmp_path / "mnist-here"
     with pytest.raises(FileNotFoundError, match=f"MNIST folder {folder} .* does not exist"):
         load_mnist(folder)
+
+
+def test_a_named_path_that_is_a_file_is_said_to_be_a_file(tmp_path, no_download):
+    file = tmp_path / "train-images-idx3-ubyte"
+    file.write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match=f"MNIST folder {file} .* is a file; expected"):
+        load_mnist(file)
 
 
 def test_a_named_folder_without_the_files_names_the_missing_ones_and_downloads_nothing(

@@ -171,6 +171,28 @@ def test_one_torch_step_from_exported_weights_gives_aelearns_gradients(name):
         np.testing.assert_allclose(grad, p.grad, rtol=1e-3, atol=1e-5)
 
 
+@pytest.mark.parametrize(("n_draws", "binarize"), [(3, False), (2, True)])
+def test_a_vae_of_several_draws_or_binarised_pixels_exports_its_own_training_loss(
+    n_draws, binarize
+):
+    # Binary pixels, so that binarising draws the same x in both (aelearn's draw still
+    # comes first from its Generator, and the eps after it).
+    x = (load_digits().X_train[:8] > 0.5).astype(np.float32)
+    model = VAE((64, 16, 2), n_draws=n_draws, binarize=binarize, rng=0)
+    module, links = _convert(model)
+    loss, grads = _aelearn_gradients(model, x, None, seed=7)
+    rng = np.random.default_rng(7)
+    if binarize:
+        rng.random(x.shape)
+    eps = rng.standard_normal((n_draws, 8, 2), dtype=np.float32)
+    theirs = module.loss(_tensor(x), None, _tensor(eps))
+    theirs.backward()
+    assert theirs.item() == pytest.approx(loss, rel=1e-5)
+    for p, theirs_p, transposed in links:
+        grad = theirs_p.grad.numpy().T if transposed else theirs_p.grad.numpy()
+        np.testing.assert_allclose(grad, p.grad, rtol=1e-3, atol=1e-5)
+
+
 def _convert(model):
     from aelearn.export.torch_modules import convert
 

@@ -154,6 +154,14 @@ def test_newer_format_version_is_refused_with_advice(tmp_path):
         load(path)
 
 
+@pytest.mark.parametrize("version", [0, -3, "1", 1.0])
+def test_a_format_version_below_1_or_not_an_int_is_refused(tmp_path, version):
+    path = save(Autoencoder((12, 3), rng=0), tmp_path / "ae.npz")
+    _rewrite_header(path, format_version=version)
+    with pytest.raises(ModelFileError, match=rf"format_version is {version!r}; expected 1 or"):
+        load(path)
+
+
 def test_an_unknown_class_is_refused_saying_it_must_be_defined_first(tmp_path):
     path = save(Autoencoder((12, 3), rng=0), tmp_path / "ae.npz")
     _rewrite_header(path, **{"class": "Transformer"})
@@ -312,6 +320,24 @@ def test_a_checkpoint_keeps_the_best_model_seen_while_training(tmp_path):
     assert best.history_["val_loss"][-1] == val.min()
 
 
+def test_a_checkpoint_of_an_accuracy_keeps_the_model_of_the_highest(tmp_path):
+    from aelearn.datasets import load_digits
+    from aelearn.io import ModelCheckpoint
+    from aelearn.models import Classifier
+
+    data = load_digits()
+    checkpoint = ModelCheckpoint(tmp_path / "best.npz", monitor="val_accuracy")
+    clf = Classifier(n_features=64, n_classes=10, rng=0)
+    clf.fit(
+        data.X_train[:300], data.y_train[:300], epochs=8, lr=3e-3, callbacks=[checkpoint],
+        validation_data=(data.X_test[:200], data.y_test[:200]), verbose=False,
+    )  # fmt: skip
+    accuracy = clf.history_["val_accuracy"]
+    assert accuracy[-1] > accuracy[0]  # rising: the last epochs are the better ones
+    assert checkpoint.best == accuracy.max()
+    assert checkpoint.best_epoch == int(np.argmax(accuracy)) + 1
+
+
 def test_a_checkpoint_of_a_validation_loss_without_validation_data_fails_at_once(tmp_path):
     from aelearn.io import ModelCheckpoint
 
@@ -330,3 +356,15 @@ def test_load_weights_reads_bare_weights_saved_with_np_savez(tmp_path):
         np.testing.assert_array_equal(target.state_dict()[name], array)
     with pytest.raises(ValueError, match=r"saved from bare weights\) do not fit"):
         load_weights(Autoencoder((12, 6, 3), rng=1), path)
+
+
+def test_a_saved_model_loads_in_a_session_that_imported_only_io(tmp_path):
+    import subprocess
+    import sys
+
+    from aelearn.models import VAE
+
+    path = save(VAE((12, 6, 2), rng=0), tmp_path / "vae.npz")
+    code = f"from aelearn import io; print(type(io.load({str(path)!r})).__name__)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "VAE", result.stderr

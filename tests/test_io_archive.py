@@ -90,18 +90,63 @@ def test_a_shape_that_disagrees_with_the_architecture_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "widen",
+    ("widen", "message"),
     [
-        lambda header: _encoder_mlp(header).update(sizes=[12, 10**6, 10**6, 3]),
-        lambda header: header["config"].update(sizes=[12, 10**6, 10**6, 3]),
-        lambda header: header["config"]["decoder"]["module"]["config"].update(sizes=[3, 10**9]),
+        (
+            lambda header: _encoder_mlp(header).update(sizes=[12, 10**6, 10**6, 3]),
+            r"its layers have more weights than the 271 numbers it holds",
+        ),
+        (
+            lambda header: header["config"]["decoder"]["module"]["config"].update(sizes=[3, 10**9]),
+            "the decoder 3 units to 1000000000 features",
+        ),
     ],
 )
-def test_widths_asking_for_far_more_weights_than_the_file_holds_are_refused(tmp_path, widen):
-    # Refused from the description alone, before a single layer is built.
-    _refused(
-        _tampered(tmp_path, widen), r"describes layers of up to \d+ weights but holds 271 numbers"
-    )
+def test_widths_asking_for_far_more_weights_than_the_file_holds_are_refused(
+    tmp_path, widen, message
+):
+    # Refused before any large array exists: as the first weight the file cannot fill is
+    # about to be drawn, or where the widths contradict the networks the file describes.
+    import tracemalloc
+
+    path = _tampered(tmp_path, widen)
+    tracemalloc.start()
+    try:
+        _refused(path, "cannot rebuild .*" + message)
+        assert tracemalloc.get_traced_memory()[1] < 10 * 2**20
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        {"in_channels": 60, "out_channels": 60, "kernel_size": [300, 300]},  # 3.2e8 weights
+        {"in_channels": 1, "out_channels": 1, "kernel_size": [60000, 60000]},  # 3.6e9
+    ],
+)
+def test_a_small_file_describing_a_huge_convolution_allocates_nothing_large(tmp_path, layer):
+    import tracemalloc
+
+    from aelearn.nn import Conv2d
+
+    members = _members(save(Conv2d(1, 1, 3, rng=0), tmp_path / "conv.npz"))
+    header = json.loads(str(members["__config__"]))
+    header["config"].update(layer)
+    members["__config__"] = np.array(json.dumps(header))
+    path = _write(tmp_path / "huge.npz", members)
+    assert os.path.getsize(path) < 4096
+    tracemalloc.start()
+    try:
+        _refused(path, r"its layers have more weights than the 10 numbers it holds")
+        assert tracemalloc.get_traced_memory()[1] < 10 * 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_description_of_a_hundred_thousand_layers_stops_at_the_first_it_cannot_fill(tmp_path):
+    deep = lambda header: _encoder_mlp(header).update(sizes=[1] * 100_000)  # noqa: E731
+    _refused(_tampered(tmp_path, deep), r"its layers have more weights than the 271 numbers")
 
 
 def test_deeply_nested_json_is_a_model_file_error(tmp_path):
@@ -127,7 +172,7 @@ def test_deeply_nested_json_is_a_model_file_error(tmp_path):
             lambda h: h["config"].update(encoder={"module": 5}),
             "cannot rebuild the model .Autoencoder.",
         ),
-        (lambda h: h.update(format_version="1"), "format_version '1'"),
+        (lambda h: h.update(format_version="1"), "format_version is '1'"),
         (lambda h: h.update(frozen="all"), "frozen"),
         (lambda h: h.update(frozen=5), "'frozen' is 5; expected a list"),
         (lambda h: h.update(fitted=[1, 2]), "cannot rebuild the model .Autoencoder."),
@@ -330,3 +375,19 @@ def test_randomly_damaged_files_load_or_fail_with_a_model_file_error(tmp_path):
                 assert str(path) in str(error)
                 outcomes["refused"] += 1
     assert outcomes["refused"] > 80 and sum(outcomes.values()) == 160
+
+
+def test_a_loaded_model_draws_from_one_plain_generator_its_parts_share(tmp_path):
+    from aelearn.models import DenoisingAutoencoder
+
+    model = DenoisingAutoencoder((12, 8, 3), rng=0)
+    loaded = load(save(model, tmp_path / "dae.npz"))
+    generators = [
+        value
+        for module in loaded.modules()
+        for value in vars(module).values()
+        if isinstance(value, np.random.Generator)
+    ]
+    assert len(generators) == 2 and generators[0] is generators[1]  # the model's and its noise's
+    assert type(generators[0]) is np.random.Generator
+    assert loaded.rng.random() == model.rng.random()

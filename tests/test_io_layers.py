@@ -446,6 +446,24 @@ def test_a_users_modules_inside_an_aelearn_model_save_and_load(tmp_path):
     np.testing.assert_array_equal(loaded.reconstruct(X), model.reconstruct(X))
 
 
+class Deep(Module):
+    """A user's MLP whose constructor takes four whole numbers: their product, 16 million,
+    is far more than the weights it holds (1.2 million), and loading must not mind."""
+
+    def __init__(self, n_in=784, width=512, depth=4, n_out=10, rng=None):
+        self.n_in, self.width, self.depth, self.n_out = n_in, width, depth, n_out
+        self.net = MLP((n_in, *[width] * (depth - 2), n_out), rng=rng)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def test_a_users_module_with_several_sizes_loads(tmp_path):
+    module = Deep(rng=0)
+    loaded = load(save(module, tmp_path / "deep.npz"))
+    _assert_same(loaded, module)
+
+
 def test_a_users_class_that_is_not_defined_at_load_is_named(tmp_path, monkeypatch):
     path = save(TwoLayer(12, 6, 3, rng=0), tmp_path / "mine.npz")
     monkeypatch.delitem(REGISTRY, registry_name(TwoLayer))

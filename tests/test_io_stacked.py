@@ -96,7 +96,7 @@ def test_networks_started_from_a_loaded_stack_fine_tune_as_from_the_original(tmp
         (
             s.to_classifier(3, hidden_sizes=(5,)),
             s.to_deep_autoencoder(),
-            s.to_classifier(3, freeze=True),
+            s.to_classifier(3, freeze_encoder=True),
         )
         for s in (stack, loaded)
     ]
@@ -213,7 +213,7 @@ def _pre_trained(**settings):
 #: What a stack starts, or holds: each is a network of its own that saves as any other.
 NETWORKS = {
     "classifier": lambda: _pre_trained().to_classifier(3, hidden_sizes=(5,), rng=2),
-    "classifier-frozen": lambda: _pre_trained().to_classifier(3, freeze=True, rng=2),
+    "classifier-frozen": lambda: _pre_trained().to_classifier(3, freeze_encoder=True, rng=2),
     "deep-autoencoder": lambda: _pre_trained().to_deep_autoencoder(rng=3),
     "stacked-encoder": lambda: _pre_trained().encoder,
     "stage": lambda: _pre_trained().autoencoders_[0].unfreeze(),

@@ -58,7 +58,7 @@ ALLOWED = {
         "reporting",
     },  # fmt: skip
     "cli": {"__version__", "cli", "datasets", "demo", "io", "plotting", "reporting", "training"},
-    "__init__": {"autograd", "gradient_check", "threads"},
+    "__init__": {"autograd", "gradient_check", "models", "threads"},
     "__main__": {"cli"},
 }
 

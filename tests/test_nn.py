@@ -466,3 +466,9 @@ def test_default_initialisation_is_one_setting_for_dense_and_mlp():
 
     assert Dense(3, 2, rng=0).init == DEFAULT_INIT
     assert all(layer.init == DEFAULT_INIT for layer in MLP((3, 4, 2), "relu", rng=0).dense_layers)
+
+
+def test_gradcheck_module_takes_an_array_as_an_input_without_a_gradient():
+    layer = Dense(4, 3, rng=np.random.default_rng(1), dtype=np.float64)
+    x = np.random.default_rng(2).normal(size=(5, 4))
+    assert_gradcheck_passes(gradcheck_module(layer, x), ["weight", "bias"])

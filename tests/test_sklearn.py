@@ -223,3 +223,19 @@ def test_an_image_shape_that_does_not_hold_the_features_is_refused(digits):
     est = AutoencoderTransformer(image_shape=(1, 7, 7), filters=(4,), epochs=1, random_state=0)
     with pytest.raises(ValueError, match=r"image_shape \(1, 7, 7\) holds 49 values .* 64"):
         est.fit(digits[0])
+
+
+def test_a_refit_that_diverges_leaves_the_estimator_unfitted():
+    from sklearn.utils.validation import check_is_fitted
+
+    from aelearn.training import TrainingDiverged
+
+    X = load_digits().data.astype(np.float32) / 16.0
+    est = AutoencoderTransformer(latent_dim=2, epochs=1, random_state=0, verbose=False).fit(X)
+    est.set_params(learning_rate=1e12, epochs=5)
+    with pytest.raises(TrainingDiverged):
+        est.fit(X[:, :32])
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    with pytest.raises(NotFittedError):
+        est.transform(X)

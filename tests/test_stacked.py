@@ -103,7 +103,7 @@ def test_a_classifier_head_of_the_stack_takes_hidden_sizes(stack, digits):
 
 
 def test_frozen_classifier_trains_only_its_head(stack, digits):
-    clf = stack.to_classifier(10, freeze=True, rng=0)
+    clf = stack.to_classifier(10, freeze_encoder=True, rng=0)
     before = [p.data.copy() for p in clf.encoder.parameters()]
     clf.fit(*digits, epochs=2)
     assert same([p.data for p in clf.encoder.parameters()], before)

@@ -183,6 +183,7 @@ def test_a_broken_backward_is_caught_by_gradcheck():
     x = Tensor(np.random.default_rng(0).standard_normal((3, 2)), requires_grad=True)
     report = gradcheck(lambda x: WrongSquare.apply(x), [x])
     assert not report.passed
+    assert not report  # so that ``assert gradcheck(...)``, as a PyTorch user writes it, fails
     assert "FAIL" in str(report)
     with pytest.raises(AssertionError, match="gradient check failed"):
         report.raise_if_failed()

@@ -311,11 +311,11 @@ def test_a_different_shuffling_seed_gives_different_weights_from_the_same_start(
 class ScriptedScore(Callback):
     """Puts a chosen 'score' into each epoch's logs, for EarlyStopping to monitor."""
 
-    def __init__(self, scores):
-        self.scores = scores
+    def __init__(self, scores, key="score"):
+        self.scores, self.key = scores, key
 
     def on_epoch_end(self, epoch, logs, run):
-        logs["score"] = self.scores[epoch - 1]
+        logs[self.key] = self.scores[epoch - 1]
 
 
 def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
@@ -329,6 +329,16 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
     # Epochs 3 and 4 had moved the weights: restoring them was not a no-op.
     moved = snapshots.at_end_of[4]
     assert any(not np.array_equal(moved[k], snapshots.at_end_of[2][k]) for k in moved)
+
+
+def test_early_stopping_on_an_accuracy_waits_for_it_to_rise():
+    snapshots = Snapshots()
+    scores = [0.5, 0.8, 0.7, 0.75, 0.9, 0.9]  # best at epoch 2; epochs 3 and 4 fall short
+    stop = EarlyStopping(monitor="accuracy", patience=2)
+    callbacks = [ScriptedScore(scores, "accuracy"), snapshots, stop]
+    model = small_autoencoder().fit(indexed_data(), epochs=6, batch_size=BATCH, callbacks=callbacks)
+    assert len(model.history_) == 4 and stop.best == 0.8 and stop.best_epoch == 2
+    assert_same_weights(weights(model), snapshots.at_end_of[2])
 
 
 def test_early_stopping_on_a_missing_key_names_the_keys_it_has():

@@ -385,3 +385,10 @@ def test_a_label_conditioned_network_passes_a_finite_difference_check():
     labels = one_hot(np.array([0, 3, 1, 2, 3, 0]), 4, np.float64)  # one-hot rows (6, 4)
     params = net.parameters()
     gradcheck(lambda x, *_: net(x, labels), [x, *params], raise_on_failure=True)
+
+
+def test_binary_samples_are_refused_for_a_gaussian_likelihood():
+    vae = VAE((64, 16, 2), likelihood="gaussian", rng=0)
+    with pytest.raises(ValueError, match="bernoulli=True draws binary pixels .* gaussian"):
+        vae.sample(4, bernoulli=True)
+    assert set(np.unique(VAE((64, 16, 2), rng=0).sample(4, bernoulli=True))) <= {0.0, 1.0}

@@ -235,3 +235,23 @@ def test_importing_the_plots_does_not_import_ipywidgets():
     code = "import sys, aelearn.plotting; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("widget", "model", "message"),
+    [
+        (
+            lambda m: class_dropdown(m),
+            VAE((64, 8, 2), rng=0),
+            "takes a conditional model .* n_classes",
+        ),
+        (
+            lambda m: noise_slider(m, load_digits().X_test[:3], corrupt),
+            Autoencoder((64, 8, 2), rng=0),
+            "takes a denoising model; the Autoencoder given has no noise, noise_level, denoise",
+        ),
+    ],
+)
+def test_a_widget_given_the_wrong_kind_of_model_says_what_it_takes(widget, model, message):
+    with pytest.raises(TypeError, match=message):
+        widget(model)

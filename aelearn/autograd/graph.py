@@ -83,8 +83,8 @@ def _initial_grad(root, grad):
     if grad is None:
         if root.size != 1:
             raise ValueError(
-                f"backward() without an upstream gradient needs a scalar; this tensor has "
-                f"shape {root.shape}. Reduce it first (e.g. .sum()) or pass grad of that shape."
+                f"backward() without an upstream gradient needs a scalar; this tensor has shape "
+                f"{root.shape}. Reduce it first (e.g. .sum()) or pass a gradient of that shape."
             )
         return np.ones_like(root.data)
     grad = np.asarray(grad, dtype=root.dtype)

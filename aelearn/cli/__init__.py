@@ -59,9 +59,10 @@ def _number(text, kind, allow_zero, what):
     """``text`` as a finite ``kind`` (int or float) > 0 (>= 0 if allowed), or an argparse error."""
     try:
         value = kind(text)
-    except ValueError:
-        value = None
-    if value is None or not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        finite = bool(np.isfinite(value))
+    except (ValueError, TypeError, OverflowError):  # not a number, or an int past float's range
+        value, finite = None, False
+    if not finite or value < 0 or (value == 0 and not allow_zero):
         raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
     return value
 
@@ -84,7 +85,8 @@ def hidden_sizes(text):
 
 def image_path(text):
     """A path whose suffix names an image format matplotlib writes (.png, .pdf, .svg...)."""
-    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    # PGF needs a LaTeX installation: not a format to offer a student's machine.
+    formats = sorted(set(FigureCanvasBase.get_supported_filetypes()) - {"pgf"})
     if Path(text).suffix.lower().lstrip(".") not in formats:
         raise argparse.ArgumentTypeError(
             f"cannot write an image to {text!r}; expected a file name ending in one of "
@@ -110,6 +112,8 @@ def model_path(text):
 # ----- shared pieces --------------------------------------------------------------------------
 def load_data(name, mnist_path=None):
     """The Dataset named on the command line; corrupt MNIST files are a UsageError."""
+    if mnist_path is not None and name != "mnist":
+        raise UsageError(f"--mnist-path is the folder of --data mnist; this command reads {name}")
     if name == "digits":
         return load_digits()
     if name == "mnist-sample":

@@ -48,11 +48,3 @@ class Dataset:
             f"X_test={self.X_test.shape}, image_shape={self.image_shape}, "
             f"n_classes={self.n_classes}, dtype={self.X_train.dtype})"
         )
-
-
-def _float_dtype(dtype):
-    """``dtype`` as a numpy dtype; a ValueError unless floating (pixels scaled into [0, 1])."""
-    dtype = np.dtype(dtype)
-    if not np.issubdtype(dtype, np.floating):
-        raise ValueError(f"dtype must be a floating type such as float32, got {dtype}")
-    return dtype

@@ -14,7 +14,8 @@ import numpy as np
 from sklearn.datasets import load_digits as sklearn_load_digits
 from sklearn.model_selection import train_test_split
 
-from aelearn.datasets.dataset import Dataset, _float_dtype
+from aelearn.datasets.dataset import Dataset
+from aelearn.validation import check_dtype
 
 SAMPLE_FILE = Path(__file__).resolve().parent / "data" / "mnist_5k.npz"
 
@@ -44,7 +45,7 @@ def load_digits(*, dtype=np.float32, test_size=0.2, random_state=0):
     Dataset
         With the defaults: ``X_train`` (1437, 64), ``X_test`` (360, 64), ``image_shape`` (1, 8, 8).
     """
-    dtype = _float_dtype(dtype)
+    dtype = check_dtype(dtype)
     digits = sklearn_load_digits()
     X = (digits.data / 16.0).astype(dtype)
     y = digits.target.astype(np.int64)
@@ -64,7 +65,7 @@ def load_mnist_sample(*, dtype=np.float32, test_size=0.2, random_state=0):
     per digit are enough for every experiment of the course to run in a minute or two. MNIST
     is CC BY-SA 3.0: ``aelearn/datasets/data/README.md`` gives the attribution.
     """
-    dtype = _float_dtype(dtype)
+    dtype = check_dtype(dtype)
     with np.load(SAMPLE_FILE, allow_pickle=False) as sample:
         images, labels = sample["images"], sample["labels"]
     X = (images.reshape(len(images), -1) / 255.0).astype(dtype)

@@ -10,7 +10,8 @@ import numpy as np
 # sklearn.datasets.fetch_openml (as the tests do, to stay offline) reaches the loader.
 import sklearn.datasets
 
-from aelearn.datasets.dataset import Dataset, _float_dtype
+from aelearn.datasets.dataset import Dataset
+from aelearn.validation import check_dtype
 
 MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -54,6 +55,8 @@ def read_idx(path):
             f"got {raw[:4].hex(' ') or 'an empty file'}"
         )
     code, n_dims = raw[2], raw[3]
+    if not 1 <= n_dims <= 32:  # MNIST's files have 1 or 3; NumPy 1 allows at most 32 axes
+        raise ValueError(f"{path}: its header gives {n_dims} dimensions; expected 1 to 32")
     if code not in _IDX_DTYPES:
         known = ", ".join(f"0x{c:02X}" for c in _IDX_DTYPES)
         raise ValueError(f"{path}: unknown IDX type code 0x{code:02X}; expected one of {known}")
@@ -137,6 +140,8 @@ def _not_found_message(folder, source, found, data_home, err):
 def _missing_in_named_folder(folder, found):
     if folder.is_dir():
         problem = "lacks " + ", ".join(n for role, n in MNIST_FILES.items() if not found[role])
+    elif folder.exists():
+        problem = "is a file; expected a folder holding " + ", ".join(MNIST_FILES.values())
     else:
         problem = "does not exist; expected a folder holding " + ", ".join(MNIST_FILES.values())
     return (
@@ -183,7 +188,7 @@ def load_mnist(path=None, dtype=np.float32, n_train=None, n_test=None, *, data_h
     ValueError
         Naming the file, if it is corrupt or its contents are not MNIST's kind of data.
     """
-    dtype = _float_dtype(dtype)
+    dtype = check_dtype(dtype)
     if path is not None:
         folder, source = Path(path).expanduser(), "the path argument"
     elif os.environ.get(MNIST_ENV_VAR):

@@ -100,11 +100,22 @@ class VAE(nn.Module):
     """x (and one-hot labels, for a CVAE) -> (decoder output, mu, logvar), with
     z = mu + exp(logvar / 2) * eps; ``loss`` is -ELBO = reconstruction + beta * KL."""
 
-    def __init__(self, encoder, decoder, likelihood, beta, decoder_std, reconstruction_weight):
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        likelihood,
+        beta,
+        decoder_std,
+        reconstruction_weight,
+        n_draws,
+        binarize,
+    ):
         super().__init__()
         self.encoder, self.decoder, self.likelihood = encoder, decoder, likelihood
         self.beta, self.decoder_std = beta, decoder_std
         self.reconstruction_weight = reconstruction_weight
+        self.n_draws, self.binarize = n_draws, binarize
 
     def encode(self, x, labels=None):
         """(mu, logvar) of q(z|x)."""
@@ -122,19 +133,34 @@ class VAE(nn.Module):
         return self.decoder(z, *(() if labels is None else (labels,))), mu, logvar
 
     def loss(self, x, labels=None, eps=None):
-        """-ELBO in nats per example, averaged over the batch, for one draw of z per example
-        (eps: the standard normal noise, drawn here if None). beta is the model's target
-        weight: a KL warm-up is a schedule of aelearn's ``fit``, not part of the model."""
+        """-ELBO in nats per example, averaged over the batch, as aelearn's VAE trains: x
+        binarised by a Bernoulli draw first if ``binarize``, the reconstruction term the mean
+        over ``n_draws`` draws of z per example. eps is the standard normal noise, of shape
+        (n_draws, batch, latent_dim) (or (batch, latent_dim) for one draw), drawn here if
+        None. beta is the model's target weight: a KL warm-up is a schedule of aelearn's
+        ``fit``, not part of the model."""
         x = x.flatten(1)
-        out, mu, logvar = self(x, labels, eps)
-        if self.likelihood == "bernoulli":
-            nll = F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(dim=1)
-        else:
-            var = self.decoder_std**2
-            nll = ((out - x) ** 2).sum(dim=1) * (0.5 / var)
-            nll = nll + 0.5 * x.shape[1] * (LOG_2PI + float(np.log(var)))
+        if self.binarize:
+            x = torch.bernoulli(x)
+        mu, logvar = self.encode(x, labels)
+        if eps is None:
+            eps = torch.randn((self.n_draws, *mu.shape), dtype=mu.dtype, device=mu.device)
+        nll = 0.0
+        for e in eps.reshape(self.n_draws, *mu.shape):
+            out = self.decoder(
+                mu + torch.exp(0.5 * logvar) * e, *(() if labels is None else (labels,))
+            )
+            nll = nll + self._negative_log_likelihood(out, x) / self.n_draws
         kl = 0.5 * (mu**2 + torch.exp(logvar) - 1.0 - logvar).sum(dim=1)
         return (nll * self.reconstruction_weight + self.beta * kl).mean()
+
+    def _negative_log_likelihood(self, out, x):
+        """-log p(x|z) in nats per example, from the decoder's logits or means ``out``."""
+        if self.likelihood == "bernoulli":
+            return F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(dim=1)
+        var = self.decoder_std**2
+        nll = ((out - x) ** 2).sum(dim=1) * (0.5 / var)
+        return nll + 0.5 * x.shape[1] * (LOG_2PI + float(np.log(var)))
 
 
 class Classifier(nn.Module):
@@ -238,7 +264,7 @@ def _autoencoder(model, links):
 def _vae(model, links):
     encoder, decoder = convert(model.encoder, links)[0], convert(model.decoder, links)[0]
     settings = (model.likelihood, model.beta, model.decoder_std, model.reconstruction_weight)
-    return VAE(encoder, decoder, *settings)
+    return VAE(encoder, decoder, *settings, model.n_draws, model.binarize)
 
 
 def _stacked(stack, links):

@@ -133,7 +133,9 @@ class ModelArchive:
         if not isinstance(header, dict) or not {"format_version", "class", "config"} <= set(header):
             raise ModelFileError(f"{invalid}; expected a JSON object with {_HEADER_KEYS}")
         version = header["format_version"]
-        if type(version) is not int or version > FORMAT_VERSION:
+        if type(version) is not int or version < 1:
+            raise ModelFileError(f"{invalid}: format_version is {version!r}; expected 1 or more")
+        if version > FORMAT_VERSION:
             raise ModelFileError(
                 f"{self.path} has format_version {version!r}, written by aelearn "
                 f"{header.get('aelearn_version', '?')}; this aelearn {aelearn.__version__} "

@@ -33,8 +33,6 @@ from aelearn.training import History
 BIT_GENERATORS = {
     name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 }
-#: Numbers a description may declare beyond those its file holds (see ``_declared``).
-SPARE = 10**7
 
 
 # ----- describing a module, and building it back ------------------------------------------
@@ -113,20 +111,6 @@ def _decode(value, rng):
     return value
 
 
-def _declared(value):
-    """The largest number of weights a description's settings could ask for: the product of
-    the whole numbers of each setting group (a Dense's widths, a list of sizes' neighbours).
-    A file that holds far fewer numbers describes layers it cannot fill."""
-    if isinstance(value, dict):
-        ints = [v for v in value.values() if type(v) is int and v > 0]
-        return max([math.prod(ints), *map(_declared, value.values())])
-    if isinstance(value, list):
-        ints = [v for v in value if type(v) is int and v > 0]
-        pairs = [a * b for a, b in zip(ints, ints[1:])]  # noqa: B905 (one shorter)
-        return max([0, *ints, *pairs, *map(_declared, value)])
-    return 0
-
-
 # ----- saving --------------------------------------------------------------------------------
 def save(model, path, history=None):
     """Write ``model``, any Module, to exactly ``path`` (no suffix added) as one ``.npz``
@@ -174,14 +158,49 @@ def save(model, path, history=None):
 
 
 # ----- loading -------------------------------------------------------------------------------
-def _generator(state):
-    """A Generator of the bit generator ``state`` names, not yet in that state."""
+def _bit_generator(state):
+    """A bit generator of the kind ``state`` names, not yet in that state."""
     name = state.get("bit_generator") if isinstance(state, dict) else None
     if not isinstance(name, str) or name not in BIT_GENERATORS:
         raise ValueError(
             f"the saved rng_state names bit generator {name!r}, not one of {sorted(BIT_GENERATORS)}"
         )
-    return np.random.Generator(BIT_GENERATORS[name]())
+    return BIT_GENERATORS[name]()
+
+
+class _DrawLimit(np.random.Generator):
+    """The Generator a model is rebuilt with: its initial weights (drawn by ``normal`` and
+    ``uniform``, see ``nn.dense.init_weights``) may total no more numbers than the file
+    holds, so that a small file cannot describe layers that fill the memory before it is
+    refused."""
+
+    def __init__(self, bit_generator, held):
+        super().__init__(bit_generator)
+        self.held, self.left = held, held
+
+    def _draw(self, size):
+        self.left -= 1 if size is None else math.prod(np.atleast_1d(size))
+        if self.left < 0:
+            raise ValueError(f"its layers have more weights than the {self.held} numbers it holds")
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        self._draw(size)
+        return super().normal(loc, scale, size)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        self._draw(size)
+        return super().uniform(low, high, size)
+
+
+def _with_plain_generator(model, limited):
+    """``model`` with the _DrawLimit ``limited`` replaced, wherever a module holds it, by one
+    Generator on the same bit generator: the parts that shared it still share one."""
+    plain = np.random.Generator(limited.bit_generator)
+    for module in model.modules():
+        for name, value in list(vars(module).items()):
+            if value is limited:
+                setattr(module, name, plain)
+    return model
 
 
 def _load_state(model, archive):
@@ -212,17 +231,10 @@ def load(path):
         header, path = archive.header, archive.path
         held = sum(math.prod(member.shape) for member in archive.members.values())
         try:
-            declared = _declared([header["config"], header.get("fitted", {})])
-            if declared > held + SPARE:
-                raise ModelFileError(
-                    f"{path} describes layers of up to {declared} weights but holds {held} "
-                    "numbers; expected a file whose arrays hold the weights it describes"
-                )
             state = header.get("rng_state")
-            rng = np.random.default_rng(0) if state is None else _generator(state)
-            model = build(header, rng)
-        except ModelFileError:
-            raise
+            bits = np.random.PCG64(0) if state is None else _bit_generator(state)
+            limited = _DrawLimit(bits, held)
+            model = _with_plain_generator(build(header, limited), limited)
         except (*READ_ERRORS, AttributeError, IndexError) as error:
             raise ModelFileError(
                 f"{path}: cannot rebuild the model {header['class']!r} from its description "
@@ -239,7 +251,7 @@ def load(path):
             p.requires_grad = name not in frozen
         if state is not None:
             try:  # in place: the parts that share the Generator keep sharing it
-                rng.bit_generator.state = state
+                bits.state = state
             except Exception as error:  # which one a malformed state raises varies
                 raise ModelFileError(
                     f"{path}: cannot restore the saved rng_state ({type(error).__name__}: {error})"

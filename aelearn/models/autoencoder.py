@@ -208,7 +208,7 @@ class Autoencoder(Model):
         """y as targets (n_samples, n_features), checked once; None for no y, or labels (1-D)."""
         if y is None or np.ndim(y) == 1:
             return None
-        sigmoid = self.decoder.output_activation == "sigmoid"
+        sigmoid = self.decoder.output_activation == "sigmoid"  # it cannot reach beyond [0, 1]
         targets = self._check(y, f"{name} (the targets)", unit_interval=sigmoid)
         if targets.shape[0] != n_samples:
             raise ValueError(

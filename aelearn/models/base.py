@@ -14,8 +14,8 @@ class Model(Module):
 
     Subclasses write ``loss_terms(x, y, rng)`` (a dict of scalar Tensors, the total under
     ``"loss"``) and set ``n_features``, ``dtype`` and ``rng`` in ``__init__``. What a model
-    needs, the command line, io and scikit-learn read from ``takes_labels`` (labels y of
-    ``n_classes`` beside X) and ``needs_unit_interval`` (data in [0, 1]).
+    needs, ``fit`` and the command line read from ``takes_labels`` (labels y of ``n_classes``
+    beside X) and ``needs_unit_interval`` (data in [0, 1]).
 
     Data come as rows (n_samples, n_features) or as images (n_samples, channels, height,
     width) of n_features values each; results come back in the shape given.

@@ -74,7 +74,7 @@ class Classifier(Model):
         ``sizes``) does not say it.
     freeze_encoder : bool
         Only the head learns (the encoder's weights do not change by a single bit); False
-        fine-tunes encoder and head together.
+        fine-tunes encoder and head together, an encoder frozen before included.
     copy_encoder : bool
         Work on a deep copy of ``encoder``; False shares the very module, so that
         fine-tuning and freezing change the autoencoder it came from too.
@@ -134,8 +134,7 @@ class Classifier(Model):
             self.n_features = _input_width(encoder, n_features)
             self.dtype = check_dtype(dtype or (params[0].dtype if params else np.float32))
             self.code_width = _code_width(encoder, self.n_features, self.dtype)
-            if freeze_encoder:
-                encoder.freeze()
+            encoder.freeze() if freeze_encoder else encoder.unfreeze()
         self.encoder, self.freeze_encoder, self.activation = encoder, freeze_encoder, activation
         self.copy_encoder, self.init, self.init_std = copy_encoder, init, init_std
         sizes = (self.code_width, *self.hidden_sizes, self.n_classes)

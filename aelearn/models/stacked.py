@@ -166,11 +166,11 @@ class StackedAutoencoder(Module):
         """The top codes h_L of X, shape (n_samples, hidden_sizes[-1])."""
         return self.encoder.encode(X)
 
-    def to_classifier(self, n_classes, hidden_sizes=(), freeze=False, rng=None):
+    def to_classifier(self, n_classes, hidden_sizes=(), freeze_encoder=False, rng=None):
         """A Classifier: copies of the pre-trained encoder layers, then a new head.
 
         ``hidden_sizes`` are the head's hidden widths (() is one Dense layer to the logits);
-        ``freeze`` trains the head alone (False: fine-tune every layer); ``rng`` draws the
+        ``freeze_encoder`` trains the head alone (False: fine-tune every layer); ``rng`` draws the
         head's weights and the batch order (None: the stack's).
         """
         return Classifier(
@@ -178,7 +178,7 @@ class StackedAutoencoder(Module):
             n_classes,
             hidden_sizes,
             activation=self.activation,
-            freeze_encoder=freeze,
+            freeze_encoder=freeze_encoder,
             copy_encoder=False,  # the layers are fresh copies already
             init=self.init,
             init_std=self.init_std,

@@ -280,7 +280,8 @@ class VAE(Model):
 
         -ELBO = E_q[-log p(x|z)] + KL(q(z|x) || p(z)). The reconstruction term is averaged
         over ``n_draws`` draws of z per example, from a Generator seeded with ``seed`` (so
-        evaluation does not disturb training's); the KL is exact.
+        evaluation does not disturb training's); the KL is exact. X is scored as given: a
+        ``binarize`` model's training and validation losses score binarised draws of it.
         """
         X = self._check(X)
         labels, n_draws = self._labels(y, X.shape[0]), check_int(n_draws, "n_draws")
@@ -365,9 +366,14 @@ class VAE(Model):
     @uses_blas
     def sample(self, n, label=None, bernoulli=False):
         """Generate n examples, (n, n_features): z ~ N(0, I) from the model's Generator, then
-        the decoder's mean image, or with ``bernoulli`` a binary draw from p(x|z); ``label``:
-        a CVAE's class (one int, or n of them)."""
+        the decoder's mean image, or with ``bernoulli`` (a Bernoulli likelihood's only) a
+        binary draw from p(x|z); ``label``: a CVAE's class (one int, or n of them)."""
         n = check_int(n, "n")
+        if bernoulli and self.likelihood != "bernoulli":
+            raise ValueError(
+                f"bernoulli=True draws binary pixels from a Bernoulli p(x|z); this model's is "
+                f"{self.likelihood}: call sample(n) for the decoder's mean images"
+            )
         labels = self._generation_labels(label, n)
         z = self.rng.standard_normal((n, self.latent_dim), dtype=self.dtype)
         images = self._mean_image(self._decoder_output(z, labels))

@@ -45,6 +45,15 @@ class Playground:
     widget: object = None
 
 
+def _require(model, attributes, kind, widget):
+    """Refuse a model without ``attributes``, saying which ``kind`` of model ``widget`` takes."""
+    missing = [name for name in attributes if not hasattr(model, name)]
+    if missing:
+        raise TypeError(
+            f"{widget} takes {kind}; the {type(model).__name__} given has no {', '.join(missing)}"
+        )
+
+
 def _live(make_controls, draw, figsize):
     """Display the controls ``make_controls(ipywidgets)`` above the figure that ``draw(figure,
     **values)`` draws for their values, redrawn whenever one changes; None without ipywidgets
@@ -192,6 +201,12 @@ def class_dropdown(model, limit=3.0, n_static=7, image_shape=(1, 8, 8)):
         class, decoding the same n_static codes in each row, z1 from -limit to limit with
         the other coordinates 0.
     """
+    _require(
+        model,
+        ("n_classes", "latent_dim", "decode"),
+        "a conditional model (a CVAE)",
+        "class_dropdown",
+    )
     classes, dims = range(int(model.n_classes)), int(model.latent_dim)
 
     def draw(figure, label, **z):
@@ -249,6 +264,7 @@ def noise_slider(
         a row per level, the noisy inputs on the left and the denoised outputs on the right,
         each with its error.
     """
+    _require(model, ("noise", "noise_level", "denoise"), "a denoising model", "noise_slider")
     X = np.asarray(X)
     levels = [float(level) for level in levels]
 

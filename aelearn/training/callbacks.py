@@ -26,17 +26,19 @@ class Callback:
 
 
 def check_monitor(monitor, run, who):
-    """Refuse, before the first epoch, to monitor a validation loss with no validation data."""
+    """Refuse a validation monitor without validation data; -1 (an accuracy) if better is larger."""
     if monitor.startswith("val_") and not run.has_validation:
         raise ValueError(
             f"{who} monitors {monitor!r}, a validation loss, but fit was given no "
             f"validation_data; pass validation_data=X_val (or (X_val, y_val)), or monitor "
             f"{monitor.removeprefix('val_')!r}"
         )
+    return -1.0 if monitor.endswith("accuracy") else 1.0
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+    """Stop when ``monitor`` has not improved (fallen; risen, for an accuracy) by ``min_delta``
+    for ``patience`` epochs.
 
     Parameters
     ----------
@@ -53,13 +55,13 @@ class EarlyStopping(Callback):
         self.min_delta, self.restore_best = float(min_delta), restore_best
 
     def on_train_begin(self, run):
-        check_monitor(self.monitor, run, "EarlyStopping")
-        self.best, self.best_epoch, self.best_weights, self.wait = np.inf, None, None, 0
+        self.sign = check_monitor(self.monitor, run, "EarlyStopping")
+        self.best, self.best_epoch, self.best_weights, self.wait = self.sign * np.inf, None, None, 0
 
     def on_epoch_end(self, epoch, logs, run):
         if self.monitor not in logs:
             raise KeyError(f"EarlyStopping monitors {self.monitor!r}; the logs hold {sorted(logs)}")
-        if logs[self.monitor] < self.best - self.min_delta:
+        if self.sign * (logs[self.monitor] - self.best) < -self.min_delta:
             self.best, self.best_epoch, self.wait = logs[self.monitor], epoch, 0
             if self.restore_best:
                 self.best_weights = run.model.state_dict()
