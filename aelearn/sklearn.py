@@ -40,6 +40,8 @@ def _check_hidden_sizes(hidden_sizes):
     if isinstance(hidden_sizes, numbers.Integral):
         hidden_sizes = (hidden_sizes,)
     try:
+        if isinstance(hidden_sizes, str):  # "128,64", as the command line writes them
+            raise TypeError
         return tuple(check_int(h, "each hidden size") for h in hidden_sizes)
     except TypeError:
         raise ValueError(
@@ -69,6 +71,11 @@ class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         if self.image_shape is None:
             sizes = (X.shape[1], *_check_hidden_sizes(self.hidden_sizes), self.latent_dim)
             return model_class(sizes, **settings)
+        if not isinstance(self.image_shape, tuple | list):
+            raise ValueError(
+                "image_shape must be (channels, height, width), e.g. (1, 8, 8); got "
+                f"{self.image_shape!r}"
+            )
         image_shape = tuple(self.image_shape)
         if int(np.prod(image_shape)) != X.shape[1]:
             raise ValueError(

@@ -7,6 +7,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import warnings
 import zipfile
 
 import numpy as np
@@ -187,6 +188,7 @@ def test_a_corrupt_data_file_exits_2_naming_the_file(tmp_path, capsys, corrupt, 
 
 def test_missing_mnist_files_are_one_line_too(tmp_path, capsys, monkeypatch):
     def offline(*args, **kwargs):
+        warnings.warn("Retrying in 1s: network is unreachable", UserWarning, stacklevel=2)
         raise OSError("network is unreachable")
 
     monkeypatch.setattr("sklearn.datasets.fetch_openml", offline)
@@ -194,8 +196,11 @@ def test_missing_mnist_files_are_one_line_too(tmp_path, capsys, monkeypatch):
     line = one_line_error(capsys, "train")[0]
     assert f"MNIST folder {tmp_path}" in line and "Nothing was downloaded" in line
     monkeypatch.setenv("AELEARN_MNIST", str(tmp_path))  # a folder not named: the fetch is tried
-    assert exit_code([*TRAIN, "--data", "mnist"]) == 2
+    with warnings.catch_warnings(record=True) as shown:  # the retries' warnings, if any
+        warnings.simplefilter("always")
+        assert exit_code([*TRAIN, "--data", "mnist"]) == 2
     assert "MNIST not found. Looked in" in one_line_error(capsys, "train")[0]
+    assert not shown, [str(w.message) for w in shown]
 
 
 def test_python_dash_m_shows_one_line_and_no_traceback(tmp_path):

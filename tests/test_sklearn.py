@@ -239,3 +239,16 @@ def test_a_refit_that_diverges_leaves_the_estimator_unfitted():
         check_is_fitted(est)
     with pytest.raises(NotFittedError):
         est.transform(X)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"hidden_sizes": "128,64"}, r"hidden_sizes must be a sequence of positive ints"),
+        ({"image_shape": 8}, r"image_shape must be \(channels, height, width\)"),
+    ],
+)
+def test_settings_written_as_on_the_command_line_get_a_clear_error(settings, message):
+    X = load_digits().data.astype(np.float32) / 16.0
+    with pytest.raises(ValueError, match=message):
+        AutoencoderTransformer(epochs=1, verbose=False, **settings).fit(X)

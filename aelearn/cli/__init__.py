@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 import tempfile
+import warnings
 from functools import partial
 from pathlib import Path
 
@@ -119,7 +120,9 @@ def load_data(name, mnist_path=None):
     if name == "mnist-sample":
         return load_mnist_sample()
     try:
-        with os_errors("read"):
+        # scikit-learn warns at each retry of a failed download; the error says it once.
+        with os_errors("read"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             return load_mnist(mnist_path)
     except ValueError as error:  # load_mnist's ValueErrors are about the files it read
         raise UsageError(f"--data mnist: {error}") from None
