@@ -15,7 +15,6 @@ its own name, to the model whose constructor takes it, which documents and check
 
 import numbers
 
-import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -39,15 +38,14 @@ DTYPES = tuple(reversed(FLOAT_DTYPES))
 def _check_hidden_sizes(hidden_sizes):
     if isinstance(hidden_sizes, numbers.Integral):
         hidden_sizes = (hidden_sizes,)
-    try:
-        if isinstance(hidden_sizes, str):  # "128,64", as the command line writes them
-            raise TypeError
-        return tuple(check_int(h, "each hidden size") for h in hidden_sizes)
-    except TypeError:
-        raise ValueError(
-            f"hidden_sizes must be a sequence of positive ints such as (128, 64); "
-            f"got {hidden_sizes!r}"
-        ) from None
+    if not isinstance(hidden_sizes, str):  # "128,64", as the command line writes them, is not
+        try:
+            return tuple(check_int(h, "each hidden size") for h in hidden_sizes)
+        except TypeError:  # not iterable
+            pass
+    raise ValueError(
+        f"hidden_sizes must be a sequence of positive ints such as (128, 64); got {hidden_sizes!r}"
+    )
 
 
 def _by_range(value, X, inside, outside):
@@ -71,25 +69,20 @@ class _LatentTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         if self.image_shape is None:
             sizes = (X.shape[1], *_check_hidden_sizes(self.hidden_sizes), self.latent_dim)
             return model_class(sizes, **settings)
-        if not isinstance(self.image_shape, tuple | list):
-            raise ValueError(
-                "image_shape must be (channels, height, width), e.g. (1, 8, 8); got "
-                f"{self.image_shape!r}"
-            )
-        image_shape = tuple(self.image_shape)
-        if int(np.prod(image_shape)) != X.shape[1]:
-            raise ValueError(
-                f"image_shape {image_shape} holds {int(np.prod(image_shape))} values per "
-                f"example, but X has {X.shape[1]} features per sample; they must match"
-            )
-        return model_class.convolutional(
-            image_shape,
+        model = model_class.convolutional(  # which checks image_shape itself
+            self.image_shape,
             self.filters,
             self.latent_dim,
             _check_hidden_sizes(self.hidden_sizes),
             self.kernel_size,
             **settings,
         )
+        if model.n_features != X.shape[1]:
+            raise ValueError(
+                f"image_shape {tuple(self.image_shape)} holds {model.n_features} values per "
+                f"example, but X has {X.shape[1]} features per sample; they must match"
+            )
+        return model
 
     def fit(self, X, y=None, *, callbacks=()):
         """Train the model on X of shape (n_samples, n_features), with optional

@@ -246,6 +246,10 @@ def test_a_refit_that_diverges_leaves_the_estimator_unfitted():
     [
         ({"hidden_sizes": "128,64"}, r"hidden_sizes must be a sequence of positive ints"),
         ({"image_shape": 8}, r"image_shape must be \(channels, height, width\)"),
+        (
+            {"image_shape": (1, 4, 4)},
+            r"image_shape \(1, 4, 4\) holds 16 values per example, but X has 64",
+        ),
     ],
 )
 def test_settings_written_as_on_the_command_line_get_a_clear_error(settings, message):
